@@ -37,20 +37,26 @@ public final class VectorLosses implements LossKernels {
         for (long i = 0; i < n; i++) {
             long xb = xOff + i * c;
             float m = VectorSoftmax.max(c, x, xb);
-            float logZ = m + (float) Math.log(VectorSoftmax.expShiftSum(c, x, xb, m, null, 0));
+            // log-sum-exp relative to the max: subtracting m first keeps (x - m) - lse accurate even
+            // for logits in the thousands, where x - logZ in float would lose ~ulp(|x|) of precision.
+            double lseD = Math.log(VectorSoftmax.expShiftSum(c, x, xb, m, null, 0));
+            float lse = (float) lseD;
             int y = labels.getAtIndex(JAVA_INT, lOff + i);
-            loss += (double) logZ - x.getAtIndex(JAVA_FLOAT, xb + y);
+            loss += m + lseD - x.getAtIndex(JAVA_FLOAT, xb + y);
             if (dx != null) {
                 long db = dxOff + i * c;
                 long j = 0, up = c - c % L;
                 for (; j < up; j += L) {
-                    VectorMath.exp(load(x, xb + j).sub(logZ)).mul(invN).intoMemorySegment(dx, (db + j) * Float.BYTES, NO);
+                    VectorMath.exp(load(x, xb + j).sub(m).sub(lse)).mul(invN).intoMemorySegment(dx, (db + j) * Float.BYTES, NO);
                 }
                 if (j < c) {
                     VectorMask<Float> mk = S.indexInRange(j, c);
-                    VectorMath.exp(load(x, xb + j, mk).sub(logZ)).mul(invN).intoMemorySegment(dx, (db + j) * Float.BYTES, NO, mk);
+                    VectorMath.exp(load(x, xb + j, mk).sub(m).sub(lse)).mul(invN).intoMemorySegment(dx, (db + j) * Float.BYTES, NO, mk);
                 }
-                dx.setAtIndex(JAVA_FLOAT, db + y, dx.getAtIndex(JAVA_FLOAT, db + y) - invN);
+                // The label's entry is p - 1 with p near 1 when the model is right: form it in double
+                // rather than cancel two floats.
+                double py = Math.exp((double) (x.getAtIndex(JAVA_FLOAT, xb + y) - m) - lseD);
+                dx.setAtIndex(JAVA_FLOAT, db + y, (float) ((py - 1.0) / n));
             }
         }
         return loss / n;

@@ -59,9 +59,10 @@ public final class ScalarSoftmax implements SoftmaxKernels {
             for (long j = 0; j < cols; j++) {
                 sum += Math.exp(x.getAtIndex(JAVA_FLOAT, xb + j) - m);
             }
-            float shift = m + (float) Math.log(sum);
+            // (x - m) - lse, not x - (m + lse): for logits in the thousands m + lse would round to ulp(m).
+            float lse = (float) Math.log(sum);
             for (long j = 0; j < cols; j++) {
-                y.setAtIndex(JAVA_FLOAT, yb + j, x.getAtIndex(JAVA_FLOAT, xb + j) - shift);
+                y.setAtIndex(JAVA_FLOAT, yb + j, (x.getAtIndex(JAVA_FLOAT, xb + j) - m) - lse);
             }
         }
     }

@@ -111,12 +111,13 @@ public final class VectorSoftmax implements SoftmaxKernels {
         for (long r = 0; r < rows; r++) {
             long xb = xOff + r * cols, yb = yOff + r * cols;
             float m = max(cols, x, xb);
-            float shift = m + (float) Math.log(expShiftSum(cols, x, xb, m, null, 0));
+            // (x - m) - lse, not x - (m + lse): for logits in the thousands m + lse would round to ulp(m).
+            float lse = (float) Math.log(expShiftSum(cols, x, xb, m, null, 0));
             long j = 0, up = cols - cols % L;
-            for (; j < up; j += L) load(x, xb + j).sub(shift).intoMemorySegment(y, (yb + j) * Float.BYTES, NO);
+            for (; j < up; j += L) load(x, xb + j).sub(m).sub(lse).intoMemorySegment(y, (yb + j) * Float.BYTES, NO);
             if (j < cols) {
                 VectorMask<Float> mk = S.indexInRange(j, cols);
-                load(x, xb + j, mk).sub(shift).intoMemorySegment(y, (yb + j) * Float.BYTES, NO, mk);
+                load(x, xb + j, mk).sub(m).sub(lse).intoMemorySegment(y, (yb + j) * Float.BYTES, NO, mk);
             }
         }
     }

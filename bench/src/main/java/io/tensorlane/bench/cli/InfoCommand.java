@@ -8,15 +8,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "info", mixinStandardHelpOptions = true,
+        header = "Shows the JDK, OS, CPU, kernel provider and vector species, thread count and build version.",
         description = {
-                "Shows the JDK, OS, CPU (model and SIMD flags), the kernel provider and vector species",
-                "(or why the scalar kernels run), the default thread count and the build version.",
+                "Prints the JDK version and vendor, OS and architecture, CPU count, CPU model and SIMD flags "
+                        + "(from /proc/cpuinfo where it exists), the kernel provider and its vector species (or why the "
+                        + "scalar kernels run), the default thread count (-Dtensorlane.threads) and the build version. "
+                        + "Pass JVM properties through TENSORLANE_JAVA_OPTS.",
                 "",
                 "Example:",
                 "  ./tensorlane info",
@@ -33,7 +37,8 @@ final class InfoCommand implements Callable<Integer> {
                 + System.getProperty("java.vendor") + ")");
         out.println("os:       " + System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                 + System.getProperty("os.arch"));
-        out.println("cpus:     " + Runtime.getRuntime().availableProcessors() + cpuModel());
+        out.println("cpus:     " + Runtime.getRuntime().availableProcessors());
+        cpuModel().ifPresent(m -> out.println("cpu:      " + m));
         out.println("kernels:  " + Kernels.describe());
         Kernels.simdUnavailableReason().ifPresent(r -> out.println("          SIMD unavailable: " + r));
         out.println("threads:  " + Parallelism.defaults().threads() + " (-D" + Parallelism.THREADS_PROPERTY + ")");
@@ -41,10 +46,10 @@ final class InfoCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** ", AMD EPYC ..., SIMD flags avx2 fma" from /proc/cpuinfo where it exists. */
-    private static String cpuModel() {
+    /** "AMD EPYC ..., SIMD flags: fma avx2 avx512f" from /proc/cpuinfo where it exists. */
+    private static Optional<String> cpuModel() {
         Path p = Path.of("/proc/cpuinfo");
-        if (!Files.isReadable(p)) return "";
+        if (!Files.isReadable(p)) return Optional.empty();
         try {
             String model = null;
             List<String> simd = new ArrayList<>();
@@ -59,9 +64,11 @@ final class InfoCommand implements Callable<Integer> {
                     }
                 }
             }
-            return (model != null ? ", " + model : "") + (simd.isEmpty() ? "" : ", SIMD flags: " + String.join(" ", simd));
+            String line = (model != null ? model : "unknown model")
+                    + ", SIMD flags: " + (simd.isEmpty() ? "none of avx2/fma/avx512f/asimd/sve" : String.join(" ", simd));
+            return Optional.of(line);
         } catch (IOException e) {
-            return "";
+            return Optional.empty();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.tensorlane.bench.jmh;
 
+import io.tensorlane.bench.harness.ResultCheck;
 import io.tensorlane.kernels.ActivationKernels;
 import io.tensorlane.kernels.Impl;
 import io.tensorlane.kernels.Kernels;
@@ -36,15 +37,18 @@ public class ActivationBench {
         y = arena.allocate(size * 4, 64);
         SplittableRandom r = new SplittableRandom(1);
         for (long i = 0; i < size; i++) x.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (r.nextDouble() * 12 - 6));
-        // Results are checked against the scalar twin before anything is timed.
+        // Every benchmarked kernel is checked against its scalar twin before anything is timed.
         MemorySegment ref = arena.allocate(size * 4, 64);
         ActivationKernels scalar = Kernels.get(Impl.SCALAR).activations();
+        scalar.relu(size, x, 0, ref, 0);
+        k.relu(size, x, 0, y, 0);
+        ResultCheck.assertClose("relu", impl, ref, y, size, 0, 0);
         scalar.sigmoid(size, x, 0, ref, 0);
         k.sigmoid(size, x, 0, y, 0);
-        for (long i = 0; i < size; i++) {
-            float e = ref.getAtIndex(ValueLayout.JAVA_FLOAT, i), a = y.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-            if (Math.abs(a - e) > 2e-6 * Math.abs(e) + 1e-30) throw new IllegalStateException("sigmoid mismatch at " + i);
-        }
+        ResultCheck.assertClose("sigmoid", impl, ref, y, size, 2e-6, 1e-30);
+        scalar.tanh(size, x, 0, ref, 0);
+        k.tanh(size, x, 0, y, 0);
+        ResultCheck.assertClose("tanh", impl, ref, y, size, 3e-6, 1e-30);
     }
 
     @TearDown

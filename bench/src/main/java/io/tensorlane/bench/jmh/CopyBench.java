@@ -2,6 +2,7 @@ package io.tensorlane.bench.jmh;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.*;
 
@@ -24,6 +25,9 @@ public class CopyBench {
         arena = Arena.ofShared();
         x = arena.allocate(size * 4, 64);
         y = arena.allocate(size * 4, 64);
+        for (long i = 0; i < size; i++) x.setAtIndex(ValueLayout.JAVA_FLOAT, i, i * 0.5f);
+        copy();
+        if (x.mismatch(y) != -1) throw new IllegalStateException("copy: destination differs from source");
     }
 
     @TearDown

@@ -1,5 +1,6 @@
 package io.tensorlane.bench.jmh;
 
+import io.tensorlane.bench.harness.ResultCheck;
 import io.tensorlane.kernels.Impl;
 import io.tensorlane.kernels.Kernels;
 import io.tensorlane.kernels.SoftmaxKernels;
@@ -41,13 +42,15 @@ public class SoftmaxBench {
             x.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (r.nextDouble() * 20 - 10));
             dout.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (r.nextDouble() * 2 - 1));
         }
+        // Forward and backward are checked against the scalar twin before anything is timed.
+        SoftmaxKernels scalar = Kernels.get(Impl.SCALAR).softmax();
         MemorySegment ref = arena.allocate(n * 4, 64);
-        Kernels.get(Impl.SCALAR).softmax().softmax(ROWS, COLS, x, 0, ref, 0);
+        scalar.softmax(ROWS, COLS, x, 0, ref, 0);
         k.softmax(ROWS, COLS, x, 0, y, 0);
-        for (long i = 0; i < n; i++) {
-            float e = ref.getAtIndex(ValueLayout.JAVA_FLOAT, i), a = y.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-            if (Math.abs(a - e) > 2e-5 * Math.abs(e) + 1e-30) throw new IllegalStateException("softmax mismatch at " + i);
-        }
+        ResultCheck.assertClose("softmax fwd", impl, ref, y, n, 2e-5, 1e-30);
+        scalar.softmaxBackward(ROWS, COLS, y, 0, dout, 0, ref, 0);
+        k.softmaxBackward(ROWS, COLS, y, 0, dout, 0, dx, 0);
+        ResultCheck.assertClose("softmax bwd", impl, ref, dx, n, 2e-5, 2e-6);
     }
 
     @TearDown

@@ -1,7 +1,10 @@
 package io.tensorlane.bench.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.tensorlane.runtime.DType;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -15,7 +18,14 @@ import java.util.Map;
 public record GoldenCase(String file, String op, JsonNode params, Map<String, GoldenTensor> inputs,
                          Map<String, GoldenTensor> outputs, Map<String, GoldenTensor> grads, double rtol, double atol) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Floats are read as BigDecimal so each value's decimal text reaches Float.parseFloat unchanged (exact
+     * float32, no double rounding in between); NaN/Infinity tokens (as Python's json writes them) are accepted.
+     */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .build();
 
     /** Parses a case file; any structural problem is a {@link MalformedCaseException} naming the file and field. */
     public static GoldenCase read(Path path) throws IOException {
@@ -96,8 +106,7 @@ public record GoldenCase(String file, String op, JsonNode params, Map<String, Go
                 for (int i = 0; i < v.length; i++) {
                     JsonNode x = data.get(i);
                     if (!x.isNumber()) throw new MalformedCaseException(where + ": data[" + i + "] is not a number");
-                    // The corpus prints 9 significant digits: parsing the text as a float gives back the exact float32.
-                    v[i] = Float.parseFloat(x.asText());
+                    v[i] = toFloat(x);
                 }
                 return new GoldenTensor(shape, DType.F32, v, null);
             }
@@ -114,6 +123,13 @@ public record GoldenCase(String file, String op, JsonNode params, Map<String, Go
             }
             default -> throw new MalformedCaseException(where + ": unknown dtype '" + dtype + "' (float32 or int32)");
         }
+    }
+
+    /** The float32 a JSON number denotes: its decimal text parsed as a float (the corpus's 9 digits round-trip). */
+    static float toFloat(JsonNode x) {
+        if (x.isBigDecimal()) return Float.parseFloat(x.decimalValue().toString());
+        if (x.isIntegralNumber()) return Float.parseFloat(x.bigIntegerValue().toString());
+        return (float) x.doubleValue(); // NaN / Infinity
     }
 
     public GoldenTensor input(String name) {

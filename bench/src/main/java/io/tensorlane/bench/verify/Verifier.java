@@ -52,11 +52,13 @@ public final class Verifier {
         GoldenCase c;
         try {
             c = GoldenCase.read(f);
-        } catch (MalformedCaseException | IOException | ArithmeticException e) {
+        } catch (IOException | RuntimeException e) {
+            // MalformedCaseException names the file and field; anything else (e.g. size overflow) is reported too.
             // A malformed file still counts when its name says it belongs to a selected op.
             String guessed = file.contains("__") ? file.substring(0, file.indexOf("__")) : "?";
             if (!onlyOps.isEmpty() && !onlyOps.contains(guessed)) return null;
-            return new Result(file, guessed, false, "malformed case: " + e.getMessage());
+            String why = e instanceof MalformedCaseException ? e.getMessage() : file + ": " + e;
+            return new Result(file, guessed, false, "malformed case: " + why);
         }
         if (!onlyOps.isEmpty() && !onlyOps.contains(c.op())) return null;
         GoldenOp op = GoldenOps.all().get(c.op());

@@ -1,4 +1,4 @@
-package io.tensorlane.bench.act;
+package io.tensorlane.bench.harness;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;

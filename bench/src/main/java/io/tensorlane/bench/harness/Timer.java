@@ -1,4 +1,4 @@
-package io.tensorlane.bench.act;
+package io.tensorlane.bench.harness;
 
 import java.util.Arrays;
 

@@ -82,13 +82,16 @@ class CliTest {
         Files.writeString(dir.resolve("relu__short.json"), text.replaceFirst("\"data\": \\[", "\"data\": [1.0, "));
         Files.writeString(dir.resolve("frobnicate__x.json"), text.replace("\"op\": \"relu\"", "\"op\": \"frobnicate\""));
         Files.writeString(dir.resolve("relu__dtype.json"), text.replaceFirst("\"float32\"", "\"float16\""));
+        String gemm = Files.readString(corpus().resolve("gemm__m4_n5_k3_nn_alpha1_beta1.json"));
+        Files.writeString(dir.resolve("gemm__badm.json"), gemm.replace("\"M\": 4", "\"M\": 5"));
         Run r = run("verify", dir.toString());
         assertEquals(1, r.exit());
         assertTrue(r.out().contains("relu__broken.json [relu] malformed case: relu__broken.json: not valid JSON"), r.out());
         assertTrue(r.out().contains("relu__short.json") && r.out().contains("values but shape"), r.out());
         assertTrue(r.out().contains("frobnicate__x.json [frobnicate] unsupported op frobnicate"), r.out());
         assertTrue(r.out().contains("unknown dtype 'float16'"), r.out());
-        assertTrue(r.out().contains("verify: 1 passed, 4 failed"), r.out());
+        assertTrue(r.out().contains("gemm__badm.json [gemm] malformed case: gemm__badm.json: gemm A has shape [4, 3] but M, N, K, transA, transB say [5, 3]"), r.out());
+        assertEquals("verify: 1 passed, 5 failed", lastLine(r.out()), r.out());
     }
 
     @Test

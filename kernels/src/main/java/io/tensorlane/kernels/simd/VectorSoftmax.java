@@ -1,33 +1,174 @@
 package io.tensorlane.kernels.simd;
 
 import io.tensorlane.kernels.SoftmaxKernels;
-import io.tensorlane.kernels.MseReduction;
-import io.tensorlane.kernels.ref.ScalarSoftmax;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
-/** Temporary placeholder: delegates to {@link ScalarSoftmax} until the Vector API version lands. */
-@SuppressWarnings("unused")
+/**
+ * Vector API version of {@link SoftmaxKernels}. Forward softmax makes three passes over a row, all
+ * hitting L1 for common widths: the maximum; {@code exp(x - max)} stored into y while summing; then
+ * y scaled by 1/sum. Sums accumulate in float lanes (the scalar twin uses double); the tests bound
+ * the difference. The tail of each row is one masked vector, so every element takes the same path.
+ */
 public final class VectorSoftmax implements SoftmaxKernels {
-    private final ScalarSoftmax scalar = new ScalarSoftmax();
+    private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
+    private static final int L = S.length();
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     @Override
     public void softmax(long rows, long cols, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        scalar.softmax(rows, cols, x, xOff, y, yOff);
+        long bound = S.loopBound(cols);
+        for (long r = 0; r < rows; r++) {
+            long xo = (xOff + r * cols) * Float.BYTES;
+            long yo = (yOff + r * cols) * Float.BYTES;
+            float max = rowMax(cols, bound, x, xo);
+            FloatVector sum = FloatVector.zero(S);
+            long i = 0;
+            for (; i < bound; i += L) {
+                FloatVector e = VectorMath.exp(FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max));
+                e.intoMemorySegment(y, yo + i * Float.BYTES, NATIVE);
+                sum = sum.add(e);
+            }
+            if (i < cols) {
+                VectorMask<Float> m = S.indexInRange(i, cols);
+                FloatVector e = VectorMath.exp(FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE, m).sub(max));
+                e.intoMemorySegment(y, yo + i * Float.BYTES, NATIVE, m);
+                sum = sum.add(e, m);
+            }
+            float inv = 1f / sum.reduceLanes(VectorOperators.ADD);
+            scale(cols, bound, inv, y, yo);
+        }
     }
 
     @Override
-    public void softmaxBackward(long rows, long cols, MemorySegment y, long yOff, MemorySegment dout, long dOff, MemorySegment dx, long dxOff) {
-        scalar.softmaxBackward(rows, cols, y, yOff, dout, dOff, dx, dxOff);
+    public void softmaxBackward(long rows, long cols, MemorySegment y, long yOff, MemorySegment dout, long dOff,
+                                MemorySegment dx, long dxOff) {
+        long bound = S.loopBound(cols);
+        for (long r = 0; r < rows; r++) {
+            long yo = (yOff + r * cols) * Float.BYTES;
+            long dO = (dOff + r * cols) * Float.BYTES;
+            long xo = (dxOff + r * cols) * Float.BYTES;
+            FloatVector acc = FloatVector.zero(S);
+            long i = 0;
+            for (; i < bound; i += L) {
+                FloatVector vy = FloatVector.fromMemorySegment(S, y, yo + i * Float.BYTES, NATIVE);
+                FloatVector vd = FloatVector.fromMemorySegment(S, dout, dO + i * Float.BYTES, NATIVE);
+                acc = vy.fma(vd, acc);
+            }
+            if (i < cols) {
+                VectorMask<Float> m = S.indexInRange(i, cols);
+                FloatVector vy = FloatVector.fromMemorySegment(S, y, yo + i * Float.BYTES, NATIVE, m);
+                FloatVector vd = FloatVector.fromMemorySegment(S, dout, dO + i * Float.BYTES, NATIVE, m);
+                acc = vy.fma(vd, acc); // masked-off lanes loaded as 0 and add nothing
+            }
+            float dot = acc.reduceLanes(VectorOperators.ADD);
+            for (i = 0; i < bound; i += L) {
+                FloatVector vy = FloatVector.fromMemorySegment(S, y, yo + i * Float.BYTES, NATIVE);
+                FloatVector vd = FloatVector.fromMemorySegment(S, dout, dO + i * Float.BYTES, NATIVE);
+                vy.mul(vd.sub(dot)).intoMemorySegment(dx, xo + i * Float.BYTES, NATIVE);
+            }
+            if (i < cols) {
+                VectorMask<Float> m = S.indexInRange(i, cols);
+                FloatVector vy = FloatVector.fromMemorySegment(S, y, yo + i * Float.BYTES, NATIVE, m);
+                FloatVector vd = FloatVector.fromMemorySegment(S, dout, dO + i * Float.BYTES, NATIVE, m);
+                vy.mul(vd.sub(dot)).intoMemorySegment(dx, xo + i * Float.BYTES, NATIVE, m);
+            }
+        }
     }
 
+    /**
+     * y = (x - max) - log(sum): the shift is split so that an element close to the maximum keeps
+     * its small result exactly (x - max is exact there) instead of losing it to the rounding of a
+     * large {@code max + log(sum)}.
+     */
     @Override
     public void logSoftmax(long rows, long cols, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        scalar.logSoftmax(rows, cols, x, xOff, y, yOff);
+        long bound = S.loopBound(cols);
+        for (long r = 0; r < rows; r++) {
+            long xo = (xOff + r * cols) * Float.BYTES;
+            long yo = (yOff + r * cols) * Float.BYTES;
+            float max = rowMax(cols, bound, x, xo);
+            FloatVector sum = FloatVector.zero(S);
+            long i = 0;
+            for (; i < bound; i += L) {
+                sum = sum.add(VectorMath.exp(FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max)));
+            }
+            if (i < cols) {
+                VectorMask<Float> m = S.indexInRange(i, cols);
+                sum = sum.add(VectorMath.exp(FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE, m).sub(max)), m);
+            }
+            float logSum = (float) Math.log(sum.reduceLanes(VectorOperators.ADD));
+            for (i = 0; i < bound; i += L) {
+                FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max).sub(logSum)
+                        .intoMemorySegment(y, yo + i * Float.BYTES, NATIVE);
+            }
+            if (i < cols) {
+                VectorMask<Float> m = S.indexInRange(i, cols);
+                FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE, m).sub(max).sub(logSum)
+                        .intoMemorySegment(y, yo + i * Float.BYTES, NATIVE, m);
+            }
+        }
     }
 
     @Override
-    public void logSoftmaxBackward(long rows, long cols, MemorySegment y, long yOff, MemorySegment dout, long dOff, MemorySegment dx, long dxOff) {
-        scalar.logSoftmaxBackward(rows, cols, y, yOff, dout, dOff, dx, dxOff);
+    public void logSoftmaxBackward(long rows, long cols, MemorySegment y, long yOff, MemorySegment dout, long dOff,
+                                   MemorySegment dx, long dxOff) {
+        long bound = S.loopBound(cols);
+        for (long r = 0; r < rows; r++) {
+            long yo = (yOff + r * cols) * Float.BYTES;
+            long dO = (dOff + r * cols) * Float.BYTES;
+            long xo = (dxOff + r * cols) * Float.BYTES;
+            FloatVector acc = FloatVector.zero(S);
+            long i = 0;
+            for (; i < bound; i += L) {
+                acc = acc.add(FloatVector.fromMemorySegment(S, dout, dO + i * Float.BYTES, NATIVE));
+            }
+            if (i < cols) {
+                acc = acc.add(FloatVector.fromMemorySegment(S, dout, dO + i * Float.BYTES, NATIVE, S.indexInRange(i, cols)));
+            }
+            FloatVector sum = FloatVector.broadcast(S, acc.reduceLanes(VectorOperators.ADD));
+            for (i = 0; i < bound; i += L) {
+                FloatVector p = VectorMath.exp(FloatVector.fromMemorySegment(S, y, yo + i * Float.BYTES, NATIVE));
+                FloatVector vd = FloatVector.fromMemorySegment(S, dout, dO + i * Float.BYTES, NATIVE);
+                p.neg().fma(sum, vd).intoMemorySegment(dx, xo + i * Float.BYTES, NATIVE);
+            }
+            if (i < cols) {
+                VectorMask<Float> m = S.indexInRange(i, cols);
+                FloatVector p = VectorMath.exp(FloatVector.fromMemorySegment(S, y, yo + i * Float.BYTES, NATIVE, m));
+                FloatVector vd = FloatVector.fromMemorySegment(S, dout, dO + i * Float.BYTES, NATIVE, m);
+                p.neg().fma(sum, vd).intoMemorySegment(dx, xo + i * Float.BYTES, NATIVE, m);
+            }
+        }
+    }
+
+    /** Row maximum (Math.max semantics); byte offset {@code o}. Masked-off tail lanes keep -Infinity. */
+    static float rowMax(long cols, long bound, MemorySegment x, long o) {
+        FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        long i = 0;
+        for (; i < bound; i += L) {
+            max = max.max(FloatVector.fromMemorySegment(S, x, o + i * Float.BYTES, NATIVE));
+        }
+        if (i < cols) {
+            VectorMask<Float> m = S.indexInRange(i, cols);
+            max = max.lanewise(VectorOperators.MAX, FloatVector.fromMemorySegment(S, x, o + i * Float.BYTES, NATIVE, m), m);
+        }
+        return max.reduceLanes(VectorOperators.MAX);
+    }
+
+    /** y *= s over one row at byte offset {@code o}. */
+    private static void scale(long cols, long bound, float s, MemorySegment y, long o) {
+        long i = 0;
+        for (; i < bound; i += L) {
+            FloatVector.fromMemorySegment(S, y, o + i * Float.BYTES, NATIVE).mul(s).intoMemorySegment(y, o + i * Float.BYTES, NATIVE);
+        }
+        if (i < cols) {
+            VectorMask<Float> m = S.indexInRange(i, cols);
+            FloatVector.fromMemorySegment(S, y, o + i * Float.BYTES, NATIVE, m).mul(s).intoMemorySegment(y, o + i * Float.BYTES, NATIVE, m);
+        }
     }
 }

@@ -37,24 +37,13 @@ public final class VectorLosses implements LossKernels {
             int label = labels.getAtIndex(JAVA_INT, lOff + r);
             float correct = x.getAtIndex(JAVA_FLOAT, xOff + r * c + label); // read before dx may overwrite x
             float max = VectorSoftmax.rowMax(c, bound, x, xo);
-            FloatVector sum = FloatVector.zero(S);
-            long i = 0;
-            for (; i < bound; i += L) {
-                FloatVector e = VectorMath.exp(FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max));
-                if (dx != null) e.intoMemorySegment(dx, dxo + i * Float.BYTES, NATIVE);
-                sum = sum.add(e);
-            }
-            if (i < c) {
-                VectorMask<Float> m = S.indexInRange(i, c);
-                FloatVector e = VectorMath.exp(FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE, m).sub(max));
-                if (dx != null) e.intoMemorySegment(dx, dxo + i * Float.BYTES, NATIVE, m);
-                sum = sum.add(e, m);
-            }
-            double rowSum = sum.reduceLanes(VectorOperators.ADD);
+            double rowSum = dx != null ? VectorSoftmax.expStoreSum(c, bound, max, x, xo, dx, dxo)
+                    : VectorSoftmax.expSum(c, bound, max, x, xo);
             loss += max + Math.log(rowSum) - correct;
             if (dx != null) {
                 float scale = (float) (1.0 / (rowSum * n));
-                for (i = 0; i < bound; i += L) {
+                long i = 0;
+                for (; i < bound; i += L) {
                     FloatVector.fromMemorySegment(S, dx, dxo + i * Float.BYTES, NATIVE).mul(scale)
                             .intoMemorySegment(dx, dxo + i * Float.BYTES, NATIVE);
                 }

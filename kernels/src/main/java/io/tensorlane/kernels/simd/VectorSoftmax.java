@@ -12,13 +12,15 @@ import java.nio.ByteOrder;
 /**
  * Vector API version of {@link SoftmaxKernels}. Forward softmax makes three passes over a row, all
  * hitting L1 for common widths: the maximum; {@code exp(x - max)} stored into y while summing; then
- * y scaled by 1/sum. Sums accumulate in float lanes (the scalar twin uses double); the tests bound
- * the difference. The tail of each row is one masked vector, so every element takes the same path.
+ * y scaled by 1/sum. Sums accumulate in float lanes per block of 512 elements and in double across
+ * blocks (the scalar twin sums in double); the tests bound the difference. The tail of each row is one masked vector, so every element takes the same path.
  */
 public final class VectorSoftmax implements SoftmaxKernels {
     private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
     private static final int L = S.length();
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    /** Row elements summed in float lanes before the partial sum is added to a double total. */
+    static final int BLOCK = 512;
 
     @Override
     public void softmax(long rows, long cols, MemorySegment x, long xOff, MemorySegment y, long yOff) {
@@ -27,20 +29,7 @@ public final class VectorSoftmax implements SoftmaxKernels {
             long xo = (xOff + r * cols) * Float.BYTES;
             long yo = (yOff + r * cols) * Float.BYTES;
             float max = rowMax(cols, bound, x, xo);
-            FloatVector sum = FloatVector.zero(S);
-            long i = 0;
-            for (; i < bound; i += L) {
-                FloatVector e = VectorMath.exp(FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max));
-                e.intoMemorySegment(y, yo + i * Float.BYTES, NATIVE);
-                sum = sum.add(e);
-            }
-            if (i < cols) {
-                VectorMask<Float> m = S.indexInRange(i, cols);
-                FloatVector e = VectorMath.exp(FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE, m).sub(max));
-                e.intoMemorySegment(y, yo + i * Float.BYTES, NATIVE, m);
-                sum = sum.add(e, m);
-            }
-            float inv = 1f / sum.reduceLanes(VectorOperators.ADD);
+            float inv = (float) (1.0 / expStoreSum(cols, bound, max, x, xo, y, yo));
             scale(cols, bound, inv, y, yo);
         }
     }
@@ -93,16 +82,8 @@ public final class VectorSoftmax implements SoftmaxKernels {
             long xo = (xOff + r * cols) * Float.BYTES;
             long yo = (yOff + r * cols) * Float.BYTES;
             float max = rowMax(cols, bound, x, xo);
-            FloatVector sum = FloatVector.zero(S);
-            long i = 0;
-            for (; i < bound; i += L) {
-                sum = sum.add(VectorMath.exp(FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max)));
-            }
-            if (i < cols) {
-                VectorMask<Float> m = S.indexInRange(i, cols);
-                sum = sum.add(VectorMath.exp(FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE, m).sub(max)), m);
-            }
-            float logSum = (float) Math.log(sum.reduceLanes(VectorOperators.ADD));
+            float logSum = (float) Math.log(expSum(cols, bound, max, x, xo));
+            long i;
             for (i = 0; i < bound; i += L) {
                 FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max).sub(logSum)
                         .intoMemorySegment(y, yo + i * Float.BYTES, NATIVE);
@@ -144,6 +125,52 @@ public final class VectorSoftmax implements SoftmaxKernels {
                 p.neg().fma(sum, vd).intoMemorySegment(dx, xo + i * Float.BYTES, NATIVE, m);
             }
         }
+    }
+
+    /**
+     * Stores exp(x - max) of one row into y and returns its sum. Lanes sum blocks of {@link #BLOCK}
+     * elements in float; block totals are added in double, so the error does not grow with the row.
+     */
+    static double expStoreSum(long cols, long bound, float max, MemorySegment x, long xo, MemorySegment y, long yo) {
+        double total = 0;
+        long i = 0;
+        while (i < bound) {
+            long end = Math.min(bound, i + BLOCK);
+            FloatVector sum = FloatVector.zero(S);
+            for (; i < end; i += L) {
+                FloatVector e = VectorMath.exp(FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max));
+                e.intoMemorySegment(y, yo + i * Float.BYTES, NATIVE);
+                sum = sum.add(e);
+            }
+            total += sum.reduceLanes(VectorOperators.ADD);
+        }
+        if (i < cols) {
+            VectorMask<Float> m = S.indexInRange(i, cols);
+            FloatVector e = VectorMath.exp(FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE, m).sub(max));
+            e.intoMemorySegment(y, yo + i * Float.BYTES, NATIVE, m);
+            total += e.reduceLanes(VectorOperators.ADD, m);
+        }
+        return total;
+    }
+
+    /** Sum of exp(x - max) over one row, accumulated like {@link #expStoreSum}. */
+    static double expSum(long cols, long bound, float max, MemorySegment x, long xo) {
+        double total = 0;
+        long i = 0;
+        while (i < bound) {
+            long end = Math.min(bound, i + BLOCK);
+            FloatVector sum = FloatVector.zero(S);
+            for (; i < end; i += L) {
+                sum = sum.add(VectorMath.exp(FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max)));
+            }
+            total += sum.reduceLanes(VectorOperators.ADD);
+        }
+        if (i < cols) {
+            VectorMask<Float> m = S.indexInRange(i, cols);
+            total += VectorMath.exp(FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE, m).sub(max))
+                    .reduceLanes(VectorOperators.ADD, m);
+        }
+        return total;
     }
 
     /** Row maximum (Math.max semantics); byte offset {@code o}. Masked-off tail lanes keep -Infinity. */

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -505,5 +506,57 @@ class SimdMatchesScalarTest {
         compareLoss("sigmoidBce", (k, n, c, x, t, d) -> k.losses().sigmoidBce(n * c, x.seg, x.off, t.seg, t.off,
                         d == null ? null : d.seg, d == null ? 0 : d.off), false, 2e-6,
                 (e, i, in, n, c) -> EXP_RTOL / (n * c) + 2 * EPS * Math.abs(e[i]), uniform(-100f, 100f));
+    }
+
+    // ---------------------------------------------------------------- in place
+
+    /** An op over two float inputs a, b (same length) writing out; the test aliases out with one input. */
+    interface TwoInputOp {
+        double run(KernelSet k, long rows, long cols, MemorySegment a, MemorySegment b, MemorySegment out);
+    }
+
+    /**
+     * Writing the result over an input (exact aliasing, which the entry points allow) gives the same
+     * bits as writing it elsewhere, for both implementations: the SIMD kernels use the output as exp's
+     * scratch, so they must have read their inputs first.
+     */
+    @Test
+    void inPlaceEqualsOutOfPlace() {
+        java.util.Map<String, TwoInputOp> ops = new java.util.LinkedHashMap<>();
+        ops.put("sigmoid", (k, r, c, a, b, o) -> { k.activations().sigmoid(r * c, a, 0, o, 0); return 0; });
+        ops.put("tanh", (k, r, c, a, b, o) -> { k.activations().tanh(r * c, a, 0, o, 0); return 0; });
+        ops.put("relu", (k, r, c, a, b, o) -> { k.activations().relu(r * c, a, 0, o, 0); return 0; });
+        ops.put("softmax", (k, r, c, a, b, o) -> { k.softmax().softmax(r, c, a, 0, o, 0); return 0; });
+        ops.put("logSoftmax", (k, r, c, a, b, o) -> { k.softmax().logSoftmax(r, c, a, 0, o, 0); return 0; });
+        ops.put("softmaxBackward", (k, r, c, a, b, o) -> { k.softmax().softmaxBackward(r, c, a, 0, b, 0, o, 0); return 0; });
+        ops.put("logSoftmaxBackward", (k, r, c, a, b, o) -> { k.softmax().logSoftmaxBackward(r, c, a, 0, b, 0, o, 0); return 0; });
+        ops.put("sigmoidBce", (k, r, c, a, b, o) -> k.losses().sigmoidBce(r * c, a, 0, b, 0, o, 0));
+        ops.put("mse", (k, r, c, a, b, o) -> k.losses().mse(MseReduction.MEAN, r * c, r, a, 0, b, 0, o, 0));
+        long[][] shapes = {{1, 1}, {3, 7}, {2, 17}, {4, 33}, {1, 1000}};
+        for (KernelSet k : List.of(ref, simd)) {
+            for (var op : ops.entrySet()) {
+                for (long[] shape : shapes) {
+                    long r = shape[0], c = shape[1];
+                    int n = (int) (r * c);
+                    Random rnd = new Random(n);
+                    float[] a = uniform(-6f, 0f).make(rnd, n); // also valid log-probabilities
+                    float[] b = uniform(0f, 1f).make(rnd, n);
+                    float[] separate = new float[n];
+                    double expectedLoss = op.getValue().run(k, r, c, MemorySegment.ofArray(a.clone()), MemorySegment.ofArray(b.clone()),
+                            MemorySegment.ofArray(separate));
+                    for (int alias = 0; alias < 2; alias++) {
+                        try (Arena arena = Arena.ofConfined()) {
+                            MemorySegment as = arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_FLOAT, a);
+                            MemorySegment bs = arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_FLOAT, b);
+                            MemorySegment out = alias == 0 ? as : bs;
+                            String what = k.impl() + " " + op.getKey() + " " + r + "x" + c + " out aliasing " + (alias == 0 ? "a" : "b");
+                            double loss = op.getValue().run(k, r, c, as, bs, out);
+                            assertExact(what, separate, out.toArray(java.lang.foreign.ValueLayout.JAVA_FLOAT));
+                            assertEquals(expectedLoss, loss, what + " loss");
+                        }
+                    }
+                }
+            }
+        }
     }
 }

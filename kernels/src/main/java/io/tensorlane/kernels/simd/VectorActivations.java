@@ -9,10 +9,13 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
 /**
  * Vector API version of {@link ActivationKernels}: full vectors over the bulk and one masked vector
- * for the tail. relu/leaky relu and all backward passes equal the scalar twin bit for bit; sigmoid
- * and tanh use {@link VectorMath}'s polynomial exp (relative error ~2e-7 against the twin).
+ * for the tail (sigmoid and tanh: a scalar tail doing the lanes' exact float operations).
+ * relu/leaky relu and all backward passes equal the scalar twin bit for bit; sigmoid and tanh use
+ * {@link VectorMath}'s polynomial exp (relative error ~2e-7 against the twin).
  *
  * <p>relu is a compare and blend rather than {@code max(x, 0)}: Java's max must order -0/+0 and
  * propagate NaN, which costs several instructions per vector on x86, and the blend gives exactly the
@@ -96,12 +99,11 @@ public final class VectorActivations implements ActivationKernels {
         long i = 0;
         for (; i < bound; i += L) {
             FloatVector v = FloatVector.fromMemorySegment(S, x, (xOff + i) * Float.BYTES, NATIVE);
-            VectorMath.sigmoid(v).intoMemorySegment(y, (yOff + i) * Float.BYTES, NATIVE);
+            long yo = (yOff + i) * Float.BYTES; // the output range doubles as exp's scratch
+            VectorMath.sigmoid(v, y, yo).intoMemorySegment(y, yo, NATIVE);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromMemorySegment(S, x, (xOff + i) * Float.BYTES, NATIVE, m);
-            VectorMath.sigmoid(v).intoMemorySegment(y, (yOff + i) * Float.BYTES, NATIVE, m);
+        for (; i < n; i++) { // scalar tail: the same float operations as the lanes
+            y.setAtIndex(JAVA_FLOAT, yOff + i, VectorMath.sigmoid(x.getAtIndex(JAVA_FLOAT, xOff + i)));
         }
     }
 
@@ -128,12 +130,11 @@ public final class VectorActivations implements ActivationKernels {
         long i = 0;
         for (; i < bound; i += L) {
             FloatVector v = FloatVector.fromMemorySegment(S, x, (xOff + i) * Float.BYTES, NATIVE);
-            VectorMath.tanh(v).intoMemorySegment(y, (yOff + i) * Float.BYTES, NATIVE);
+            long yo = (yOff + i) * Float.BYTES; // the output range doubles as exp's scratch
+            VectorMath.tanh(v, y, yo).intoMemorySegment(y, yo, NATIVE);
         }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromMemorySegment(S, x, (xOff + i) * Float.BYTES, NATIVE, m);
-            VectorMath.tanh(v).intoMemorySegment(y, (yOff + i) * Float.BYTES, NATIVE, m);
+        for (; i < n; i++) { // scalar tail: the same float operations as the lanes
+            y.setAtIndex(JAVA_FLOAT, yOff + i, VectorMath.tanh(x.getAtIndex(JAVA_FLOAT, xOff + i)));
         }
     }
 

@@ -7,6 +7,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
@@ -29,6 +30,16 @@ public final class VectorLosses implements LossKernels {
     @Override
     public double softmaxCrossEntropy(long n, long c, MemorySegment x, long xOff, MemorySegment labels, long lOff,
                                       MemorySegment dx, long dxOff) {
+        if (dx == null) { // exp needs a scratch; with a gradient, dx serves
+            try (Arena arena = Arena.ofConfined()) {
+                return softmaxCrossEntropy(n, c, x, xOff, labels, lOff, null, 0, VectorMath.scratch(arena));
+            }
+        }
+        return softmaxCrossEntropy(n, c, x, xOff, labels, lOff, dx, dxOff, null);
+    }
+
+    private static double softmaxCrossEntropy(long n, long c, MemorySegment x, long xOff, MemorySegment labels, long lOff,
+                                              MemorySegment dx, long dxOff, MemorySegment scratch) {
         long bound = S.loopBound(c);
         double loss = 0;
         for (long r = 0; r < n; r++) {
@@ -38,7 +49,7 @@ public final class VectorLosses implements LossKernels {
             float correct = x.getAtIndex(JAVA_FLOAT, xOff + r * c + label); // read before dx may overwrite x
             float max = VectorSoftmax.rowMax(c, bound, x, xo);
             double rowSum = dx != null ? VectorSoftmax.expStoreSum(c, bound, max, x, xo, dx, dxo)
-                    : VectorSoftmax.expSum(c, bound, max, x, xo);
+                    : VectorSoftmax.expSum(c, bound, max, x, xo, scratch);
             loss += max + Math.log(rowSum) - correct;
             if (dx != null) {
                 float scale = (float) (1.0 / (rowSum * n));
@@ -141,6 +152,16 @@ public final class VectorLosses implements LossKernels {
     @Override
     public double sigmoidBce(long numel, MemorySegment x, long xOff, MemorySegment target, long tOff,
                              MemorySegment dx, long dxOff) {
+        if (dx == null) { // exp needs a scratch; with a gradient, dx serves
+            try (Arena arena = Arena.ofConfined()) {
+                return sigmoidBce(numel, x, xOff, target, tOff, null, 0, VectorMath.scratch(arena));
+            }
+        }
+        return sigmoidBce(numel, x, xOff, target, tOff, dx, dxOff, null);
+    }
+
+    private static double sigmoidBce(long numel, MemorySegment x, long xOff, MemorySegment target, long tOff,
+                                     MemorySegment dx, long dxOff, MemorySegment scratch) {
         float inv = (float) (1.0 / numel);
         long bound = S.loopBound(numel);
         double total = 0;
@@ -149,32 +170,31 @@ public final class VectorLosses implements LossKernels {
             long end = Math.min(bound, i + BLOCK);
             FloatVector acc = FloatVector.zero(S);
             for (; i < end; i += L) {
+                // inputs first: dx (exp's scratch when present) may alias x or target
                 FloatVector v = FloatVector.fromMemorySegment(S, x, (xOff + i) * Float.BYTES, NATIVE);
                 FloatVector t = FloatVector.fromMemorySegment(S, target, (tOff + i) * Float.BYTES, NATIVE);
-                FloatVector e = VectorMath.exp(v.abs().neg());
-                acc = acc.add(bceTerm(v, t, e));
-                if (dx != null) bceGrad(v, t, e, inv).intoMemorySegment(dx, (dxOff + i) * Float.BYTES, NATIVE);
+                FloatVector e = dx != null ? VectorMath.exp(v.abs().neg(), dx, (dxOff + i) * Float.BYTES)
+                        : VectorMath.exp(v.abs().neg(), scratch, 0);
+                acc = acc.add(v.max(0f).sub(v.mul(t)).add(e.lanewise(VectorOperators.LOG1P)));
+                if (dx != null) {
+                    FloatVector r = FloatVector.broadcast(S, 1f).div(e.add(1f));
+                    FloatVector s = r.blend(e.mul(r), v.compare(VectorOperators.LT, 0f));
+                    s.sub(t).mul(inv).intoMemorySegment(dx, (dxOff + i) * Float.BYTES, NATIVE);
+                }
             }
             total += acc.reduceLanes(VectorOperators.ADD);
         }
-        if (i < numel) {
-            VectorMask<Float> m = S.indexInRange(i, numel);
-            FloatVector v = FloatVector.fromMemorySegment(S, x, (xOff + i) * Float.BYTES, NATIVE, m);
-            FloatVector t = FloatVector.fromMemorySegment(S, target, (tOff + i) * Float.BYTES, NATIVE, m);
-            FloatVector e = VectorMath.exp(v.abs().neg());
-            total += bceTerm(v, t, e).reduceLanes(VectorOperators.ADD, m);
-            if (dx != null) bceGrad(v, t, e, inv).intoMemorySegment(dx, (dxOff + i) * Float.BYTES, NATIVE, m);
+        for (; i < numel; i++) { // scalar tail with the lanes' operations
+            float v = x.getAtIndex(JAVA_FLOAT, xOff + i);
+            float t = target.getAtIndex(JAVA_FLOAT, tOff + i);
+            float e = VectorMath.exp(-Math.abs(v));
+            total += Math.max(v, 0f) - v * t + (float) Math.log1p(e);
+            if (dx != null) {
+                float r = 1f / (e + 1f);
+                float s = v < 0f ? e * r : r;
+                dx.setAtIndex(JAVA_FLOAT, dxOff + i, (s - t) * inv);
+            }
         }
         return total / numel;
-    }
-
-    private static FloatVector bceTerm(FloatVector v, FloatVector t, FloatVector e) {
-        return v.max(0f).sub(v.mul(t)).add(e.lanewise(VectorOperators.LOG1P));
-    }
-
-    private static FloatVector bceGrad(FloatVector v, FloatVector t, FloatVector e, float inv) {
-        FloatVector r = FloatVector.broadcast(S, 1f).div(e.add(1f));
-        FloatVector s = r.blend(e.mul(r), v.compare(VectorOperators.LT, 0f));
-        return s.sub(t).mul(inv);
     }
 }

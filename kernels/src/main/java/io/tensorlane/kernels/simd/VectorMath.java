@@ -4,23 +4,41 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
 /**
- * Lane-wise exp, sigmoid and tanh built from multiply-adds, several times faster than
- * {@code lanewise(VectorOperators.EXP)} (a call into the platform's vector math library, or a
- * per-lane loop where there is none). Relative error stays below about 2e-7 (a few ulp) over the
- * whole float range, which the tests check against the double-precision scalar twins.
+ * Lane-wise exp, sigmoid and tanh built from multiply-adds, with scalar versions that perform the very
+ * same float operations (so a kernel's scalar tail gives bit-identical results to its vector body).
+ * Relative error stays below about 2e-7 (a few ulp) over the whole float range; the tests check it
+ * against the double-precision scalar twins.
  *
- * <p>The methods are small so that the JIT inlines them into each kernel loop; vectors never
- * escape into fields.
+ * <p>Why a hand-written exp: {@code lanewise(VectorOperators.EXP)} calls the platform's vector math
+ * library where there is one (about as fast as this on x86 with SVML) and falls back to a per-lane
+ * {@code Math.exp} loop where there is none; this version has the same speed and accuracy everywhere.
+ *
+ * <p>Why a scratch segment: building 2^n needs the float's bits as integer lanes. On JDK 25,
+ * {@code reinterpretAsInts()} / {@code reinterpretAsFloats()} (and {@code convert(REINTERPRET_*)})
+ * are not reliably intrinsified: once used they pollute shared profiles inside the Vector API and
+ * every vector loop in the JVM, loads and stores included, gets 4-10x slower (measured; see
+ * JDK-8392004). A round trip through memory that is hot in L1 (store the float lanes, load them as int
+ * lanes, shift, store, load as floats) costs a few cycles and avoids that entirely. The scratch is
+ * {@code FLOAT.vectorByteSize()} bytes the caller owns, typically the output range about to be
+ * written; callers load their inputs before calling, so in-place use stays correct.
+ *
+ * <p>The methods are small so that the JIT inlines them into each kernel loop; vectors never escape.
  */
 final class VectorMath {
     private VectorMath() {
     }
 
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+
     // exp(x) = 2^n * exp(r), n = round(x / ln2), |r| <= ln2/2.
     /** Below this exp(x) < 2^-126 (the smallest normal float): the result is flushed to 0. */
     static final float EXP_LO = -87.33f;
-    /** exp(88.37) ~ 2.6e38 still fits a float; larger inputs are clamped here (never Inf). */
+    /** exp(88.37) ~ 2.4e38 still fits a float; larger inputs are clamped here (never Inf). */
     static final float EXP_HI = 88.37f;
     private static final float LOG2E = 1.44269504f;
     // ln2 split in two so that n * LN2_HI is exact for |n| <= 128 (LN2_HI has 9 significant bits)
@@ -37,8 +55,8 @@ final class VectorMath {
     private static final float P3 = 0.00836871f;
     private static final float P4 = 0.0013814613f;
 
-    // tanh(x) ~ x + x^3 * Q(x^2) for |x| < TANH_SMALL, fitted like P; relative error 8.6e-9.
-    // Below this bound 1 - 2/(exp(2|x|)+1) loses digits to cancellation.
+    // tanh(x) ~ x * (1 + x^2 * Q(x^2)) for |x| < TANH_SMALL, fitted like P (relative error 8.6e-9);
+    // below this bound 1 - 2/(exp(2|x|)+1) loses digits to cancellation.
     private static final float TANH_SMALL = 0.625f;
     private static final float Q0 = -0.3333328f;
     private static final float Q1 = 0.13331442f;
@@ -48,45 +66,85 @@ final class VectorMath {
 
     /**
      * exp(x) per lane: relative error below ~2e-7 for x in [-87.33, 88.37]; 0 below (true value
-     * under 1.2e-38), exp(88.37) above (finite, never Inf); NaN stays NaN.
+     * under 1.2e-38), exp(88.37) above (finite, never Inf); NaN stays NaN. Clobbers
+     * {@code scratch[off, off + vectorByteSize)}.
      */
-    static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.max(EXP_LO).min(EXP_HI);
+    static FloatVector exp(FloatVector x, MemorySegment scratch, long off) {
+        // clamps as compare + blend: cheaper than min/max (which must order -0/+0) and NaN passes through
+        FloatVector xc = x.blend(EXP_LO, x.compare(VectorOperators.LT, EXP_LO));
+        xc = xc.blend(EXP_HI, xc.compare(VectorOperators.GT, EXP_HI));
         FloatVector t = xc.fma(LOG2E, ROUND_BIASED);
         FloatVector n = t.sub(ROUND_BIASED);
         FloatVector r = n.fma(splat(-LN2_HI), xc);
         r = n.fma(splat(-LN2_LO), r);
         FloatVector p = r.fma(P4, P3).fma(r, splat(P2)).fma(r, splat(P1)).fma(r, splat(P0));
         FloatVector er = r.mul(r).fma(p, r.add(1f));
-        FloatVector twoN = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        t.intoMemorySegment(scratch, off, NATIVE);
+        IntVector.fromMemorySegment(VectorWidth.INT, scratch, off, NATIVE).lanewise(VectorOperators.LSHL, 23)
+                .intoMemorySegment(scratch, off, NATIVE);
+        FloatVector twoN = FloatVector.fromMemorySegment(VectorWidth.FLOAT, scratch, off, NATIVE);
         return er.mul(twoN).blend(0f, x.compare(VectorOperators.LT, EXP_LO));
     }
 
+    /** The same operations as {@link #exp(FloatVector, MemorySegment, long)} on one float. */
+    static float exp(float x) {
+        float xc = x < EXP_LO ? EXP_LO : x;
+        xc = xc > EXP_HI ? EXP_HI : xc;
+        float t = Math.fma(xc, LOG2E, ROUND_BIASED);
+        float n = t - ROUND_BIASED;
+        float r = Math.fma(n, -LN2_HI, xc);
+        r = Math.fma(n, -LN2_LO, r);
+        float p = Math.fma(Math.fma(Math.fma(Math.fma(r, P4, P3), r, P2), r, P1), r, P0);
+        float er = Math.fma(r * r, p, r + 1f);
+        float twoN = Float.intBitsToFloat(Float.floatToRawIntBits(t) << 23);
+        return x < EXP_LO ? 0f : er * twoN;
+    }
+
     /** 1 / (1 + exp(-x)): relative error ~ that of exp (adding a positive number cannot cancel). */
-    static FloatVector sigmoid(FloatVector x) {
-        FloatVector e = exp(x.neg());
-        return splat(1f).div(e.add(1f));
+    static FloatVector sigmoid(FloatVector x, MemorySegment scratch, long off) {
+        return splat(1f).div(exp(x.neg(), scratch, off).add(1f));
+    }
+
+    /** The same operations as {@link #sigmoid(FloatVector, MemorySegment, long)} on one float. */
+    static float sigmoid(float x) {
+        return 1f / (exp(-x) + 1f);
     }
 
     /**
-     * tanh(x): a polynomial for |x| &lt; 0.625 (so tiny x keeps full relative precision), else
-     * sign(x) * (1 - 2 / (exp(2|x|) + 1)), which reaches exactly +-1 for large |x| without overflow.
+     * tanh(x): x * (1 + x^2 Q(x^2)) for |x| &lt; 0.625 (tiny x keeps full relative precision and
+     * the sign of zero), else sign(x) * (1 - 2 / (exp(2|x|) + 1)), which reaches exactly +-1 for large
+     * |x| without overflow.
      */
-    static FloatVector tanh(FloatVector x) {
+    static FloatVector tanh(FloatVector x, MemorySegment scratch, long off) {
         FloatVector ax = x.abs();
-        FloatVector e = exp(ax.add(ax));
+        FloatVector e = exp(ax.add(ax), scratch, off);
         FloatVector big = splat(-2f).div(e.add(1f)).add(1f);
-        FloatVector z = ax.mul(ax);
+        big = big.lanewise(VectorOperators.NEG, x.compare(VectorOperators.LT, 0f));
+        FloatVector z = x.mul(x);
         FloatVector q = z.fma(Q4, Q3).fma(z, splat(Q2)).fma(z, splat(Q1)).fma(z, splat(Q0));
-        FloatVector small = ax.mul(z).fma(q, ax);
-        FloatVector magnitude = big.blend(small, ax.compare(VectorOperators.LT, TANH_SMALL));
-        // tanh is odd: put x's sign bit on |tanh(x)| (also keeps tanh(-0) = -0)
-        IntVector sign = x.reinterpretAsInts().and(Integer.MIN_VALUE);
-        return magnitude.reinterpretAsInts().or(sign).reinterpretAsFloats();
+        FloatVector small = x.mul(z.fma(q, splat(1f)));
+        return big.blend(small, ax.compare(VectorOperators.LT, TANH_SMALL));
+    }
+
+    /** The same operations as {@link #tanh(FloatVector, MemorySegment, long)} on one float. */
+    static float tanh(float x) {
+        float ax = Math.abs(x);
+        if (ax < TANH_SMALL) {
+            float z = x * x;
+            float q = Math.fma(Math.fma(Math.fma(Math.fma(z, Q4, Q3), z, Q2), z, Q1), z, Q0);
+            return x * Math.fma(z, q, 1f);
+        }
+        float big = -2f / (exp(ax + ax) + 1f) + 1f;
+        return x < 0f ? -big : big;
     }
 
     /** A constant in every lane; the JIT hoists these out of the kernel loops. */
     private static FloatVector splat(float c) {
         return FloatVector.broadcast(VectorWidth.FLOAT, c);
+    }
+
+    /** A native scratch of one vector for kernels that have no output range to use (see class doc). */
+    static MemorySegment scratch(Arena arena) {
+        return arena.allocate(VectorWidth.FLOAT.vectorByteSize(), 64);
     }
 }

@@ -6,14 +6,18 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 /**
  * Vector API version of {@link SoftmaxKernels}. Forward softmax makes three passes over a row, all
  * hitting L1 for common widths: the maximum; {@code exp(x - max)} stored into y while summing; then
  * y scaled by 1/sum. Sums accumulate in float lanes per block of 512 elements and in double across
- * blocks (the scalar twin sums in double); the tests bound the difference. The tail of each row is one masked vector, so every element takes the same path.
+ * blocks (the scalar twin sums in double); the tests bound the difference. Row tails are one masked
+ * vector, or, where exp is involved, a scalar loop doing the lanes' exact float operations.
  */
 public final class VectorSoftmax implements SoftmaxKernels {
     private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
@@ -78,20 +82,24 @@ public final class VectorSoftmax implements SoftmaxKernels {
     @Override
     public void logSoftmax(long rows, long cols, MemorySegment x, long xOff, MemorySegment y, long yOff) {
         long bound = S.loopBound(cols);
-        for (long r = 0; r < rows; r++) {
-            long xo = (xOff + r * cols) * Float.BYTES;
-            long yo = (yOff + r * cols) * Float.BYTES;
-            float max = rowMax(cols, bound, x, xo);
-            float logSum = (float) Math.log(expSum(cols, bound, max, x, xo));
-            long i;
-            for (i = 0; i < bound; i += L) {
-                FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max).sub(logSum)
-                        .intoMemorySegment(y, yo + i * Float.BYTES, NATIVE);
-            }
-            if (i < cols) {
-                VectorMask<Float> m = S.indexInRange(i, cols);
-                FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE, m).sub(max).sub(logSum)
-                        .intoMemorySegment(y, yo + i * Float.BYTES, NATIVE, m);
+        // exp's scratch cannot be y here: with y == x it would clobber x before the last pass reads it
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment scratch = VectorMath.scratch(arena);
+            for (long r = 0; r < rows; r++) {
+                long xo = (xOff + r * cols) * Float.BYTES;
+                long yo = (yOff + r * cols) * Float.BYTES;
+                float max = rowMax(cols, bound, x, xo);
+                float logSum = (float) Math.log(expSum(cols, bound, max, x, xo, scratch));
+                long i;
+                for (i = 0; i < bound; i += L) {
+                    FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max).sub(logSum)
+                            .intoMemorySegment(y, yo + i * Float.BYTES, NATIVE);
+                }
+                if (i < cols) {
+                    VectorMask<Float> m = S.indexInRange(i, cols);
+                    FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE, m).sub(max).sub(logSum)
+                            .intoMemorySegment(y, yo + i * Float.BYTES, NATIVE, m);
+                }
             }
         }
     }
@@ -112,24 +120,26 @@ public final class VectorSoftmax implements SoftmaxKernels {
             if (i < cols) {
                 acc = acc.add(FloatVector.fromMemorySegment(S, dout, dO + i * Float.BYTES, NATIVE, S.indexInRange(i, cols)));
             }
-            FloatVector sum = FloatVector.broadcast(S, acc.reduceLanes(VectorOperators.ADD));
+            float sum = acc.reduceLanes(VectorOperators.ADD);
+            FloatVector sumV = FloatVector.broadcast(S, sum);
             for (i = 0; i < bound; i += L) {
-                FloatVector p = VectorMath.exp(FloatVector.fromMemorySegment(S, y, yo + i * Float.BYTES, NATIVE));
+                // load both inputs before exp uses dx as scratch (dx may alias either)
+                FloatVector vy = FloatVector.fromMemorySegment(S, y, yo + i * Float.BYTES, NATIVE);
                 FloatVector vd = FloatVector.fromMemorySegment(S, dout, dO + i * Float.BYTES, NATIVE);
-                p.neg().fma(sum, vd).intoMemorySegment(dx, xo + i * Float.BYTES, NATIVE);
+                VectorMath.exp(vy, dx, xo + i * Float.BYTES).neg().fma(sumV, vd)
+                        .intoMemorySegment(dx, xo + i * Float.BYTES, NATIVE);
             }
-            if (i < cols) {
-                VectorMask<Float> m = S.indexInRange(i, cols);
-                FloatVector p = VectorMath.exp(FloatVector.fromMemorySegment(S, y, yo + i * Float.BYTES, NATIVE, m));
-                FloatVector vd = FloatVector.fromMemorySegment(S, dout, dO + i * Float.BYTES, NATIVE, m);
-                p.neg().fma(sum, vd).intoMemorySegment(dx, xo + i * Float.BYTES, NATIVE, m);
+            for (; i < cols; i++) {
+                float p = VectorMath.exp(y.get(JAVA_FLOAT, yo + i * Float.BYTES));
+                dx.set(JAVA_FLOAT, xo + i * Float.BYTES, Math.fma(-p, sum, dout.get(JAVA_FLOAT, dO + i * Float.BYTES)));
             }
         }
     }
 
     /**
-     * Stores exp(x - max) of one row into y and returns its sum. Lanes sum blocks of {@link #BLOCK}
-     * elements in float; block totals are added in double, so the error does not grow with the row.
+     * Stores exp(x - max) of one row into y (byte offsets xo, yo) and returns its sum. Lanes sum blocks
+     * of {@link #BLOCK} elements in float; block totals are added in double, so the error does not
+     * grow with the row. y doubles as exp's scratch (x is loaded first, so y may be x).
      */
     static double expStoreSum(long cols, long bound, float max, MemorySegment x, long xo, MemorySegment y, long yo) {
         double total = 0;
@@ -138,37 +148,36 @@ public final class VectorSoftmax implements SoftmaxKernels {
             long end = Math.min(bound, i + BLOCK);
             FloatVector sum = FloatVector.zero(S);
             for (; i < end; i += L) {
-                FloatVector e = VectorMath.exp(FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max));
+                FloatVector v = FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max);
+                FloatVector e = VectorMath.exp(v, y, yo + i * Float.BYTES);
                 e.intoMemorySegment(y, yo + i * Float.BYTES, NATIVE);
                 sum = sum.add(e);
             }
             total += sum.reduceLanes(VectorOperators.ADD);
         }
-        if (i < cols) {
-            VectorMask<Float> m = S.indexInRange(i, cols);
-            FloatVector e = VectorMath.exp(FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE, m).sub(max));
-            e.intoMemorySegment(y, yo + i * Float.BYTES, NATIVE, m);
-            total += e.reduceLanes(VectorOperators.ADD, m);
+        for (; i < cols; i++) { // scalar tail, the lanes' exact operations
+            float e = VectorMath.exp(x.get(JAVA_FLOAT, xo + i * Float.BYTES) - max);
+            y.set(JAVA_FLOAT, yo + i * Float.BYTES, e);
+            total += e;
         }
         return total;
     }
 
-    /** Sum of exp(x - max) over one row, accumulated like {@link #expStoreSum}. */
-    static double expSum(long cols, long bound, float max, MemorySegment x, long xo) {
+    /** Sum of exp(x - max) over one row, accumulated like {@link #expStoreSum}; {@code scratch} is one vector. */
+    static double expSum(long cols, long bound, float max, MemorySegment x, long xo, MemorySegment scratch) {
         double total = 0;
         long i = 0;
         while (i < bound) {
             long end = Math.min(bound, i + BLOCK);
             FloatVector sum = FloatVector.zero(S);
             for (; i < end; i += L) {
-                sum = sum.add(VectorMath.exp(FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max)));
+                FloatVector v = FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max);
+                sum = sum.add(VectorMath.exp(v, scratch, 0));
             }
             total += sum.reduceLanes(VectorOperators.ADD);
         }
-        if (i < cols) {
-            VectorMask<Float> m = S.indexInRange(i, cols);
-            total += VectorMath.exp(FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE, m).sub(max))
-                    .reduceLanes(VectorOperators.ADD, m);
+        for (; i < cols; i++) {
+            total += VectorMath.exp(x.get(JAVA_FLOAT, xo + i * Float.BYTES) - max);
         }
         return total;
     }

@@ -6,6 +6,7 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
@@ -124,17 +125,57 @@ public final class VectorActivations implements ActivationKernels {
         }
     }
 
+    /**
+     * Two loops per block of {@link #TANH_BLOCK} elements (hot in L1): e = exp(-2|x|), then tanh from x
+     * and e (see {@link VectorMath#tanhFromExp} for why not one loop). e is parked in the output
+     * block, or in a scratch when the output is the input itself.
+     */
     @Override
     public void tanh(long n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
         long bound = S.loopBound(n);
-        long i = 0;
-        for (; i < bound; i += L) {
-            FloatVector v = FloatVector.fromMemorySegment(S, x, (xOff + i) * Float.BYTES, NATIVE);
-            long yo = (yOff + i) * Float.BYTES; // the output range doubles as exp's scratch
-            VectorMath.tanh(v, y, yo).intoMemorySegment(y, yo, NATIVE);
+        if (bound > 0) {
+            if (VectorMath.sameMemory(x, xOff * Float.BYTES, y, yOff * Float.BYTES)) {
+                try (Arena arena = Arena.ofConfined()) {
+                    tanhBlocks(bound, x, xOff, y, yOff, arena.allocate((long) TANH_BLOCK * Float.BYTES, 64));
+                }
+            } else {
+                tanhBlocks(bound, x, xOff, y, yOff, null);
+            }
         }
-        for (; i < n; i++) { // scalar tail: the same float operations as the lanes
+        for (long i = bound; i < n; i++) { // scalar tail: the same float operations as the lanes
             y.setAtIndex(JAVA_FLOAT, yOff + i, VectorMath.tanh(x.getAtIndex(JAVA_FLOAT, xOff + i)));
+        }
+    }
+
+    static final int TANH_BLOCK = 512;
+
+    /** {@code scratch == null}: park exp values in y's block. */
+    private static void tanhBlocks(long bound, MemorySegment x, long xOff, MemorySegment y, long yOff, MemorySegment scratch) {
+        for (long start = 0; start < bound; start += TANH_BLOCK) {
+            long len = Math.min(TANH_BLOCK, bound - start);
+            long xo = (xOff + start) * Float.BYTES;
+            long yo = (yOff + start) * Float.BYTES;
+            MemorySegment e = scratch == null ? y : scratch;
+            long eo = scratch == null ? yo : 0;
+            tanhExpPass(len, x, xo, e, eo);
+            tanhCombinePass(len, x, xo, e, eo, y, yo);
+        }
+    }
+
+    /** e = exp(-2|x|) over len (a multiple of the lane count) elements at byte offsets. */
+    private static void tanhExpPass(long len, MemorySegment x, long xo, MemorySegment e, long eo) {
+        for (long i = 0; i < len; i += L) {
+            FloatVector v = FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE);
+            long o = eo + i * Float.BYTES;
+            VectorMath.exp(VectorMath.tanhExpArg(v), e, o).intoMemorySegment(e, o, NATIVE);
+        }
+    }
+
+    private static void tanhCombinePass(long len, MemorySegment x, long xo, MemorySegment e, long eo, MemorySegment y, long yo) {
+        for (long i = 0; i < len; i += L) {
+            FloatVector v = FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE);
+            FloatVector ev = FloatVector.fromMemorySegment(S, e, eo + i * Float.BYTES, NATIVE);
+            VectorMath.tanhFromExp(v, ev).intoMemorySegment(y, yo + i * Float.BYTES, NATIVE);
         }
     }
 

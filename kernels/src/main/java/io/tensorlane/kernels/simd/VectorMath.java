@@ -111,31 +111,42 @@ final class VectorMath {
     }
 
     /**
-     * tanh(x): x * (1 + x^2 Q(x^2)) for |x| &lt; 0.625 (tiny x keeps full relative precision and
-     * the sign of zero), else sign(x) * (1 - 2 / (exp(2|x|) + 1)), which reaches exactly +-1 for large
-     * |x| without overflow.
+     * tanh(x) given {@code e = exp(-2|x|)}: x * (1 + x^2 Q(x^2)) for |x| &lt; 0.625 (tiny x keeps full
+     * relative precision and the sign of zero), else sign(x) * (1 - e) / (1 + e), which reaches
+     * exactly +-1 for large |x| without overflow. Split from the exp so that a kernel can run the two
+     * halves as separate loops: together they exceed what C2 inlines into one compilation unit
+     * (NodeCountInliningCutoff), and a vector crossing a call that is not inlined gets boxed.
      */
-    static FloatVector tanh(FloatVector x, MemorySegment scratch, long off) {
-        FloatVector ax = x.abs();
-        FloatVector e = exp(ax.add(ax), scratch, off);
-        FloatVector big = splat(-2f).div(e.add(1f)).add(1f);
-        big = big.lanewise(VectorOperators.NEG, x.compare(VectorOperators.LT, 0f));
+    static FloatVector tanhFromExp(FloatVector x, FloatVector e) {
+        FloatVector big = e.neg().add(1f).div(e.add(1f));
         FloatVector z = x.mul(x);
         FloatVector q = z.fma(Q4, Q3).fma(z, splat(Q2)).fma(z, splat(Q1)).fma(z, splat(Q0));
         FloatVector small = x.mul(z.fma(q, splat(1f)));
-        return big.blend(small, ax.compare(VectorOperators.LT, TANH_SMALL));
+        return big.blend(big.neg(), x.compare(VectorOperators.LT, 0f))
+                .blend(small, x.abs().compare(VectorOperators.LT, TANH_SMALL));
     }
 
-    /** The same operations as {@link #tanh(FloatVector, MemorySegment, long)} on one float. */
+    /** The argument of exp for {@link #tanhFromExp}: -2|x| (exact). */
+    static FloatVector tanhExpArg(FloatVector x) {
+        return x.abs().mul(-2f);
+    }
+
+    /** tanh of one float with the same operations as {@code tanhFromExp(x, exp(tanhExpArg(x)))}. */
     static float tanh(float x) {
-        float ax = Math.abs(x);
-        if (ax < TANH_SMALL) {
+        float e = exp(Math.abs(x) * -2f);
+        if (Math.abs(x) < TANH_SMALL) {
             float z = x * x;
             float q = Math.fma(Math.fma(Math.fma(Math.fma(z, Q4, Q3), z, Q2), z, Q1), z, Q0);
             return x * Math.fma(z, q, 1f);
         }
-        float big = -2f / (exp(ax + ax) + 1f) + 1f;
+        float big = (-e + 1f) / (e + 1f);
         return x < 0f ? -big : big;
+    }
+
+    /** Whether two byte positions are the same memory (exact aliasing, which kernels must allow). */
+    static boolean sameMemory(MemorySegment a, long aByte, MemorySegment b, long bByte) {
+        if (a.address() + aByte != b.address() + bByte || a.isNative() != b.isNative()) return false;
+        return a.isNative() || a.heapBase().orElseThrow() == b.heapBase().orElseThrow();
     }
 
     /** A constant in every lane; the JIT hoists these out of the kernel loops. */

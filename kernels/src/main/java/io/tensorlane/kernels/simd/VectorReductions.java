@@ -21,8 +21,12 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  *   lanes over blocks of {@link #BLOCK} elements and the block totals added in double, so the error
  *   does not grow with the row length.</li>
  *   <li>Column reductions are vectorised across columns: one vector of adjacent columns is reduced
- *   over all rows in registers, then stored. Sums add blocks of {@link #BLOCK} rows in float and the
- *   block totals in a second float accumulator (two-level summation keeps long columns accurate).</li>
+ *   over all rows in registers, then stored; only the last, partial vector of columns uses masked
+ *   loads. Sums add blocks of {@link #BLOCK} rows in float and the block totals in a second float
+ *   accumulator (two-level summation keeps long columns accurate). Variance makes two such passes
+ *   (mean, then squared deviations).</li>
+ *   <li>Loops are written out rather than shared through helpers that take or return vectors: a vector
+ *   crossing a call that C2 does not inline is boxed on the heap.</li>
  *   <li>max is exact (Math.max semantics, NaN propagates); argmax tracks, per lane, the best value and
  *   its first index with a strict {@code >}, exactly as the scalar twin's scan does.</li>
  * </ul>
@@ -117,76 +121,140 @@ public final class VectorReductions implements ReductionKernels {
 
     @Override
     public void colMax(long rows, long cols, MemorySegment x, long xOff, MemorySegment out, long outOff) {
-        for (long c = 0; c < cols; c += L) {
-            VectorMask<Float> m = S.indexInRange(c, cols);
+        long bound = S.loopBound(cols);
+        for (long c = 0; c < bound; c += L) {
             FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
             for (long r = 0; r < rows; r++) {
-                max = max.max(FloatVector.fromMemorySegment(S, x, (xOff + r * cols + c) * Float.BYTES, NATIVE, m));
+                max = max.max(FloatVector.fromMemorySegment(S, x, (xOff + r * cols + c) * Float.BYTES, NATIVE));
             }
-            max.intoMemorySegment(out, (outOff + c) * Float.BYTES, NATIVE, m);
+            max.intoMemorySegment(out, (outOff + c) * Float.BYTES, NATIVE);
+        }
+        if (bound < cols) {
+            VectorMask<Float> m = S.indexInRange(bound, cols);
+            FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (long r = 0; r < rows; r++) {
+                max = max.max(FloatVector.fromMemorySegment(S, x, (xOff + r * cols + bound) * Float.BYTES, NATIVE, m));
+            }
+            max.intoMemorySegment(out, (outOff + bound) * Float.BYTES, NATIVE, m);
         }
     }
 
     @Override
     public void colArgmax(long rows, long cols, MemorySegment x, long xOff, MemorySegment out, long outOff) {
-        for (long c = 0; c < cols; c += L) {
-            VectorMask<Float> m = S.indexInRange(c, cols);
-            if (rows == 0) {
-                IntVector.broadcast(SI, -1).intoMemorySegment(out, (outOff + c) * Integer.BYTES, NATIVE, m.cast(SI));
-                continue;
-            }
+        long bound = S.loopBound(cols);
+        if (rows == 0) {
+            for (long c = 0; c < cols; c++) out.setAtIndex(JAVA_INT, outOff + c, -1);
+            return;
+        }
+        for (long c = 0; c < bound; c += L) {
             FloatVector best = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
             IntVector bestIdx = IntVector.zero(SI);
             for (long r = 0; r < rows; r++) {
-                FloatVector v = FloatVector.fromMemorySegment(S, x, (xOff + r * cols + c) * Float.BYTES, NATIVE, m);
+                FloatVector v = FloatVector.fromMemorySegment(S, x, (xOff + r * cols + c) * Float.BYTES, NATIVE);
                 VectorMask<Float> gt = v.compare(VectorOperators.GT, best);
                 best = best.blend(v, gt);
                 bestIdx = bestIdx.blend((int) r, gt.cast(SI));
             }
-            bestIdx.intoMemorySegment(out, (outOff + c) * Integer.BYTES, NATIVE, m.cast(SI));
+            bestIdx.intoMemorySegment(out, (outOff + c) * Integer.BYTES, NATIVE);
+        }
+        if (bound < cols) {
+            VectorMask<Float> m = S.indexInRange(bound, cols);
+            FloatVector best = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            IntVector bestIdx = IntVector.zero(SI);
+            for (long r = 0; r < rows; r++) {
+                FloatVector v = FloatVector.fromMemorySegment(S, x, (xOff + r * cols + bound) * Float.BYTES, NATIVE, m);
+                VectorMask<Float> gt = v.compare(VectorOperators.GT, best);
+                best = best.blend(v, gt);
+                bestIdx = bestIdx.blend((int) r, gt.cast(SI));
+            }
+            bestIdx.intoMemorySegment(out, (outOff + bound) * Integer.BYTES, NATIVE, m.cast(SI));
         }
     }
 
     @Override
     public void colVariance(long rows, long cols, MemorySegment x, long xOff, MemorySegment out, long outOff) {
         float invRows = (float) (1.0 / rows);
-        for (long c = 0; c < cols; c += L) {
-            VectorMask<Float> m = S.indexInRange(c, cols);
-            FloatVector mean = colSum(rows, cols, c, m, x, xOff).mul(invRows);
+        long bound = S.loopBound(cols);
+        for (long c = 0; c < bound; c += L) {
+            FloatVector sum = FloatVector.zero(S);
+            for (long r0 = 0; r0 < rows; r0 += BLOCK) {
+                long r1 = Math.min(rows, r0 + BLOCK);
+                FloatVector acc = FloatVector.zero(S);
+                for (long r = r0; r < r1; r++) {
+                    acc = acc.add(FloatVector.fromMemorySegment(S, x, (xOff + r * cols + c) * Float.BYTES, NATIVE));
+                }
+                sum = sum.add(acc);
+            }
+            FloatVector mean = sum.mul(invRows);
             FloatVector total = FloatVector.zero(S);
             for (long r0 = 0; r0 < rows; r0 += BLOCK) {
                 long r1 = Math.min(rows, r0 + BLOCK);
                 FloatVector acc = FloatVector.zero(S);
                 for (long r = r0; r < r1; r++) {
-                    FloatVector d = FloatVector.fromMemorySegment(S, x, (xOff + r * cols + c) * Float.BYTES, NATIVE, m).sub(mean);
+                    FloatVector d = FloatVector.fromMemorySegment(S, x, (xOff + r * cols + c) * Float.BYTES, NATIVE).sub(mean);
                     acc = d.fma(d, acc);
                 }
                 total = total.add(acc);
             }
-            total.mul(invRows).intoMemorySegment(out, (outOff + c) * Float.BYTES, NATIVE, m);
+            total.mul(invRows).intoMemorySegment(out, (outOff + c) * Float.BYTES, NATIVE);
         }
-    }
-
-    /** out[c] = scale * sum over rows of x[r, c]. */
-    private static void colSums(long rows, long cols, float scale, MemorySegment x, long xOff, MemorySegment out, long outOff) {
-        for (long c = 0; c < cols; c += L) {
-            VectorMask<Float> m = S.indexInRange(c, cols);
-            colSum(rows, cols, c, m, x, xOff).mul(scale).intoMemorySegment(out, (outOff + c) * Float.BYTES, NATIVE, m);
-        }
-    }
-
-    /** Sums of the columns [c, c + L) selected by {@code m}, two-level in float. */
-    private static FloatVector colSum(long rows, long cols, long c, VectorMask<Float> m, MemorySegment x, long xOff) {
-        FloatVector total = FloatVector.zero(S);
-        for (long r0 = 0; r0 < rows; r0 += BLOCK) {
-            long r1 = Math.min(rows, r0 + BLOCK);
-            FloatVector acc = FloatVector.zero(S);
-            for (long r = r0; r < r1; r++) {
-                acc = acc.add(FloatVector.fromMemorySegment(S, x, (xOff + r * cols + c) * Float.BYTES, NATIVE, m));
+        if (bound < cols) {
+            VectorMask<Float> m = S.indexInRange(bound, cols);
+            FloatVector sum = FloatVector.zero(S);
+            for (long r0 = 0; r0 < rows; r0 += BLOCK) {
+                long r1 = Math.min(rows, r0 + BLOCK);
+                FloatVector acc = FloatVector.zero(S);
+                for (long r = r0; r < r1; r++) {
+                    acc = acc.add(FloatVector.fromMemorySegment(S, x, (xOff + r * cols + bound) * Float.BYTES, NATIVE, m));
+                }
+                sum = sum.add(acc);
             }
-            total = total.add(acc);
+            FloatVector mean = sum.mul(invRows);
+            FloatVector total = FloatVector.zero(S);
+            for (long r0 = 0; r0 < rows; r0 += BLOCK) {
+                long r1 = Math.min(rows, r0 + BLOCK);
+                FloatVector acc = FloatVector.zero(S);
+                for (long r = r0; r < r1; r++) {
+                    FloatVector d = FloatVector.fromMemorySegment(S, x, (xOff + r * cols + bound) * Float.BYTES, NATIVE, m).sub(mean);
+                    acc = d.fma(d, acc);
+                }
+                total = total.add(acc);
+            }
+            total.mul(invRows).intoMemorySegment(out, (outOff + bound) * Float.BYTES, NATIVE, m);
         }
-        return total;
+    }
+
+    /**
+     * out[c] = scale * sum over rows of x[r, c], two-level in float. Full vectors of columns use plain
+     * loads; only the last, partial one is masked (masked loads cost more on every row).
+     */
+    private static void colSums(long rows, long cols, float scale, MemorySegment x, long xOff, MemorySegment out, long outOff) {
+        long bound = S.loopBound(cols);
+        for (long c = 0; c < bound; c += L) {
+            FloatVector total = FloatVector.zero(S);
+            for (long r0 = 0; r0 < rows; r0 += BLOCK) {
+                long r1 = Math.min(rows, r0 + BLOCK);
+                FloatVector acc = FloatVector.zero(S);
+                for (long r = r0; r < r1; r++) {
+                    acc = acc.add(FloatVector.fromMemorySegment(S, x, (xOff + r * cols + c) * Float.BYTES, NATIVE));
+                }
+                total = total.add(acc);
+            }
+            total.mul(scale).intoMemorySegment(out, (outOff + c) * Float.BYTES, NATIVE);
+        }
+        if (bound < cols) {
+            VectorMask<Float> m = S.indexInRange(bound, cols);
+            FloatVector total = FloatVector.zero(S);
+            for (long r0 = 0; r0 < rows; r0 += BLOCK) {
+                long r1 = Math.min(rows, r0 + BLOCK);
+                FloatVector acc = FloatVector.zero(S);
+                for (long r = r0; r < r1; r++) {
+                    acc = acc.add(FloatVector.fromMemorySegment(S, x, (xOff + r * cols + bound) * Float.BYTES, NATIVE, m));
+                }
+                total = total.add(acc);
+            }
+            total.mul(scale).intoMemorySegment(out, (outOff + bound) * Float.BYTES, NATIVE, m);
+        }
     }
 
     /** Sum of one contiguous row at byte offset {@code o}: float lanes per block, blocks in double. */

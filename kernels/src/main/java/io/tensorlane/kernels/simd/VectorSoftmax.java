@@ -81,25 +81,36 @@ public final class VectorSoftmax implements SoftmaxKernels {
      */
     @Override
     public void logSoftmax(long rows, long cols, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        // exp's scratch: the output row, unless the output is the input (it would clobber x before the
+        // last pass reads it); then one vector of scratch for the whole call
+        if (rows > 0 && cols > 0 && VectorMath.sameMemory(x, xOff * Float.BYTES, y, yOff * Float.BYTES)) {
+            try (Arena arena = Arena.ofConfined()) {
+                logSoftmax(rows, cols, x, xOff, y, yOff, VectorMath.scratch(arena));
+            }
+        } else {
+            logSoftmax(rows, cols, x, xOff, y, yOff, null);
+        }
+    }
+
+    /** {@code scratch == null}: use the output row as exp's scratch. */
+    private static void logSoftmax(long rows, long cols, MemorySegment x, long xOff, MemorySegment y, long yOff,
+                                   MemorySegment scratch) {
         long bound = S.loopBound(cols);
-        // exp's scratch cannot be y here: with y == x it would clobber x before the last pass reads it
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment scratch = VectorMath.scratch(arena);
-            for (long r = 0; r < rows; r++) {
-                long xo = (xOff + r * cols) * Float.BYTES;
-                long yo = (yOff + r * cols) * Float.BYTES;
-                float max = rowMax(cols, bound, x, xo);
-                float logSum = (float) Math.log(expSum(cols, bound, max, x, xo, scratch));
-                long i;
-                for (i = 0; i < bound; i += L) {
-                    FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max).sub(logSum)
-                            .intoMemorySegment(y, yo + i * Float.BYTES, NATIVE);
-                }
-                if (i < cols) {
-                    VectorMask<Float> m = S.indexInRange(i, cols);
-                    FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE, m).sub(max).sub(logSum)
-                            .intoMemorySegment(y, yo + i * Float.BYTES, NATIVE, m);
-                }
+        for (long r = 0; r < rows; r++) {
+            long xo = (xOff + r * cols) * Float.BYTES;
+            long yo = (yOff + r * cols) * Float.BYTES;
+            float max = rowMax(cols, bound, x, xo);
+            double sum = scratch == null ? expStoreSum(cols, bound, max, x, xo, y, yo) : expSum(cols, bound, max, x, xo, scratch);
+            float logSum = (float) Math.log(sum);
+            long i;
+            for (i = 0; i < bound; i += L) {
+                FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max).sub(logSum)
+                        .intoMemorySegment(y, yo + i * Float.BYTES, NATIVE);
+            }
+            if (i < cols) {
+                VectorMask<Float> m = S.indexInRange(i, cols);
+                FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE, m).sub(max).sub(logSum)
+                        .intoMemorySegment(y, yo + i * Float.BYTES, NATIVE, m);
             }
         }
     }

@@ -47,7 +47,7 @@ public final class VectorLosses implements LossKernels {
             long dxo = (dxOff + r * c) * Float.BYTES;
             int label = labels.getAtIndex(JAVA_INT, lOff + r);
             float correct = x.getAtIndex(JAVA_FLOAT, xOff + r * c + label); // read before dx may overwrite x
-            float max = VectorSoftmax.rowMax(c, bound, x, xo);
+            float max = VectorSoftmax.shiftMax(c, bound, x, xo);
             double rowSum = dx != null ? VectorSoftmax.expStoreSum(c, bound, max, x, xo, dx, dxo)
                     : VectorSoftmax.expSum(c, bound, max, x, xo, scratch);
             loss += max + Math.log(rowSum) - correct;

@@ -32,7 +32,7 @@ public final class VectorSoftmax implements SoftmaxKernels {
         for (long r = 0; r < rows; r++) {
             long xo = (xOff + r * cols) * Float.BYTES;
             long yo = (yOff + r * cols) * Float.BYTES;
-            float max = rowMax(cols, bound, x, xo);
+            float max = shiftMax(cols, bound, x, xo);
             float inv = (float) (1.0 / expStoreSum(cols, bound, max, x, xo, y, yo));
             scale(cols, bound, inv, y, yo);
         }
@@ -99,7 +99,7 @@ public final class VectorSoftmax implements SoftmaxKernels {
         for (long r = 0; r < rows; r++) {
             long xo = (xOff + r * cols) * Float.BYTES;
             long yo = (yOff + r * cols) * Float.BYTES;
-            float max = rowMax(cols, bound, x, xo);
+            float max = shiftMax(cols, bound, x, xo);
             double sum = scratch == null ? expStoreSum(cols, bound, max, x, xo, y, yo) : expSum(cols, bound, max, x, xo, scratch);
             float logSum = (float) Math.log(sum);
             long i;
@@ -191,6 +191,26 @@ public final class VectorSoftmax implements SoftmaxKernels {
             total += VectorMath.exp(x.get(JAVA_FLOAT, xo + i * Float.BYTES) - max);
         }
         return total;
+    }
+
+    /**
+     * Row maximum for the softmax shift: compare + blend, which skips NaN (cheaper than max(), whose
+     * Math.max semantics cost several instructions per vector on x86). A NaN in the row still makes
+     * the whole row NaN, through exp(NaN - max) in the sum, as in the scalar twin.
+     */
+    static float shiftMax(long cols, long bound, MemorySegment x, long o) {
+        FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        long i = 0;
+        for (; i < bound; i += L) {
+            FloatVector v = FloatVector.fromMemorySegment(S, x, o + i * Float.BYTES, NATIVE);
+            max = max.blend(v, v.compare(VectorOperators.GT, max));
+        }
+        float m = max.reduceLanes(VectorOperators.MAX);
+        for (; i < cols; i++) {
+            float v = x.get(JAVA_FLOAT, o + i * Float.BYTES);
+            m = v > m ? v : m;
+        }
+        return m;
     }
 
     /** Row maximum (Math.max semantics); byte offset {@code o}. Masked-off tail lanes keep -Infinity. */

@@ -1,78 +1,103 @@
 package io.tensorlane.kernels;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
 import java.lang.foreign.MemorySegment;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
 /**
- * Validating entry points of the losses. Each returns the loss and, when {@code dx} is non-null,
- * writes the gradient of the loss (not of a downstream sum) into it. Labels are int32 class indices
- * and are checked to lie in [0, c) before anything is computed.
+ * Validating entry points for {@link LossKernels} (offsets in elements). Each returns the loss and,
+ * when the gradient segment is non-null, writes the gradient of the loss itself (no upstream gradient)
+ * into it; the gradient may be the exact same range as the scores (in place) but must not overlap
+ * them partially. Labels are int32 and are checked to lie in {@code [0, c)} before anything is written.
  */
 public final class Losses {
     private Losses() {
     }
 
-    private static LossKernels k() {
-        return Kernels.get().losses();
-    }
-
-    private static void checkClassification(String op, long n, long c, MemorySegment x, long xOff, MemorySegment labels,
-                                            long lOff, MemorySegment dx, long dxOff) {
-        Checks.positive(op, "n (batch)", n);
-        Checks.positive(op, "c (classes)", c);
-        long numel = Checks.multiply(op, "n * c", n, c);
-        Checks.floats(op, "x", x, xOff, numel);
-        Checks.ints(op, "labels", labels, lOff, n);
-        if (dx != null) Checks.floats(op, "dx", dx, dxOff, numel);
-        for (long i = 0; i < n; i++) {
-            int y = labels.getAtIndex(JAVA_INT, lOff + i);
-            if (y < 0 || y >= c) {
-                throw new IllegalArgumentException(op + ": labels[" + i + "] = " + y + " is outside [0, " + c
-                        + ") (x=[" + n + ", " + c + "])");
-            }
-        }
-    }
-
-    /** Softmax cross-entropy, mean over n rows of c scores; dx = (softmax(x) - onehot(y)) / n. */
+    /**
+     * Softmax cross-entropy, mean over the batch: x[n, c] scores, labels[n] int32 in [0, c).
+     * Optional dx[n, c] = (softmax(x) - onehot(labels)) / n.
+     */
     public static double softmaxCrossEntropy(long n, long c, MemorySegment x, long xOff, MemorySegment labels, long lOff,
                                              MemorySegment dx, long dxOff) {
-        checkClassification("softmax_loss", n, c, x, xOff, labels, lOff, dx, dxOff);
-        return k().softmaxCrossEntropy(n, c, x, xOff, labels, lOff, dx, dxOff);
+        classification("softmaxCrossEntropy", n, c, x, xOff, labels, lOff, dx, dxOff);
+        return Kernels.get().losses().softmaxCrossEntropy(n, c, x, xOff, labels, lOff, dx, dxOff);
     }
 
-    /** Multiclass hinge loss (cs231n), mean over n rows. */
+    /**
+     * Multiclass hinge (cs231n SVM): mean over n of sum_{j != y} max(0, x_j - x_y + margin), x[n, c],
+     * labels[n] int32 in [0, c). Optional dx[n, c]: 1/n where a margin is positive, minus their count / n
+     * at the label.
+     */
     public static double svmHinge(long n, long c, float margin, MemorySegment x, long xOff, MemorySegment labels, long lOff,
                                   MemorySegment dx, long dxOff) {
-        if (!(margin >= 0f) || Float.isInfinite(margin)) {
-            throw new IllegalArgumentException("svm_loss: margin must be finite and >= 0, got " + margin);
+        if (!Float.isFinite(margin)) {
+            throw new IllegalArgumentException("svmHinge: margin must be finite, got " + margin);
         }
-        checkClassification("svm_loss", n, c, x, xOff, labels, lOff, dx, dxOff);
-        return k().svmHinge(n, c, margin, x, xOff, labels, lOff, dx, dxOff);
+        classification("svmHinge", n, c, x, xOff, labels, lOff, dx, dxOff);
+        return Kernels.get().losses().svmHinge(n, c, margin, x, xOff, labels, lOff, dx, dxOff);
     }
 
-    /** Mean squared error; {@code batch} is the first dim (used by {@link MseReduction#EUCLIDEAN}). */
+    /**
+     * Mean squared error of pred[numel] against target[numel], {@code batch} being the first dim of
+     * their shape (it must divide numel). MEAN: sum(d^2)/numel; EUCLIDEAN: sum(d^2)/(2 batch). Optional
+     * dpred[numel].
+     */
     public static double mse(MseReduction reduction, long numel, long batch, MemorySegment pred, long pOff,
                              MemorySegment target, long tOff, MemorySegment dpred, long dOff) {
-        if (reduction == null) throw new IllegalArgumentException("mse_loss: reduction is null");
-        Checks.positive("mse_loss", "numel", numel);
-        Checks.positive("mse_loss", "batch", batch);
+        String op = "mse";
+        if (reduction == null) throw new IllegalArgumentException(op + ": reduction is null");
+        Checks.positive(op, "numel", numel);
+        Checks.positive(op, "batch", batch);
         if (numel % batch != 0) {
-            throw new IllegalArgumentException("mse_loss: numel " + numel + " is not a multiple of the batch " + batch);
+            throw new IllegalArgumentException(op + ": batch " + batch + " does not divide numel " + numel);
         }
-        Checks.floats("mse_loss", "pred", pred, pOff, numel);
-        Checks.floats("mse_loss", "target", target, tOff, numel);
-        if (dpred != null) Checks.floats("mse_loss", "dpred", dpred, dOff, numel);
-        return k().mse(reduction, numel, batch, pred, pOff, target, tOff, dpred, dOff);
+        Checks.floats(op, "pred", pred, pOff, numel);
+        Checks.floats(op, "target", target, tOff, numel);
+        if (dpred != null) {
+            Checks.floats(op, "dpred", dpred, dOff, numel);
+            Checks.disjointOrSame(op, "pred", pred, pOff, numel, "dpred", dpred, dOff, numel);
+            Checks.disjointOrSame(op, "target", target, tOff, numel, "dpred", dpred, dOff, numel);
+        }
+        return Kernels.get().losses().mse(reduction, numel, batch, pred, pOff, target, tOff, dpred, dOff);
     }
 
-    /** Binary cross-entropy on logits, mean over all elements. */
+    /**
+     * Binary cross-entropy on logits x[numel] against targets t[numel] in [0, 1], mean over all
+     * elements, stable for any |x|. Optional dx[numel] = (sigmoid(x) - t) / numel.
+     */
     public static double sigmoidBce(long numel, MemorySegment x, long xOff, MemorySegment target, long tOff,
                                     MemorySegment dx, long dxOff) {
-        Checks.positive("sigmoid_bce_loss", "numel", numel);
-        Checks.floats("sigmoid_bce_loss", "x", x, xOff, numel);
-        Checks.floats("sigmoid_bce_loss", "target", target, tOff, numel);
-        if (dx != null) Checks.floats("sigmoid_bce_loss", "dx", dx, dxOff, numel);
-        return k().sigmoidBce(numel, x, xOff, target, tOff, dx, dxOff);
+        String op = "sigmoidBce";
+        Checks.positive(op, "numel", numel);
+        Checks.floats(op, "x", x, xOff, numel);
+        Checks.floats(op, "target", target, tOff, numel);
+        if (dx != null) {
+            Checks.floats(op, "dx", dx, dxOff, numel);
+            Checks.disjointOrSame(op, "x", x, xOff, numel, "dx", dx, dxOff, numel);
+            Checks.disjointOrSame(op, "target", target, tOff, numel, "dx", dx, dxOff, numel);
+        }
+        return Kernels.get().losses().sigmoidBce(numel, x, xOff, target, tOff, dx, dxOff);
+    }
+
+    private static void classification(String op, long n, long c, MemorySegment x, long xOff,
+                                       MemorySegment labels, long lOff, MemorySegment dx, long dxOff) {
+        Checks.positive(op, "n", n);
+        Checks.positive(op, "c", c);
+        long numel = Checks.multiply(op, "n*c for x=[" + n + ", " + c + "]", n, c);
+        Checks.floats(op, "x", x, xOff, numel);
+        Checks.ints(op, "labels", labels, lOff, n);
+        if (dx != null) {
+            Checks.floats(op, "dx", dx, dxOff, numel);
+            Checks.disjointOrSame(op, "x", x, xOff, numel, "dx", dx, dxOff, numel);
+            Checks.disjoint(op, "labels", labels, lOff, n, Integer.BYTES, "dx", dx, dxOff, numel, Float.BYTES);
+        }
+        for (long i = 0; i < n; i++) {
+            int label = labels.getAtIndex(JAVA_INT, lOff + i);
+            if (label < 0 || label >= c) {
+                throw new IllegalArgumentException(op + ": labels[" + i + "] = " + label + " is out of range [0, " + c
+                        + ") for x=[" + n + ", " + c + "]");
+            }
+        }
     }
 }

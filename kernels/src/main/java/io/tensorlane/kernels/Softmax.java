@@ -3,50 +3,55 @@ package io.tensorlane.kernels;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Validating entry points of softmax / log-softmax along the last dim of a contiguous row-major
- * {@code rows x cols} float32 matrix (element offsets).
+ * Validating entry points for {@link SoftmaxKernels}: softmax and log-softmax along the last dim of a
+ * contiguous row-major {@code [rows, cols]} float32 matrix (any leading dims flattened into rows),
+ * offsets in elements. Outputs may be the exact same range as an input (in place) but must not overlap
+ * one partially. Huge logits (e.g. +-1000) are fine: the row maximum is subtracted first.
  */
 public final class Softmax {
     private Softmax() {
     }
 
-    private static SoftmaxKernels k() {
-        return Kernels.get().softmax();
-    }
-
-    private static long check(String op, long rows, long cols, String a, MemorySegment x, long xOff, String b,
-                              MemorySegment y, long yOff) {
-        Checks.nonNegative(op, "rows", rows);
-        Checks.nonNegative(op, "cols", cols);
-        long n = Checks.multiply(op, "rows * cols", rows, cols);
-        Checks.floats(op, a, x, xOff, n);
-        Checks.floats(op, b, y, yOff, n);
-        return n;
-    }
-
+    /** y[rows, cols] = softmax(x[rows, cols]) per row */
     public static void softmax(long rows, long cols, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        check("softmax", rows, cols, "x", x, xOff, "y", y, yOff);
-        k().softmax(rows, cols, x, xOff, y, yOff);
+        forward("softmax", rows, cols, x, xOff, y, yOff);
+        Kernels.get().softmax().softmax(rows, cols, x, xOff, y, yOff);
     }
 
-    /** dx = y (dout - rowsum(dout * y)) */
+    /** dx[rows, cols] = y * (dout - sum_k(dout * y)) per row, y[rows, cols] being the softmax output */
     public static void softmaxBackward(long rows, long cols, MemorySegment y, long yOff, MemorySegment dout, long dOff,
                                        MemorySegment dx, long dxOff) {
-        long n = check("softmax_backward", rows, cols, "y", y, yOff, "dout", dout, dOff);
-        Checks.floats("softmax_backward", "dx", dx, dxOff, n);
-        k().softmaxBackward(rows, cols, y, yOff, dout, dOff, dx, dxOff);
+        backward("softmaxBackward", rows, cols, y, yOff, dout, dOff, dx, dxOff);
+        Kernels.get().softmax().softmaxBackward(rows, cols, y, yOff, dout, dOff, dx, dxOff);
     }
 
+    /** y[rows, cols] = log(softmax(x[rows, cols])) per row, computed without forming softmax */
     public static void logSoftmax(long rows, long cols, MemorySegment x, long xOff, MemorySegment y, long yOff) {
-        check("log_softmax", rows, cols, "x", x, xOff, "y", y, yOff);
-        k().logSoftmax(rows, cols, x, xOff, y, yOff);
+        forward("logSoftmax", rows, cols, x, xOff, y, yOff);
+        Kernels.get().softmax().logSoftmax(rows, cols, x, xOff, y, yOff);
     }
 
-    /** dx = dout - exp(y) rowsum(dout), y the log-softmax output */
+    /** dx[rows, cols] = dout - exp(y) * sum_k(dout) per row, y[rows, cols] being the log-softmax output */
     public static void logSoftmaxBackward(long rows, long cols, MemorySegment y, long yOff, MemorySegment dout, long dOff,
                                           MemorySegment dx, long dxOff) {
-        long n = check("log_softmax_backward", rows, cols, "y", y, yOff, "dout", dout, dOff);
-        Checks.floats("log_softmax_backward", "dx", dx, dxOff, n);
-        k().logSoftmaxBackward(rows, cols, y, yOff, dout, dOff, dx, dxOff);
+        backward("logSoftmaxBackward", rows, cols, y, yOff, dout, dOff, dx, dxOff);
+        Kernels.get().softmax().logSoftmaxBackward(rows, cols, y, yOff, dout, dOff, dx, dxOff);
+    }
+
+    private static void forward(String op, long rows, long cols, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        long n = Reductions.numel(op, rows, cols);
+        Checks.floats(op, "x", x, xOff, n);
+        Checks.floats(op, "y", y, yOff, n);
+        Checks.disjointOrSame(op, "x", x, xOff, n, "y", y, yOff, n);
+    }
+
+    private static void backward(String op, long rows, long cols, MemorySegment y, long yOff, MemorySegment dout, long dOff,
+                                 MemorySegment dx, long dxOff) {
+        long n = Reductions.numel(op, rows, cols);
+        Checks.floats(op, "y", y, yOff, n);
+        Checks.floats(op, "dout", dout, dOff, n);
+        Checks.floats(op, "dx", dx, dxOff, n);
+        Checks.disjointOrSame(op, "y", y, yOff, n, "dx", dx, dxOff, n);
+        Checks.disjointOrSame(op, "dout", dout, dOff, n, "dx", dx, dxOff, n);
     }
 }

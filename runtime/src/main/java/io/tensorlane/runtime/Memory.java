@@ -47,13 +47,17 @@ public final class Memory {
     private static final Set<Tracked> OPEN = ConcurrentHashMap.newKeySet();
     private static final Set<LiveTensor> LIVE = ConcurrentHashMap.newKeySet();
     private static final java.lang.ref.ReferenceQueue<MemorySegment> COLLECTED = new java.lang.ref.ReferenceQueue<>();
-    private static volatile Consumer<String> reporter = msg -> System.getLogger("io.tensorlane.runtime")
+    private static final Consumer<String> TO_LOGGER = msg -> System.getLogger("io.tensorlane.runtime")
             .log(System.Logger.Level.WARNING, msg);
+    private static volatile Consumer<String> reporter = TO_LOGGER;
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // java.util.logging resets its handlers in its own shutdown hook, which may run first and
+            // drop the message: the default exit report goes straight to stderr.
+            Consumer<String> sink = reporter == TO_LOGGER ? System.err::println : reporter;
             for (Tracked t : OPEN) {
-                if (t.closeable) reporter.accept(t.describe("is still open at JVM exit"));
+                if (t.closeable) sink.accept(t.describe("is still open at JVM exit"));
             }
         }, "tensorlane-leak-report"));
     }
@@ -143,9 +147,12 @@ public final class Memory {
         }
     }
 
-    /** Where leak reports go (default: the {@code io.tensorlane.runtime} System.Logger at WARNING). */
+    /**
+     * Where leak reports go (default: the {@code io.tensorlane.runtime} System.Logger at WARNING, and
+     * stderr at JVM exit); {@code null} restores the default.
+     */
     public static void setReporter(Consumer<String> sink) {
-        reporter = sink == null ? reporter : sink;
+        reporter = sink == null ? TO_LOGGER : sink;
     }
 
     /** The first caller frame outside tensorlane's runtime and the JDK, and the two frames above it. */

@@ -39,11 +39,6 @@ public final class Memory {
     /** {@code -Dtensorlane.debugLeaks=true} turns tracking on. */
     public static final String DEBUG_LEAKS_PROPERTY = "tensorlane.debugLeaks";
 
-    private static final Cleaner CLEANER = Cleaner.create(r -> {
-        Thread t = new Thread(r, "tensorlane-leak-cleaner");
-        t.setDaemon(true);
-        return t;
-    });
     private static final Set<Tracked> OPEN = ConcurrentHashMap.newKeySet();
     private static final Set<LiveTensor> LIVE = ConcurrentHashMap.newKeySet();
     private static final java.lang.ref.ReferenceQueue<MemorySegment> COLLECTED = new java.lang.ref.ReferenceQueue<>();
@@ -51,15 +46,27 @@ public final class Memory {
             .log(System.Logger.Level.WARNING, msg);
     private static volatile Consumer<String> reporter = TO_LOGGER;
 
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            // java.util.logging resets its handlers in its own shutdown hook, which may run first and
-            // drop the message: the default exit report goes straight to stderr.
-            Consumer<String> sink = reporter == TO_LOGGER ? System.err::println : reporter;
-            for (Tracked t : OPEN) {
-                if (t.closeable) sink.accept(t.describe("is still open at JVM exit"));
-            }
-        }, "tensorlane-leak-report"));
+    /**
+     * The cleaner thread and the exit hook, started only when a tracked arena is first made, so that
+     * programs without {@value #DEBUG_LEAKS_PROPERTY} pay nothing.
+     */
+    private static final class Tracking {
+        static final Cleaner CLEANER = Cleaner.create(r -> {
+            Thread t = new Thread(r, "tensorlane-leak-cleaner");
+            t.setDaemon(true);
+            return t;
+        });
+
+        static {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                // java.util.logging resets its handlers in its own shutdown hook, which may run first and
+                // drop the message: the default exit report goes straight to stderr.
+                Consumer<String> sink = reporter == TO_LOGGER ? System.err::println : reporter;
+                for (Tracked t : OPEN) {
+                    if (t.closeable) sink.accept(t.describe("is still open at JVM exit"));
+                }
+            }, "tensorlane-leak-report"));
+        }
     }
 
     private Memory() {
@@ -217,7 +224,7 @@ public final class Memory {
         TrackedArena(Arena delegate, boolean closeable) {
             state = new Tracked(delegate, closeable);
             OPEN.add(state);
-            cleanable = CLEANER.register(this, state);
+            cleanable = Tracking.CLEANER.register(this, state);
         }
 
         @Override

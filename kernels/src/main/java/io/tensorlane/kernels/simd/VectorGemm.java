@@ -1,22 +1,426 @@
 package io.tensorlane.kernels.simd;
 
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import io.tensorlane.kernels.GemmBlocking;
 import io.tensorlane.kernels.GemmKernels;
 import io.tensorlane.kernels.Parallelism;
 import io.tensorlane.kernels.Trans;
-import io.tensorlane.kernels.ref.ScalarGemm;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Placeholder until the packed BLIS-style SIMD GEMM lands: delegates to the scalar twin, so results
- * are correct but not fast.
+ * Vector API SGEMM, the BLIS split: packing of A into MR-row panels and of B into NR-column panels
+ * (all four transposes are resolved while packing, so the microkernel sees one layout), MC/KC/NC cache
+ * blocking, and an MR x NR register-blocked microkernel ({@link GemmMicrokernels}). Products with
+ * m == 1 or n == 1 are matrix-vector products ({@link VectorGemv}), which stream the matrix once.
+ *
+ * <p>Threads: the output is cut into a grid of rectangular chunks aligned to whole MR x NR tiles, one per
+ * thread; each chunk packs its own operands into its thread's workspace and runs the same loop nest. A
+ * C element is always computed by the same tile with the same KC split of k, whatever the chunk that
+ * holds it, so results are bit-identical for any thread count (no split-K).
  */
 public final class VectorGemm implements GemmKernels {
-    private final ScalarGemm scalar = new ScalarGemm();
+    private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
+    private static final int LANES = S.length();
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+    /** Below this many flops a product runs on the calling thread: the fork costs more than it saves. */
+    private static final long PARALLEL_MIN_FLOPS = 1L << 21;
+    /** Batched products below this many flops each are spread over the threads one product per task. */
+    private static final long BATCH_SPLIT_MAX_FLOPS = 1L << 24;
+
+    private final GemmBlocking blocking;
+    private final int mr, nr, mc, kc, nc;
+    private final ThreadLocal<Workspace> workspaces = ThreadLocal.withInitial(Workspace::new);
+
+    /** The default blocking for the selected species, with the {@code tensorlane.gemm.*} overrides applied. */
+    public VectorGemm() {
+        this(GemmBlocking.forVectorLanes(LANES).withSystemOverrides());
+    }
+
+    /**
+     * A GEMM with the given blocking; its register tile must be one that has a microkernel here:
+     * nr = 2 x lanes of {@link VectorWidth#FLOAT} and mr = 4 or 8.
+     */
+    public VectorGemm(GemmBlocking blocking) {
+        if (blocking.nr() != 2 * LANES || (blocking.mr() != 4 && blocking.mr() != 8)) {
+            throw new IllegalArgumentException("VectorGemm: no microkernel for mr=" + blocking.mr() + " nr="
+                    + blocking.nr() + " at " + LANES + " lanes (have mr=4 or 8, nr=" + 2 * LANES + ")");
+        }
+        this.blocking = blocking;
+        this.mr = blocking.mr();
+        this.nr = blocking.nr();
+        this.mc = blocking.mc();
+        this.kc = blocking.kc();
+        this.nc = blocking.nc();
+    }
+
+    public GemmBlocking blocking() {
+        return blocking;
+    }
+
+    /**
+     * Per-thread buffers, grown on demand and then reused by every later call on that thread (no
+     * allocation per call in steady state). Heap arrays on purpose: see {@link GemmMicrokernels}.
+     */
+    private static final class Workspace {
+        float[] a = new float[0];
+        float[] b = new float[0];
+        float[] panel = new float[0];
+        float[] x = new float[0];
+        float[] acc = new float[0];
+
+        float[] a(int n) {
+            if (a.length < n) a = new float[n];
+            return a;
+        }
+
+        float[] b(int n) {
+            if (b.length < n) b = new float[n];
+            return b;
+        }
+
+        float[] panel(int n) {
+            if (panel.length < n) panel = new float[n];
+            return panel;
+        }
+
+        float[] x(int n) {
+            if (x.length < n) x = new float[n];
+            return x;
+        }
+
+        float[] acc(int n) {
+            if (acc.length < n) acc = new float[n];
+            return acc;
+        }
+    }
+
+    /** A thread that never runs: asking whether it may access a segment tells confined segments apart. */
+    private static final Thread ANOTHER_THREAD = new Thread(() -> { });
+
+    /**
+     * {@code par}, or the calling thread alone when one of the segments is confined to its owner thread
+     * (worker threads could not read it). Results are the same either way.
+     */
+    static Parallelism usable(Parallelism par, MemorySegment a, MemorySegment b, MemorySegment c) {
+        if (par.isSingle()) return par;
+        boolean shared = (a == null || a.isAccessibleBy(ANOTHER_THREAD)) && (b == null || b.isAccessibleBy(ANOTHER_THREAD))
+                && c.isAccessibleBy(ANOTHER_THREAD);
+        return shared ? par : Parallelism.single();
+    }
 
     @Override
-    public void sgemm(Trans ta, Trans tb, int m, int n, int k, float alpha, MemorySegment a, long aOff, int lda,
-                      MemorySegment b, long bOff, int ldb, float beta, MemorySegment c, long cOff, int ldc,
+    public void sgemm(Trans ta, Trans tb, int m, int n, int k,
+                      float alpha, MemorySegment a, long aOff, int lda,
+                      MemorySegment b, long bOff, int ldb,
+                      float beta, MemorySegment c, long cOff, int ldc,
                       Parallelism par) {
-        scalar.sgemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, par);
+        if (m == 0 || n == 0) return;
+        par = usable(par, a, b, c);
+        if (k == 0 || alpha == 0f) {
+            scaleC(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        if (m == 1) {
+            // C row = alpha * x^T op(B) + beta * C row, x = the k values of op(A)'s only row.
+            float[] x = gather(a, aOff, ta == Trans.N ? 1 : lda, k);
+            if (tb == Trans.N) {
+                VectorGemv.columnSums(k, n, alpha, b, bOff, ldb, x, beta, c, cOff, 1, workspaces.get().acc(n), par);
+            } else {
+                VectorGemv.rowDots(n, k, alpha, b, bOff, ldb, x, beta, c, cOff, 1, par);
+            }
+            return;
+        }
+        if (n == 1) {
+            // C column = alpha * op(A) x + beta * C column, x = the k values of op(B)'s only column.
+            float[] x = gather(b, bOff, tb == Trans.N ? ldb : 1, k);
+            if (ta == Trans.N) {
+                VectorGemv.rowDots(m, k, alpha, a, aOff, lda, x, beta, c, cOff, ldc, par);
+            } else {
+                VectorGemv.columnSums(k, m, alpha, a, aOff, lda, x, beta, c, cOff, ldc, workspaces.get().acc(m), par);
+            }
+            return;
+        }
+        packed(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, par);
+    }
+
+    @Override
+    public void sgemv(Trans ta, int m, int n,
+                      float alpha, MemorySegment a, long aOff, int lda,
+                      MemorySegment x, long xOff,
+                      float beta, MemorySegment y, long yOff,
+                      Parallelism par) {
+        int yLen = ta == Trans.N ? m : n, xLen = ta == Trans.N ? n : m;
+        if (yLen == 0) return;
+        par = usable(par, a, x, y);
+        if (xLen == 0 || alpha == 0f) {
+            scaleC(1, yLen, beta, y, yOff, yLen);
+            return;
+        }
+        float[] xs = gather(x, xOff, 1, xLen);
+        if (ta == Trans.N) {
+            VectorGemv.rowDots(m, n, alpha, a, aOff, lda, xs, beta, y, yOff, 1, par);
+        } else {
+            VectorGemv.columnSums(m, n, alpha, a, aOff, lda, xs, beta, y, yOff, 1, workspaces.get().acc(n), par);
+        }
+    }
+
+    @Override
+    public void sgemmBatched(Trans ta, Trans tb, int m, int n, int k,
+                             float alpha, MemorySegment a, long aOff, int lda, long strideA,
+                             MemorySegment b, long bOff, int ldb, long strideB,
+                             float beta, MemorySegment c, long cOff, int ldc, long strideC,
+                             int batch, Parallelism par) {
+        if (m == 0 || n == 0 || batch == 0) return;
+        par = usable(par, a, b, c);
+        long flops = 2L * m * n * k;
+        // Many small products: one product per task (each single-threaded). Otherwise the products run in
+        // turn, each split over the threads. Either way every product is computed exactly as a lone sgemm.
+        if (!par.isSingle() && batch > 1 && (flops < BATCH_SPLIT_MAX_FLOPS || batch >= 4L * par.threads())) {
+            Parallelism one = Parallelism.single();
+            par.parallelFor(0, batch, 1, (from, to) -> {
+                for (long i = from; i < to; i++) {
+                    sgemm(ta, tb, m, n, k, alpha, a, aOff + i * strideA, lda, b, bOff + i * strideB, ldb,
+                            beta, c, cOff + i * strideC, ldc, one);
+                }
+            });
+            return;
+        }
+        for (int i = 0; i < batch; i++) {
+            sgemm(ta, tb, m, n, k, alpha, a, aOff + i * strideA, lda, b, bOff + i * strideB, ldb,
+                    beta, c, cOff + i * strideC, ldc, par);
+        }
+    }
+
+    /** {@code count} floats at {@code off}, {@code off + inc}, ... copied into this thread's x buffer. */
+    private float[] gather(MemorySegment s, long off, long inc, int count) {
+        float[] x = workspaces.get().x(count);
+        if (inc == 1) {
+            MemorySegment.copy(s, JAVA_FLOAT, off * Float.BYTES, x, 0, count);
+        } else {
+            for (int i = 0; i < count; i++) x[i] = s.getAtIndex(JAVA_FLOAT, off + i * inc);
+        }
+        return x;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Packed path
+
+    private void packed(Trans ta, Trans tb, int m, int n, int k,
+                        float alpha, MemorySegment a, long aOff, int lda,
+                        MemorySegment b, long bOff, int ldb,
+                        float beta, MemorySegment c, long cOff, int ldc,
+                        Parallelism par) {
+        int tilesM = (m + mr - 1) / mr, tilesN = (n + nr - 1) / nr;
+        long flops = 2L * m * n * k;
+        int threads = flops < PARALLEL_MIN_FLOPS ? 1 : par.threads();
+        // Chunk grid gm x gn: the split that packs the least twice (every chunk of a grid row packs the
+        // same A rows again, every chunk of a grid column the same B columns).
+        int gm = 1, gn = 1;
+        if (threads > 1) {
+            long best = Long.MAX_VALUE;
+            for (int cm = 1; cm <= threads; cm++) {
+                if (threads % cm != 0) continue;
+                int cn = threads / cm;
+                if (cm > tilesM || cn > tilesN) continue;
+                long cost = (long) cn * m + (long) cm * n;
+                if (cost < best) {
+                    best = cost;
+                    gm = cm;
+                    gn = cn;
+                }
+            }
+            if (best == Long.MAX_VALUE) { // fewer tiles than threads in both directions
+                if (tilesN >= tilesM) gn = Math.min(threads, tilesN); else gm = Math.min(threads, tilesM);
+            }
+        }
+        final int fgm = gm, fgn = gn;
+        if (fgm * fgn == 1) {
+            chunk(ta, tb, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        par.parallelFor(0, (long) fgm * fgn, 1, (from, to) -> {
+            for (long ch = from; ch < to; ch++) {
+                int ci = (int) (ch / fgn), cj = (int) (ch % fgn);
+                int i0 = Math.min(m, (int) ((long) tilesM * ci / fgm) * mr);
+                int i1 = Math.min(m, (int) ((long) tilesM * (ci + 1) / fgm) * mr);
+                int j0 = Math.min(n, (int) ((long) tilesN * cj / fgn) * nr);
+                int j1 = Math.min(n, (int) ((long) tilesN * (cj + 1) / fgn) * nr);
+                if (i0 < i1 && j0 < j1) {
+                    chunk(ta, tb, i0, i1, j0, j1, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+                }
+            }
+        });
+    }
+
+    /** C[i0:i1, j0:j1] of the product; i0 and j0 are multiples of mr and nr. */
+    private void chunk(Trans ta, Trans tb, int i0, int i1, int j0, int j1, int k,
+                       float alpha, MemorySegment a, long aOff, int lda,
+                       MemorySegment b, long bOff, int ldb,
+                       float beta, MemorySegment c, long cOff, int ldc) {
+        Workspace w = workspaces.get();
+        // k is cut into equal blocks of at most kc: depends on k only, so every C element sees the same
+        // summation order in every chunk and for every thread count.
+        int kBlocks = (k + kc - 1) / kc;
+        int kcu = (k + kBlocks - 1) / kBlocks;
+        int ncMax = Math.min(nc, roundUp(j1 - j0, nr));
+        int mcMax = Math.min(mc, roundUp(i1 - i0, mr));
+        float[] ap = w.a(mcMax * kcu);
+        float[] bp = w.b(ncMax * kcu);
+        float[] panel = w.panel(mcMax * nr);
+        for (int jc = j0; jc < j1; jc += nc) {
+            int ncur = Math.min(nc, j1 - jc);
+            for (int pb = 0; pb < kBlocks; pb++) {
+                int p0 = pb * kcu;
+                int kcur = Math.min(kcu, k - p0);
+                if (tb == Trans.N) {
+                    packAlongPanel(b, bOff, ldb, p0, kcur, jc, ncur, nr, bp);
+                } else {
+                    packAcrossPanel(b, bOff, ldb, p0, kcur, jc, ncur, nr, bp);
+                }
+                float betaPass = pb == 0 ? beta : 1f;
+                for (int ic = i0; ic < i1; ic += mc) {
+                    int mcur = Math.min(mc, i1 - ic);
+                    if (ta == Trans.N) {
+                        packAcrossPanel(a, aOff, lda, p0, kcur, ic, mcur, mr, ap);
+                    } else {
+                        packAlongPanel(a, aOff, lda, p0, kcur, ic, mcur, mr, ap);
+                    }
+                    macroKernel(mcur, ncur, kcur, ap, bp, panel, alpha, betaPass,
+                            c, cOff + (long) ic * ldc + jc, ldc);
+                }
+            }
+        }
+    }
+
+    /**
+     * All tiles of one packed A block x one packed B block. The tiles of one B micro-panel (a column
+     * panel of mcur x nr) land in {@code panel}, in L1, and are then merged into C in one pass: the C rows
+     * are independent there, so their cache misses overlap instead of stalling each microkernel call in
+     * turn (Java has no prefetch instruction to hide them).
+     */
+    private void macroKernel(int mcur, int ncur, int kcur, float[] ap, float[] bp, float[] panel,
+                             float alpha, float beta, MemorySegment c, long cBase, int ldc) {
+        boolean wide = mr == 8;
+        for (int jr = 0; jr < ncur; jr += nr) {
+            int bo = jr * kcur;
+            for (int ir = 0; ir < mcur; ir += mr) {
+                if (wide) {
+                    GemmMicrokernels.kernel8x2(kcur, ap, ir * kcur, bp, bo, panel, ir * nr);
+                } else {
+                    GemmMicrokernels.kernel4x2(kcur, ap, ir * kcur, bp, bo, panel, ir * nr);
+                }
+            }
+            mergePanel(panel, mcur, Math.min(nr, ncur - jr), alpha, beta, c, cBase + jr, ldc);
+        }
+    }
+
+    /**
+     * C[0:mv, 0:nv] at {@code co} := alpha*panel + beta*C, as fma(panel, alpha, beta*C); {@code beta == 0}
+     * does not read C. Full and partial widths round alike, so a value does not depend on where the chunk
+     * borders fall.
+     */
+    private void mergePanel(float[] panel, int mv, int nv, float alpha, float beta,
+                            MemorySegment c, long co, int ldc) {
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        FloatVector vb = FloatVector.broadcast(S, beta);
+        for (int i = 0; i < mv; i++) {
+            long r = (co + (long) i * ldc) * Float.BYTES;
+            for (int j = 0; j < nv; j += LANES) {
+                FloatVector t = FloatVector.fromArray(S, panel, i * nr + j);
+                long o = r + (long) j * Float.BYTES;
+                if (j + LANES <= nv) {
+                    FloatVector v = beta == 0f ? t.mul(va) : t.fma(va, FloatVector.fromMemorySegment(S, c, o, NO).mul(vb));
+                    v.intoMemorySegment(c, o, NO);
+                } else {
+                    VectorMask<Float> mask = S.indexInRange(j, nv);
+                    FloatVector v = beta == 0f ? t.mul(va)
+                            : t.fma(va, FloatVector.fromMemorySegment(S, c, o, NO, mask).mul(vb));
+                    v.intoMemorySegment(c, o, NO, mask);
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs x in [x0, x0+count), p in [p0, p0+kcur) of a matrix whose element (x, p) is at
+     * {@code off + p*ld + x} (contiguous along the panel direction: A transposed, B as stored) into panels
+     * of {@code w} x-values per p step, zero-padding the last panel.
+     */
+    private static void packAlongPanel(MemorySegment src, long off, int ld, int p0, int kcur,
+                                       int x0, int count, int w, float[] dst) {
+        int panels = (count + w - 1) / w;
+        for (int p = 0; p < kcur; p++) {
+            long row = off + (long) (p0 + p) * ld + x0;
+            for (int q = 0; q < panels; q++) {
+                int d = q * w * kcur + p * w;
+                int xs = q * w;
+                int valid = Math.min(w, count - xs);
+                long s = row + xs;
+                int j = 0;
+                if (valid == w) {
+                    for (; j + LANES <= w; j += LANES) {
+                        FloatVector.fromMemorySegment(S, src, (s + j) * Float.BYTES, NO).intoArray(dst, d + j);
+                    }
+                }
+                for (; j < valid; j++) dst[d + j] = src.getAtIndex(JAVA_FLOAT, s + j);
+                for (; j < w; j++) dst[d + j] = 0f;
+            }
+        }
+    }
+
+    /**
+     * Packs like {@link #packAlongPanel} a matrix whose element (x, p) is at {@code off + x*ld + p}
+     * (contiguous along k: A as stored, B transposed).
+     */
+    private static void packAcrossPanel(MemorySegment src, long off, int ld, int p0, int kcur,
+                                        int x0, int count, int w, float[] dst) {
+        int panels = (count + w - 1) / w;
+        for (int q = 0; q < panels; q++) {
+            int base = q * w * kcur;
+            for (int j = 0; j < w; j++) {
+                int x = q * w + j;
+                if (x < count) {
+                    long s = off + (long) (x0 + x) * ld + p0;
+                    for (int p = 0; p < kcur; p++) dst[base + p * w + j] = src.getAtIndex(JAVA_FLOAT, s + p);
+                } else {
+                    for (int p = 0; p < kcur; p++) dst[base + p * w + j] = 0f;
+                }
+            }
+        }
+    }
+
+    /** C := beta*C over m x n ({@code beta == 0} writes zeros without reading C). */
+    private static void scaleC(int m, int n, float beta, MemorySegment c, long cOff, int ldc) {
+        FloatVector vb = FloatVector.broadcast(S, beta);
+        for (int i = 0; i < m; i++) {
+            long row = cOff + (long) i * ldc;
+            int j = 0;
+            for (; j + LANES <= n; j += LANES) {
+                long o = (row + j) * Float.BYTES;
+                FloatVector v = beta == 0f ? FloatVector.zero(S) : FloatVector.fromMemorySegment(S, c, o, NO).mul(vb);
+                v.intoMemorySegment(c, o, NO);
+            }
+            if (j < n) {
+                VectorMask<Float> mask = S.indexInRange(j, n);
+                long o = (row + j) * Float.BYTES;
+                FloatVector v = beta == 0f ? FloatVector.zero(S)
+                        : FloatVector.fromMemorySegment(S, c, o, NO, mask).mul(vb);
+                v.intoMemorySegment(c, o, NO, mask);
+            }
+        }
+    }
+
+    private static int roundUp(int v, int m) {
+        return (v + m - 1) / m * m;
+    }
+
+    @Override
+    public String toString() {
+        return "VectorGemm[" + blocking + "]";
     }
 }

@@ -1,15 +1,22 @@
 package io.tensorlane.kernels;
 
 /**
- * Register and cache blocking of the packed SGEMM (the BLIS loop nest).
+ * Register and cache blocking of the packed SGEMM (the BLIS loop nest as {@code VectorGemm} runs it):
+ *
+ * <pre>
+ * for each k block of at most kc:                 (one pass over C per block)
+ *   pack the A rows of the chunk (MR-row panels, kept for all column blocks)
+ *   for each column block of nc:                  pack B (kc x nc, NR-column panels: stays in L2)
+ *     for each row block of mc:                   MR x NR microkernels into an mc x nc buffer,
+ *                                                 then merge that buffer into C row by row
+ * </pre>
  *
  * <ul>
  *   <li>{@code mr} x {@code nr}: the register tile of the microkernel (rows of A x columns of B). Fixed by
  *       the microkernel that runs, so only {@link #forVectorLanes(int)} chooses it;</li>
- *   <li>{@code kc}: depth of one packed block; the microkernel's B micro-panel ({@code kc x nr} floats)
- *       stays in L1;</li>
- *   <li>{@code mc}: rows of one packed A block ({@code mc x kc} floats), sized for L2; a multiple of mr;</li>
- *   <li>{@code nc}: columns of one packed B block ({@code kc x nc} floats), sized for L3; a multiple of nr.</li>
+ *   <li>{@code kc}: depth of one packed block; larger means fewer passes over C;</li>
+ *   <li>{@code mc}: rows per microkernel sweep and per merge into C; a multiple of mr;</li>
+ *   <li>{@code nc}: columns of one packed B block ({@code kc x nc} floats, sized for L2); a multiple of nr.</li>
  * </ul>
  *
  * Only {@code kc} changes results (it fixes where the k-summation is split between passes over C);
@@ -54,19 +61,22 @@ public record GemmBlocking(int mr, int nr, int mc, int kc, int nc) {
      *   <li>128 and 256 bits (4 or 8 lanes, 16 vector registers on SSE/AVX2): a 4 x 2-vector tile, 8
      *       accumulators, exactly the FMA latency x throughput product (4 cycles x 2 pipes), while 2 B
      *       loads and 4 broadcasts still fit the remaining registers however C2 schedules them (6 x 2
-     *       made C2 spill an accumulator every iteration);</li>
+     *       made C2 spill an accumulator every iteration; 2x unrolling spilled too);</li>
      *   <li>512 bits (16 lanes, 32 registers): an 8 x 2-vector tile, 16 accumulators;</li>
-     *   <li>kc = 256: the B micro-panel (kc x nr floats: 8-32 KiB) stays in L1 next to the A micro-panel
-     *       streaming from L2, and each pass over C (read, add, write back) is amortised over 256 FMAs per
-     *       element; mc = 128 rows (an A block of 128 KiB, a quarter of L2); nc = 4096 columns (a B
-     *       block of 4 MiB, for L3).</li>
+     *   <li>kc = 512, mc = 64, nc = 256 / (bytes per float) KiB / kc, i.e. a 256 KiB B block: measured on
+     *       Zen 3 (AVX2) against kc 256-1024, mc 32-128 and nc 128-4096 over square and convolution
+     *       shapes. Deep kc halves the passes over C, which in a VM are costly (each row of C is another
+     *       page for the TLB); the small B block is packed with few TLB pages in flight and then read
+     *       from L2.</li>
      * </ul>
      */
     public static GemmBlocking forVectorLanes(int lanes) {
         if (lanes < 1) throw new IllegalArgumentException("GemmBlocking: lanes must be >= 1, got " + lanes);
         int mr = lanes >= 16 ? 8 : 4;
         int nr = 2 * lanes;
-        return new GemmBlocking(mr, nr, 128, 256, roundUp(4096, nr));
+        int kc = 512;
+        int nc = Math.max(nr, (256 * 1024 / Float.BYTES / kc) / nr * nr);
+        return new GemmBlocking(mr, nr, 64, kc, nc);
     }
 
     /**

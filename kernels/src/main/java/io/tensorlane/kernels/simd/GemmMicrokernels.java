@@ -5,8 +5,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The register-blocked SGEMM microkernels: MR rows x 2 vectors of columns over packed panels (A: MR
- * values per k step, B: NR = 2 x lanes values per k step), leaving the MR x NR tile of sums in a small
- * heap array that {@link VectorGemm} then merges into C with alpha and beta.
+ * values per k step, B: NR = 2 x lanes values per k step), leaving the MR x NR tile of sums in a heap
+ * buffer (row stride {@code ts}) that {@link VectorGemm} then merges into C with alpha and beta.
  *
  * <p>Why this shape of code:
  * <ul>
@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>The methods stay small. Vector API code is only fast when every vector operation is inlined and
  *       intrinsified; with the alpha/beta write-back to a {@code MemorySegment} unrolled here as well, C2
  *       ran out of inlining budget and left some of it as calls that box vectors (about 3x slower).
- *       Storing the tile to L1 and merging it in a loop costs about 1% at kc = 256.</li>
+ *       Storing the tile to a buffer and merging it in a loop costs about 1% at kc = 256.</li>
  *   <li>The packed panels are heap {@code float[]}s, not off-heap segments: with int indices C2 hoists every
  *       range check out of the k loop, while the same loop over {@code MemorySegment}s (long offsets) kept
  *       a bounds check per broadcast and split the loop into a nest, which measured 30-50% slower on AVX2
@@ -32,8 +32,8 @@ final class GemmMicrokernels {
     private GemmMicrokernels() {
     }
 
-    /** tile[to + i*NR + j] = sum over p of ap[ao + p*4 + i] * bp[bo + p*NR + j], for the 4 x NR tile. */
-    static void kernel4x2(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile, int to) {
+    /** tile[to + i*ts + j] = sum over p of ap[ao + p*4 + i] * bp[bo + p*NR + j], for the 4 x NR tile. */
+    static void kernel4x2(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile, int to, int ts) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         // Plain int indices over heap arrays: C2 hoists the range checks out of this loop, and the
@@ -53,16 +53,16 @@ final class GemmMicrokernels {
         }
         c00.intoArray(tile, to);
         c01.intoArray(tile, to + LANES);
-        c10.intoArray(tile, to + 1 * NR);
-        c11.intoArray(tile, to + 1 * NR + LANES);
-        c20.intoArray(tile, to + 2 * NR);
-        c21.intoArray(tile, to + 2 * NR + LANES);
-        c30.intoArray(tile, to + 3 * NR);
-        c31.intoArray(tile, to + 3 * NR + LANES);
+        c10.intoArray(tile, to + ts);
+        c11.intoArray(tile, to + ts + LANES);
+        c20.intoArray(tile, to + 2 * ts);
+        c21.intoArray(tile, to + 2 * ts + LANES);
+        c30.intoArray(tile, to + 3 * ts);
+        c31.intoArray(tile, to + 3 * ts + LANES);
     }
 
-    /** tile[to + i*NR + j] = sum over p of ap[ao + p*8 + i] * bp[bo + p*NR + j], for the 8 x NR tile. */
-    static void kernel8x2(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile, int to) {
+    /** tile[to + i*ts + j] = sum over p of ap[ao + p*8 + i] * bp[bo + p*NR + j], for the 8 x NR tile. */
+    static void kernel8x2(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile, int to, int ts) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
         // Plain int indices over heap arrays: C2 hoists the range checks out of this loop, and the
@@ -90,20 +90,20 @@ final class GemmMicrokernels {
         }
         c00.intoArray(tile, to);
         c01.intoArray(tile, to + LANES);
-        c10.intoArray(tile, to + 1 * NR);
-        c11.intoArray(tile, to + 1 * NR + LANES);
-        c20.intoArray(tile, to + 2 * NR);
-        c21.intoArray(tile, to + 2 * NR + LANES);
-        c30.intoArray(tile, to + 3 * NR);
-        c31.intoArray(tile, to + 3 * NR + LANES);
-        c40.intoArray(tile, to + 4 * NR);
-        c41.intoArray(tile, to + 4 * NR + LANES);
-        c50.intoArray(tile, to + 5 * NR);
-        c51.intoArray(tile, to + 5 * NR + LANES);
-        c60.intoArray(tile, to + 6 * NR);
-        c61.intoArray(tile, to + 6 * NR + LANES);
-        c70.intoArray(tile, to + 7 * NR);
-        c71.intoArray(tile, to + 7 * NR + LANES);
+        c10.intoArray(tile, to + ts);
+        c11.intoArray(tile, to + ts + LANES);
+        c20.intoArray(tile, to + 2 * ts);
+        c21.intoArray(tile, to + 2 * ts + LANES);
+        c30.intoArray(tile, to + 3 * ts);
+        c31.intoArray(tile, to + 3 * ts + LANES);
+        c40.intoArray(tile, to + 4 * ts);
+        c41.intoArray(tile, to + 4 * ts + LANES);
+        c50.intoArray(tile, to + 5 * ts);
+        c51.intoArray(tile, to + 5 * ts + LANES);
+        c60.intoArray(tile, to + 6 * ts);
+        c61.intoArray(tile, to + 6 * ts + LANES);
+        c70.intoArray(tile, to + 7 * ts);
+        c71.intoArray(tile, to + 7 * ts + LANES);
     }
 
 }

@@ -70,4 +70,37 @@ public final class Checks {
     public static void ints(String op, String arg, MemorySegment seg, long off, long n) {
         range(op, arg, seg, off, n, Integer.BYTES);
     }
+
+    /**
+     * Float ranges {@code a[aOff, aOff+aLen)} and {@code b[bOff, bOff+bLen)} either share no memory or
+     * are exactly the same range (in-place use). A partial overlap would make the result depend on the
+     * order in which a kernel visits elements, so it is rejected. Call after {@link #floats} on both.
+     */
+    public static void disjointOrSame(String op, String argA, MemorySegment a, long aOff, long aLen,
+                                      String argB, MemorySegment b, long bOff, long bLen) {
+        if (aLen == 0 || bLen == 0) return;
+        MemorySegment sa = a.asSlice(aOff * Float.BYTES, aLen * Float.BYTES);
+        MemorySegment sb = b.asSlice(bOff * Float.BYTES, bLen * Float.BYTES);
+        java.util.Optional<MemorySegment> common = sa.asOverlappingSlice(sb);
+        if (common.isEmpty()) return;
+        // equal lengths and b covering all of a: the very same range
+        if (aLen == bLen && common.get().byteSize() == sa.byteSize()) return;
+        throw new IllegalArgumentException(op + ": " + argA + " [" + aOff + ", " + (aOff + aLen) + ") and " + argB
+                + " [" + bOff + ", " + (bOff + bLen) + ") overlap partially; use separate memory or the exact same range");
+    }
+
+    /**
+     * The byte ranges of {@code a} (elements of {@code aBytes}) and {@code b} share no memory at all
+     * (for outputs that cannot be computed in place, e.g. a reduction's result and its input).
+     */
+    public static void disjoint(String op, String argA, MemorySegment a, long aOff, long aLen, int aBytes,
+                                String argB, MemorySegment b, long bOff, long bLen, int bBytes) {
+        if (aLen == 0 || bLen == 0) return;
+        MemorySegment sa = a.asSlice(aOff * aBytes, aLen * aBytes);
+        MemorySegment sb = b.asSlice(bOff * bBytes, bLen * bBytes);
+        if (sa.asOverlappingSlice(sb).isPresent()) {
+            throw new IllegalArgumentException(op + ": " + argA + " [" + aOff + ", " + (aOff + aLen) + ") and " + argB
+                    + " [" + bOff + ", " + (bOff + bLen) + ") share memory; they must not overlap");
+        }
+    }
 }

@@ -1,11 +1,15 @@
 package io.tensorlane.kernels.ref;
 
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
-
 import io.tensorlane.kernels.ActivationKernels;
+
 import java.lang.foreign.MemorySegment;
 
-/** Scalar twin of the activation kernels. */
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+/**
+ * Scalar reference twin of {@link ActivationKernels}. Transcendentals are evaluated in double and
+ * rounded once, so these are (nearly) correctly rounded and serve as the oracle for the SIMD versions.
+ */
 public final class ScalarActivations implements ActivationKernels {
     @Override
     public void relu(long n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
@@ -41,15 +45,7 @@ public final class ScalarActivations implements ActivationKernels {
         }
     }
 
-    /** Stable for any magnitude: exp is only taken of a non-positive number, so it never overflows. */
-    static float sigmoid(float v) {
-        if (v >= 0f) {
-            return (float) (1.0 / (1.0 + Math.exp(-v)));
-        }
-        double e = Math.exp(v);
-        return (float) (e / (1.0 + e));
-    }
-
+    /** The stable form: exp is only ever taken of a non-positive number, so it cannot overflow. */
     @Override
     public void sigmoid(long n, MemorySegment x, long xOff, MemorySegment y, long yOff) {
         for (long i = 0; i < n; i++) {
@@ -57,11 +53,20 @@ public final class ScalarActivations implements ActivationKernels {
         }
     }
 
+    /** Numerically stable logistic function, evaluated in double and rounded once. */
+    static float sigmoid(float v) {
+        if (v >= 0f) {
+            return (float) (1.0 / (1.0 + Math.exp(-(double) v)));
+        }
+        double e = Math.exp(v);
+        return (float) (e / (1.0 + e));
+    }
+
     @Override
     public void sigmoidBackward(long n, MemorySegment y, long yOff, MemorySegment dout, long dOff, MemorySegment dx, long dxOff) {
         for (long i = 0; i < n; i++) {
             float s = y.getAtIndex(JAVA_FLOAT, yOff + i);
-            dx.setAtIndex(JAVA_FLOAT, dxOff + i, dout.getAtIndex(JAVA_FLOAT, dOff + i) * s * (1f - s));
+            dx.setAtIndex(JAVA_FLOAT, dxOff + i, dout.getAtIndex(JAVA_FLOAT, dOff + i) * (s * (1f - s)));
         }
     }
 

@@ -1,11 +1,12 @@
 package io.tensorlane.kernels.ref;
 
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
-
 import io.tensorlane.kernels.ElementwiseKernels;
+
 import java.lang.foreign.MemorySegment;
 
-/** Scalar twin of the elementwise kernels. */
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+/** Scalar reference twin of {@link ElementwiseKernels}: one float operation per element, in index order. */
 public final class ScalarElementwise implements ElementwiseKernels {
     @Override
     public void add(long n, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff) {
@@ -35,10 +36,12 @@ public final class ScalarElementwise implements ElementwiseKernels {
         }
     }
 
+    /** Uses a fused multiply-add so that the SIMD version (which fuses too) matches bit for bit. */
     @Override
     public void axpy(long n, float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff) {
         for (long i = 0; i < n; i++) {
-            y.setAtIndex(JAVA_FLOAT, yOff + i, Math.fma(alpha, x.getAtIndex(JAVA_FLOAT, xOff + i), y.getAtIndex(JAVA_FLOAT, yOff + i)));
+            y.setAtIndex(JAVA_FLOAT, yOff + i,
+                    Math.fma(alpha, x.getAtIndex(JAVA_FLOAT, xOff + i), y.getAtIndex(JAVA_FLOAT, yOff + i)));
         }
     }
 
@@ -51,6 +54,8 @@ public final class ScalarElementwise implements ElementwiseKernels {
 
     @Override
     public void copy(long n, MemorySegment x, long xOff, MemorySegment out, long outOff) {
-        MemorySegment.copy(x, JAVA_FLOAT, xOff * Float.BYTES, out, JAVA_FLOAT, outOff * Float.BYTES, n);
+        for (long i = 0; i < n; i++) {
+            out.setAtIndex(JAVA_FLOAT, outOff + i, x.getAtIndex(JAVA_FLOAT, xOff + i));
+        }
     }
 }

@@ -1,154 +1,130 @@
 package io.tensorlane.kernels.ref;
 
+import io.tensorlane.kernels.ReductionKernels;
+
+import java.lang.foreign.MemorySegment;
+
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-import io.tensorlane.kernels.ReductionKernels;
-import java.lang.foreign.MemorySegment;
-
-/** Scalar twin of the row/column reductions; sums in double. */
+/**
+ * Scalar reference twin of {@link ReductionKernels}. Sums, means and variances accumulate in double
+ * (variance in two passes: mean, then squared deviations) and are rounded once; max follows
+ * {@link Math#max(float, float)} (NaN propagates); argmax is a strict {@code >} scan from -Infinity
+ * with index 0 as the start, so it returns the first index of the maximum, skips NaN, and gives 0
+ * for a line of only NaN / -Infinity.
+ */
 public final class ScalarReductions implements ReductionKernels {
     @Override
     public void rowSum(long rows, long cols, MemorySegment x, long xOff, MemorySegment out, long outOff) {
         for (long r = 0; r < rows; r++) {
-            out.setAtIndex(JAVA_FLOAT, outOff + r, (float) rowSumD(cols, x, xOff + r * cols));
+            out.setAtIndex(JAVA_FLOAT, outOff + r, (float) sum(x, xOff + r * cols, 1, cols));
         }
-    }
-
-    private static double rowSumD(long cols, MemorySegment x, long base) {
-        double s = 0;
-        for (long j = 0; j < cols; j++) {
-            s += x.getAtIndex(JAVA_FLOAT, base + j);
-        }
-        return s;
     }
 
     @Override
     public void rowMean(long rows, long cols, MemorySegment x, long xOff, MemorySegment out, long outOff) {
         for (long r = 0; r < rows; r++) {
-            out.setAtIndex(JAVA_FLOAT, outOff + r, (float) (rowSumD(cols, x, xOff + r * cols) / cols));
+            out.setAtIndex(JAVA_FLOAT, outOff + r, (float) (sum(x, xOff + r * cols, 1, cols) / cols));
         }
     }
 
     @Override
     public void rowMax(long rows, long cols, MemorySegment x, long xOff, MemorySegment out, long outOff) {
         for (long r = 0; r < rows; r++) {
-            float m = Float.NEGATIVE_INFINITY;
-            for (long j = 0; j < cols; j++) {
-                m = Math.max(m, x.getAtIndex(JAVA_FLOAT, xOff + r * cols + j));
-            }
-            out.setAtIndex(JAVA_FLOAT, outOff + r, m);
+            out.setAtIndex(JAVA_FLOAT, outOff + r, max(x, xOff + r * cols, 1, cols));
         }
     }
 
     @Override
     public void rowArgmax(long rows, long cols, MemorySegment x, long xOff, MemorySegment out, long outOff) {
         for (long r = 0; r < rows; r++) {
-            long best = -1;
-            float m = Float.NEGATIVE_INFINITY;
-            for (long j = 0; j < cols; j++) {
-                float v = x.getAtIndex(JAVA_FLOAT, xOff + r * cols + j);
-                if (best < 0 || v > m) {
-                    m = v;
-                    best = j;
-                }
-            }
-            out.setAtIndex(JAVA_INT, outOff + r, (int) best);
+            out.setAtIndex(JAVA_INT, outOff + r, argmax(x, xOff + r * cols, 1, cols));
         }
     }
 
     @Override
     public void rowVariance(long rows, long cols, MemorySegment x, long xOff, MemorySegment out, long outOff) {
         for (long r = 0; r < rows; r++) {
-            long base = xOff + r * cols;
-            double mean = rowSumD(cols, x, base) / cols;
-            double ss = 0;
-            for (long j = 0; j < cols; j++) {
-                double d = x.getAtIndex(JAVA_FLOAT, base + j) - mean;
-                ss += d * d;
-            }
-            out.setAtIndex(JAVA_FLOAT, outOff + r, (float) (ss / cols));
+            out.setAtIndex(JAVA_FLOAT, outOff + r, (float) variance(x, xOff + r * cols, 1, cols));
         }
     }
-
-    private static void colSumD(long rows, long cols, MemorySegment x, long xOff, double[] acc, long c0, int w) {
-        for (long r = 0; r < rows; r++) {
-            for (int j = 0; j < w; j++) {
-                acc[j] += x.getAtIndex(JAVA_FLOAT, xOff + r * cols + c0 + j);
-            }
-        }
-    }
-
-    /** Columns are processed in blocks so the double accumulators stay small and the rows are read in order. */
-    private static final int BLOCK = 256;
 
     @Override
     public void colSum(long rows, long cols, MemorySegment x, long xOff, MemorySegment out, long outOff) {
-        colMoments(rows, cols, x, xOff, out, outOff, 0);
+        for (long c = 0; c < cols; c++) {
+            out.setAtIndex(JAVA_FLOAT, outOff + c, (float) sum(x, xOff + c, cols, rows));
+        }
     }
 
     @Override
     public void colMean(long rows, long cols, MemorySegment x, long xOff, MemorySegment out, long outOff) {
-        colMoments(rows, cols, x, xOff, out, outOff, 1);
-    }
-
-    @Override
-    public void colVariance(long rows, long cols, MemorySegment x, long xOff, MemorySegment out, long outOff) {
-        colMoments(rows, cols, x, xOff, out, outOff, 2);
-    }
-
-    /** kind 0 = sum, 1 = mean, 2 = biased variance (two passes: mean, then squared deviations). */
-    private static void colMoments(long rows, long cols, MemorySegment x, long xOff, MemorySegment out, long outOff, int kind) {
-        double[] acc = new double[BLOCK];
-        double[] dev = new double[BLOCK];
-        for (long c0 = 0; c0 < cols; c0 += BLOCK) {
-            int w = (int) Math.min(BLOCK, cols - c0);
-            java.util.Arrays.fill(acc, 0, w, 0.0);
-            colSumD(rows, cols, x, xOff, acc, c0, w);
-            if (kind == 2) {
-                java.util.Arrays.fill(dev, 0, w, 0.0);
-                for (long r = 0; r < rows; r++) {
-                    for (int j = 0; j < w; j++) {
-                        double d = x.getAtIndex(JAVA_FLOAT, xOff + r * cols + c0 + j) - acc[j] / rows;
-                        dev[j] += d * d;
-                    }
-                }
-            }
-            for (int j = 0; j < w; j++) {
-                double v = switch (kind) {
-                    case 0 -> acc[j];
-                    case 1 -> acc[j] / rows;
-                    default -> dev[j] / rows;
-                };
-                out.setAtIndex(JAVA_FLOAT, outOff + c0 + j, (float) v);
-            }
+        for (long c = 0; c < cols; c++) {
+            out.setAtIndex(JAVA_FLOAT, outOff + c, (float) (sum(x, xOff + c, cols, rows) / rows));
         }
     }
 
     @Override
     public void colMax(long rows, long cols, MemorySegment x, long xOff, MemorySegment out, long outOff) {
         for (long c = 0; c < cols; c++) {
-            float m = Float.NEGATIVE_INFINITY;
-            for (long r = 0; r < rows; r++) {
-                m = Math.max(m, x.getAtIndex(JAVA_FLOAT, xOff + r * cols + c));
-            }
-            out.setAtIndex(JAVA_FLOAT, outOff + c, m);
+            out.setAtIndex(JAVA_FLOAT, outOff + c, max(x, xOff + c, cols, rows));
         }
     }
 
     @Override
     public void colArgmax(long rows, long cols, MemorySegment x, long xOff, MemorySegment out, long outOff) {
         for (long c = 0; c < cols; c++) {
-            long best = -1;
-            float m = Float.NEGATIVE_INFINITY;
-            for (long r = 0; r < rows; r++) {
-                float v = x.getAtIndex(JAVA_FLOAT, xOff + r * cols + c);
-                if (best < 0 || v > m) {
-                    m = v;
-                    best = r;
-                }
-            }
-            out.setAtIndex(JAVA_INT, outOff + c, (int) best);
+            out.setAtIndex(JAVA_INT, outOff + c, argmax(x, xOff + c, cols, rows));
         }
+    }
+
+    @Override
+    public void colVariance(long rows, long cols, MemorySegment x, long xOff, MemorySegment out, long outOff) {
+        for (long c = 0; c < cols; c++) {
+            out.setAtIndex(JAVA_FLOAT, outOff + c, (float) variance(x, xOff + c, cols, rows));
+        }
+    }
+
+    /** Sum of {@code count} elements starting at {@code off}, {@code stride} apart. */
+    private static double sum(MemorySegment x, long off, long stride, long count) {
+        double s = 0;
+        for (long i = 0; i < count; i++) {
+            s += x.getAtIndex(JAVA_FLOAT, off + i * stride);
+        }
+        return s;
+    }
+
+    private static float max(MemorySegment x, long off, long stride, long count) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (long i = 0; i < count; i++) {
+            m = Math.max(m, x.getAtIndex(JAVA_FLOAT, off + i * stride));
+        }
+        return m;
+    }
+
+    private static int argmax(MemorySegment x, long off, long stride, long count) {
+        if (count == 0) return -1;
+        float best = Float.NEGATIVE_INFINITY;
+        int idx = 0;
+        for (long i = 0; i < count; i++) {
+            float v = x.getAtIndex(JAVA_FLOAT, off + i * stride);
+            if (v > best) {
+                best = v;
+                idx = (int) i;
+            }
+        }
+        return idx;
+    }
+
+    /** Biased variance, two-pass in double; NaN when count is 0. */
+    private static double variance(MemorySegment x, long off, long stride, long count) {
+        if (count == 0) return Double.NaN;
+        double mean = sum(x, off, stride, count) / count;
+        double s = 0;
+        for (long i = 0; i < count; i++) {
+            double d = x.getAtIndex(JAVA_FLOAT, off + i * stride) - mean;
+            s += d * d;
+        }
+        return s / count;
     }
 }

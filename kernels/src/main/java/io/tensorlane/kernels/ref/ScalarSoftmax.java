@@ -1,34 +1,29 @@
 package io.tensorlane.kernels.ref;
 
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
-
 import io.tensorlane.kernels.SoftmaxKernels;
+
 import java.lang.foreign.MemorySegment;
 
-/** Scalar twin of softmax / log-softmax; row sums in double. */
-public final class ScalarSoftmax implements SoftmaxKernels {
-    private static float rowMax(long cols, MemorySegment x, long base) {
-        float m = Float.NEGATIVE_INFINITY;
-        for (long j = 0; j < cols; j++) {
-            m = Math.max(m, x.getAtIndex(JAVA_FLOAT, base + j));
-        }
-        return m;
-    }
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
+/**
+ * Scalar reference twin of {@link SoftmaxKernels}: the row maximum is subtracted first (so exp never
+ * overflows), exponentials and row sums are taken in double, each output is rounded once.
+ */
+public final class ScalarSoftmax implements SoftmaxKernels {
     @Override
     public void softmax(long rows, long cols, MemorySegment x, long xOff, MemorySegment y, long yOff) {
         for (long r = 0; r < rows; r++) {
-            long xb = xOff + r * cols, yb = yOff + r * cols;
-            float m = rowMax(cols, x, xb);
+            long xo = xOff + r * cols;
+            long yo = yOff + r * cols;
+            float m = rowMax(cols, x, xo);
             double sum = 0;
-            for (long j = 0; j < cols; j++) {
-                float e = (float) Math.exp(x.getAtIndex(JAVA_FLOAT, xb + j) - m);
-                y.setAtIndex(JAVA_FLOAT, yb + j, e);
-                sum += e;
+            for (long k = 0; k < cols; k++) {
+                sum += Math.exp((double) x.getAtIndex(JAVA_FLOAT, xo + k) - m);
             }
-            float inv = (float) (1.0 / sum);
-            for (long j = 0; j < cols; j++) {
-                y.setAtIndex(JAVA_FLOAT, yb + j, y.getAtIndex(JAVA_FLOAT, yb + j) * inv);
+            double inv = 1.0 / sum;
+            for (long k = 0; k < cols; k++) {
+                y.setAtIndex(JAVA_FLOAT, yo + k, (float) (Math.exp((double) x.getAtIndex(JAVA_FLOAT, xo + k) - m) * inv));
             }
         }
     }
@@ -37,15 +32,14 @@ public final class ScalarSoftmax implements SoftmaxKernels {
     public void softmaxBackward(long rows, long cols, MemorySegment y, long yOff, MemorySegment dout, long dOff,
                                 MemorySegment dx, long dxOff) {
         for (long r = 0; r < rows; r++) {
-            long yb = yOff + r * cols, db = dOff + r * cols, xb = dxOff + r * cols;
+            long base = r * cols;
             double dot = 0;
-            for (long j = 0; j < cols; j++) {
-                dot += (double) y.getAtIndex(JAVA_FLOAT, yb + j) * dout.getAtIndex(JAVA_FLOAT, db + j);
+            for (long k = 0; k < cols; k++) {
+                dot += (double) dout.getAtIndex(JAVA_FLOAT, dOff + base + k) * y.getAtIndex(JAVA_FLOAT, yOff + base + k);
             }
-            float s = (float) dot;
-            for (long j = 0; j < cols; j++) {
-                float yj = y.getAtIndex(JAVA_FLOAT, yb + j);
-                dx.setAtIndex(JAVA_FLOAT, xb + j, yj * (dout.getAtIndex(JAVA_FLOAT, db + j) - s));
+            for (long k = 0; k < cols; k++) {
+                double yk = y.getAtIndex(JAVA_FLOAT, yOff + base + k);
+                dx.setAtIndex(JAVA_FLOAT, dxOff + base + k, (float) (yk * (dout.getAtIndex(JAVA_FLOAT, dOff + base + k) - dot)));
             }
         }
     }
@@ -53,15 +47,16 @@ public final class ScalarSoftmax implements SoftmaxKernels {
     @Override
     public void logSoftmax(long rows, long cols, MemorySegment x, long xOff, MemorySegment y, long yOff) {
         for (long r = 0; r < rows; r++) {
-            long xb = xOff + r * cols, yb = yOff + r * cols;
-            float m = rowMax(cols, x, xb);
+            long xo = xOff + r * cols;
+            long yo = yOff + r * cols;
+            float m = rowMax(cols, x, xo);
             double sum = 0;
-            for (long j = 0; j < cols; j++) {
-                sum += Math.exp(x.getAtIndex(JAVA_FLOAT, xb + j) - m);
+            for (long k = 0; k < cols; k++) {
+                sum += Math.exp((double) x.getAtIndex(JAVA_FLOAT, xo + k) - m);
             }
-            float shift = m + (float) Math.log(sum);
-            for (long j = 0; j < cols; j++) {
-                y.setAtIndex(JAVA_FLOAT, yb + j, x.getAtIndex(JAVA_FLOAT, xb + j) - shift);
+            double shift = m + Math.log(sum);
+            for (long k = 0; k < cols; k++) {
+                y.setAtIndex(JAVA_FLOAT, yo + k, (float) ((double) x.getAtIndex(JAVA_FLOAT, xo + k) - shift));
             }
         }
     }
@@ -70,16 +65,24 @@ public final class ScalarSoftmax implements SoftmaxKernels {
     public void logSoftmaxBackward(long rows, long cols, MemorySegment y, long yOff, MemorySegment dout, long dOff,
                                    MemorySegment dx, long dxOff) {
         for (long r = 0; r < rows; r++) {
-            long yb = yOff + r * cols, db = dOff + r * cols, xb = dxOff + r * cols;
+            long base = r * cols;
             double sum = 0;
-            for (long j = 0; j < cols; j++) {
-                sum += dout.getAtIndex(JAVA_FLOAT, db + j);
+            for (long k = 0; k < cols; k++) {
+                sum += dout.getAtIndex(JAVA_FLOAT, dOff + base + k);
             }
-            float s = (float) sum;
-            for (long j = 0; j < cols; j++) {
-                float p = (float) Math.exp(y.getAtIndex(JAVA_FLOAT, yb + j));
-                dx.setAtIndex(JAVA_FLOAT, xb + j, dout.getAtIndex(JAVA_FLOAT, db + j) - p * s);
+            for (long k = 0; k < cols; k++) {
+                double p = Math.exp(y.getAtIndex(JAVA_FLOAT, yOff + base + k));
+                dx.setAtIndex(JAVA_FLOAT, dxOff + base + k, (float) (dout.getAtIndex(JAVA_FLOAT, dOff + base + k) - p * sum));
             }
         }
+    }
+
+    /** Max of a row (Math.max semantics: NaN propagates); -Infinity for an empty row. */
+    static float rowMax(long cols, MemorySegment x, long off) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (long k = 0; k < cols; k++) {
+            m = Math.max(m, x.getAtIndex(JAVA_FLOAT, off + k));
+        }
+        return m;
     }
 }

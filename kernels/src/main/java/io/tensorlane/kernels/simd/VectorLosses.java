@@ -1,87 +1,118 @@
 package io.tensorlane.kernels.simd;
 
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
 import io.tensorlane.kernels.LossKernels;
 import io.tensorlane.kernels.MseReduction;
-import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
 /**
- * Vector API losses. Per-row partial sums are float vectors; the loss over rows is accumulated in
- * double, as in the twin.
+ * Vector API version of {@link LossKernels}. Per-row (or per-block) partial sums accumulate in float
+ * lanes and are folded into a double total, so the loss error does not grow with the batch. Hinge
+ * margins and mse differences are formed with the same float operations as in the scalar twin, so
+ * both take the same branches and write the same gradients.
  */
 public final class VectorLosses implements LossKernels {
     private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
-    private static final ByteOrder NO = ByteOrder.nativeOrder();
-    private static final long L = S.length();
-
-    private static FloatVector load(MemorySegment s, long idx) {
-        return FloatVector.fromMemorySegment(S, s, idx * Float.BYTES, NO);
-    }
-
-    private static FloatVector load(MemorySegment s, long idx, VectorMask<Float> m) {
-        return FloatVector.fromMemorySegment(S, s, idx * Float.BYTES, NO, m);
-    }
+    private static final int L = S.length();
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    /** Elements summed in float lanes before the partial sum is added to the double total. */
+    private static final int BLOCK = 256;
 
     @Override
     public double softmaxCrossEntropy(long n, long c, MemorySegment x, long xOff, MemorySegment labels, long lOff,
                                       MemorySegment dx, long dxOff) {
+        if (dx == null) { // exp needs a scratch; with a gradient, dx serves
+            try (Arena arena = Arena.ofConfined()) {
+                return softmaxCrossEntropy(n, c, x, xOff, labels, lOff, null, 0, VectorMath.scratch(arena));
+            }
+        }
+        return softmaxCrossEntropy(n, c, x, xOff, labels, lOff, dx, dxOff, null);
+    }
+
+    private static double softmaxCrossEntropy(long n, long c, MemorySegment x, long xOff, MemorySegment labels, long lOff,
+                                              MemorySegment dx, long dxOff, MemorySegment scratch) {
+        long bound = S.loopBound(c);
         double loss = 0;
-        float invN = (float) (1.0 / n);
-        for (long i = 0; i < n; i++) {
-            long xb = xOff + i * c;
-            float m = VectorSoftmax.max(c, x, xb);
-            float logZ = m + (float) Math.log(VectorSoftmax.expShiftSum(c, x, xb, m, null, 0));
-            int y = labels.getAtIndex(JAVA_INT, lOff + i);
-            loss += (double) logZ - x.getAtIndex(JAVA_FLOAT, xb + y);
+        for (long r = 0; r < n; r++) {
+            long xo = (xOff + r * c) * Float.BYTES;
+            long dxo = (dxOff + r * c) * Float.BYTES;
+            int label = labels.getAtIndex(JAVA_INT, lOff + r);
+            float correct = x.getAtIndex(JAVA_FLOAT, xOff + r * c + label); // read before dx may overwrite x
+            float max = VectorSoftmax.shiftMax(c, bound, x, xo);
+            double rowSum = dx != null ? VectorSoftmax.expStoreSum(c, bound, max, x, xo, dx, dxo)
+                    : VectorSoftmax.expSum(c, bound, max, x, xo, scratch);
+            loss += max + Math.log(rowSum) - correct;
             if (dx != null) {
-                long db = dxOff + i * c;
-                long j = 0, up = c - c % L;
-                for (; j < up; j += L) {
-                    VectorMath.exp(load(x, xb + j).sub(logZ)).mul(invN).intoMemorySegment(dx, (db + j) * Float.BYTES, NO);
+                float scale = (float) (1.0 / (rowSum * n));
+                long i = 0;
+                for (; i < bound; i += L) {
+                    FloatVector.fromMemorySegment(S, dx, dxo + i * Float.BYTES, NATIVE).mul(scale)
+                            .intoMemorySegment(dx, dxo + i * Float.BYTES, NATIVE);
                 }
-                if (j < c) {
-                    VectorMask<Float> mk = S.indexInRange(j, c);
-                    VectorMath.exp(load(x, xb + j, mk).sub(logZ)).mul(invN).intoMemorySegment(dx, (db + j) * Float.BYTES, NO, mk);
+                if (i < c) {
+                    VectorMask<Float> m = S.indexInRange(i, c);
+                    FloatVector.fromMemorySegment(S, dx, dxo + i * Float.BYTES, NATIVE, m).mul(scale)
+                            .intoMemorySegment(dx, dxo + i * Float.BYTES, NATIVE, m);
                 }
-                dx.setAtIndex(JAVA_FLOAT, db + y, dx.getAtIndex(JAVA_FLOAT, db + y) - invN);
+                long at = dxOff + r * c + label;
+                dx.setAtIndex(JAVA_FLOAT, at, (float) (dx.getAtIndex(JAVA_FLOAT, at) - 1.0 / n));
             }
         }
         return loss / n;
     }
 
+    /**
+     * Every column, the label's included, gets margin_j = (x_j - x_y) + margin; the label's own term is
+     * then exactly {@code margin} and is taken back out of the row's loss and positive count.
+     */
     @Override
     public double svmHinge(long n, long c, float margin, MemorySegment x, long xOff, MemorySegment labels, long lOff,
                            MemorySegment dx, long dxOff) {
+        long bound = S.loopBound(c);
+        float inv = 1f / n;
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector invV = FloatVector.broadcast(S, inv);
         double loss = 0;
-        float invN = (float) (1.0 / n);
-        for (long i = 0; i < n; i++) {
-            long xb = xOff + i * c, db = dxOff + i * c;
-            int y = labels.getAtIndex(JAVA_INT, lOff + i);
-            float shift = margin - x.getAtIndex(JAVA_FLOAT, xb + y);
+        for (long r = 0; r < n; r++) {
+            long xo = (xOff + r * c) * Float.BYTES;
+            long dxo = (dxOff + r * c) * Float.BYTES;
+            int label = labels.getAtIndex(JAVA_INT, lOff + r);
+            float correct = x.getAtIndex(JAVA_FLOAT, xOff + r * c + label);
             FloatVector acc = FloatVector.zero(S);
-            FloatVector cnt = FloatVector.zero(S);
-            for (long j = 0; j < c; j += L) {
-                VectorMask<Float> mk = S.indexInRange(j, c);
-                FloatVector mj = load(x, xb + j, mk).add(shift);
-                VectorMask<Float> pos = mj.compare(VectorOperators.GT, 0f).and(mk);
+            long positive = 0;
+            long i = 0;
+            for (; i < bound; i += L) {
+                FloatVector mj = FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(correct).add(margin);
+                VectorMask<Float> pos = mj.compare(VectorOperators.GT, 0f);
                 acc = acc.add(mj, pos);
-                cnt = cnt.add(1f, pos);
-                if (dx != null) {
-                    FloatVector.zero(S).blend(invN, pos).intoMemorySegment(dx, (db + j) * Float.BYTES, NO, mk);
-                }
+                positive += pos.trueCount();
+                if (dx != null) zero.blend(invV, pos).intoMemorySegment(dx, dxo + i * Float.BYTES, NATIVE);
             }
-            // The label's own "margin" is exactly `margin` > 0 and was counted above: take it back out.
-            float own = margin > 0f ? margin : 0f;
-            float count = cnt.reduceLanes(VectorOperators.ADD) - (margin > 0f ? 1f : 0f);
-            loss += (double) acc.reduceLanes(VectorOperators.ADD) - own;
-            if (dx != null) dx.setAtIndex(JAVA_FLOAT, db + y, (float) (-(double) count / n));
+            if (i < c) {
+                VectorMask<Float> m = S.indexInRange(i, c);
+                FloatVector mj = FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE, m).sub(correct).add(margin);
+                VectorMask<Float> pos = mj.compare(VectorOperators.GT, 0f).and(m);
+                acc = acc.add(mj, pos);
+                positive += pos.trueCount();
+                if (dx != null) zero.blend(invV, pos).intoMemorySegment(dx, dxo + i * Float.BYTES, NATIVE, m);
+            }
+            double rowLoss = acc.reduceLanes(VectorOperators.ADD);
+            float own = (correct - correct) + margin; // what the label's column contributed
+            if (own > 0f) {
+                rowLoss -= own;
+                positive--;
+            }
+            loss += rowLoss;
+            if (dx != null) dx.setAtIndex(JAVA_FLOAT, dxOff + r * c + label, (float) (-(double) positive / n));
         }
         return loss / n;
     }
@@ -90,44 +121,80 @@ public final class VectorLosses implements LossKernels {
     public double mse(MseReduction reduction, long numel, long batch, MemorySegment pred, long pOff,
                       MemorySegment target, long tOff, MemorySegment dpred, long dOff) {
         float gradScale = (float) (reduction == MseReduction.MEAN ? 2.0 / numel : 1.0 / batch);
-        double ss = 0;
-        // Partial sums per block of vectors keep float rounding bounded on long inputs.
-        final long block = 4096;
-        for (long b0 = 0; b0 < numel; b0 += block) {
-            long end = Math.min(numel, b0 + block);
+        long bound = S.loopBound(numel);
+        double total = 0;
+        long i = 0;
+        while (i < bound) {
+            long end = Math.min(bound, i + BLOCK);
             FloatVector acc = FloatVector.zero(S);
-            for (long i = b0; i < end; i += L) {
-                VectorMask<Float> mk = S.indexInRange(i, end);
-                FloatVector d = load(pred, pOff + i, mk).sub(load(target, tOff + i, mk));
+            for (; i < end; i += L) {
+                FloatVector d = FloatVector.fromMemorySegment(S, pred, (pOff + i) * Float.BYTES, NATIVE)
+                        .sub(FloatVector.fromMemorySegment(S, target, (tOff + i) * Float.BYTES, NATIVE));
                 acc = d.fma(d, acc);
-                if (dpred != null) d.mul(gradScale).intoMemorySegment(dpred, (dOff + i) * Float.BYTES, NO, mk);
+                if (dpred != null) d.mul(gradScale).intoMemorySegment(dpred, (dOff + i) * Float.BYTES, NATIVE);
             }
-            ss += acc.reduceLanes(VectorOperators.ADD);
+            total += acc.reduceLanes(VectorOperators.ADD);
         }
-        return reduction == MseReduction.MEAN ? ss / numel : ss / (2.0 * batch);
+        if (i < numel) {
+            VectorMask<Float> m = S.indexInRange(i, numel);
+            FloatVector d = FloatVector.fromMemorySegment(S, pred, (pOff + i) * Float.BYTES, NATIVE, m)
+                    .sub(FloatVector.fromMemorySegment(S, target, (tOff + i) * Float.BYTES, NATIVE, m));
+            total += d.mul(d).reduceLanes(VectorOperators.ADD); // masked-off lanes are 0 - 0
+            if (dpred != null) d.mul(gradScale).intoMemorySegment(dpred, (dOff + i) * Float.BYTES, NATIVE, m);
+        }
+        return reduction == MseReduction.MEAN ? total / numel : total / (2.0 * batch);
     }
 
+    /**
+     * Per element max(x,0) - x*t + log1p(exp(-|x|)); exp(-|x|) is shared with the gradient's sigmoid:
+     * with e = exp(-|x|), sigmoid(x) = 1/(1+e) for x &gt;= 0 and e/(1+e) otherwise.
+     */
     @Override
     public double sigmoidBce(long numel, MemorySegment x, long xOff, MemorySegment target, long tOff,
                              MemorySegment dx, long dxOff) {
-        float invN = (float) (1.0 / numel);
-        double loss = 0;
-        final long block = 4096;
-        for (long b0 = 0; b0 < numel; b0 += block) {
-            long end = Math.min(numel, b0 + block);
-            FloatVector acc = FloatVector.zero(S);
-            for (long i = b0; i < end; i += L) {
-                VectorMask<Float> mk = S.indexInRange(i, end);
-                FloatVector v = load(x, xOff + i, mk);
-                FloatVector t = load(target, tOff + i, mk);
-                // max(x,0) - x t + log(1 + e^-|x|): the stable form, finite for any logit.
-                FloatVector l = v.max(0f).sub(v.mul(t))
-                        .add(VectorMath.exp(v.abs().neg()).lanewise(VectorOperators.LOG1P));
-                acc = acc.add(l, mk);
-                if (dx != null) VectorMath.sigmoid(v).sub(t).mul(invN).intoMemorySegment(dx, (dxOff + i) * Float.BYTES, NO, mk);
+        if (dx == null) { // exp needs a scratch; with a gradient, dx serves
+            try (Arena arena = Arena.ofConfined()) {
+                return sigmoidBce(numel, x, xOff, target, tOff, null, 0, VectorMath.scratch(arena));
             }
-            loss += acc.reduceLanes(VectorOperators.ADD);
         }
-        return loss / numel;
+        return sigmoidBce(numel, x, xOff, target, tOff, dx, dxOff, null);
+    }
+
+    private static double sigmoidBce(long numel, MemorySegment x, long xOff, MemorySegment target, long tOff,
+                                     MemorySegment dx, long dxOff, MemorySegment scratch) {
+        float inv = (float) (1.0 / numel);
+        long bound = S.loopBound(numel);
+        double total = 0;
+        long i = 0;
+        while (i < bound) {
+            long end = Math.min(bound, i + BLOCK);
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < end; i += L) {
+                // inputs first: dx (exp's scratch when present) may alias x or target
+                FloatVector v = FloatVector.fromMemorySegment(S, x, (xOff + i) * Float.BYTES, NATIVE);
+                FloatVector t = FloatVector.fromMemorySegment(S, target, (tOff + i) * Float.BYTES, NATIVE);
+                FloatVector e = dx != null ? VectorMath.exp(v.abs().neg(), dx, (dxOff + i) * Float.BYTES)
+                        : VectorMath.exp(v.abs().neg(), scratch, 0);
+                acc = acc.add(v.max(0f).sub(v.mul(t)).add(e.lanewise(VectorOperators.LOG1P)));
+                if (dx != null) {
+                    FloatVector r = FloatVector.broadcast(S, 1f).div(e.add(1f));
+                    FloatVector s = r.blend(e.mul(r), v.compare(VectorOperators.LT, 0f));
+                    s.sub(t).mul(inv).intoMemorySegment(dx, (dxOff + i) * Float.BYTES, NATIVE);
+                }
+            }
+            total += acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < numel; i++) { // scalar tail with the lanes' operations
+            float v = x.getAtIndex(JAVA_FLOAT, xOff + i);
+            float t = target.getAtIndex(JAVA_FLOAT, tOff + i);
+            float e = VectorMath.exp(-Math.abs(v));
+            total += Math.max(v, 0f) - v * t + (float) Math.log1p(e);
+            if (dx != null) {
+                float r = 1f / (e + 1f);
+                float s = v < 0f ? e * r : r;
+                dx.setAtIndex(JAVA_FLOAT, dxOff + i, (s - t) * inv);
+            }
+        }
+        return total / numel;
     }
 }

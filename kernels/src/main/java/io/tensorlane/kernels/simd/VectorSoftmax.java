@@ -1,122 +1,116 @@
 package io.tensorlane.kernels.simd;
 
 import io.tensorlane.kernels.SoftmaxKernels;
-import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
 /**
- * Vector API softmax / log-softmax per row: one pass for the max, one fused pass that writes
- * e^(x - max) and sums it, one pass to scale. Sums use vector float accumulators (the twin uses
- * double; the difference is a few ulp for rows of thousands).
+ * Vector API version of {@link SoftmaxKernels}. Forward softmax makes three passes over a row, all
+ * hitting L1 for common widths: the maximum; {@code exp(x - max)} stored into y while summing; then
+ * y scaled by 1/sum. Sums accumulate in float lanes per block of 512 elements and in double across
+ * blocks (the scalar twin sums in double); the tests bound the difference. Row tails are one masked
+ * vector, or, where exp is involved, a scalar loop doing the lanes' exact float operations.
  */
 public final class VectorSoftmax implements SoftmaxKernels {
     private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
-    private static final ByteOrder NO = ByteOrder.nativeOrder();
-    private static final long L = S.length();
-
-    private static FloatVector load(MemorySegment s, long idx) {
-        return FloatVector.fromMemorySegment(S, s, idx * Float.BYTES, NO);
-    }
-
-    private static FloatVector load(MemorySegment s, long idx, VectorMask<Float> m) {
-        return FloatVector.fromMemorySegment(S, s, idx * Float.BYTES, NO, m);
-    }
-
-    static float max(long cols, MemorySegment x, long base) {
-        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        long j = 0, up = cols - cols % L;
-        for (; j < up; j += L) acc = acc.max(load(x, base + j));
-        if (j < cols) {
-            VectorMask<Float> m = S.indexInRange(j, cols);
-            acc = acc.max(FloatVector.broadcast(S, Float.NEGATIVE_INFINITY).blend(load(x, base + j, m), m));
-        }
-        return acc.reduceLanes(VectorOperators.MAX);
-    }
-
-    /** Writes e^(x - m) to y (when y != null) and returns the sum. */
-    static float expShiftSum(long cols, MemorySegment x, long xb, float m, MemorySegment y, long yb) {
-        FloatVector acc = FloatVector.zero(S);
-        long j = 0, up = cols - cols % L;
-        for (; j < up; j += L) {
-            FloatVector e = VectorMath.exp(load(x, xb + j).sub(m));
-            if (y != null) e.intoMemorySegment(y, (yb + j) * Float.BYTES, NO);
-            acc = acc.add(e);
-        }
-        if (j < cols) {
-            VectorMask<Float> mk = S.indexInRange(j, cols);
-            FloatVector e = VectorMath.exp(load(x, xb + j, mk).sub(m));
-            if (y != null) e.intoMemorySegment(y, (yb + j) * Float.BYTES, NO, mk);
-            acc = acc.add(e, mk);
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    static float dot(long cols, MemorySegment a, long ab, MemorySegment b, long bb) {
-        FloatVector acc = FloatVector.zero(S);
-        long j = 0, up = cols - cols % L;
-        for (; j < up; j += L) acc = load(a, ab + j).fma(load(b, bb + j), acc);
-        if (j < cols) {
-            VectorMask<Float> m = S.indexInRange(j, cols);
-            acc = load(a, ab + j, m).fma(load(b, bb + j, m), acc);
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    static float sum(long cols, MemorySegment a, long ab) {
-        FloatVector acc = FloatVector.zero(S);
-        long j = 0, up = cols - cols % L;
-        for (; j < up; j += L) acc = acc.add(load(a, ab + j));
-        if (j < cols) acc = acc.add(load(a, ab + j, S.indexInRange(j, cols)));
-        return acc.reduceLanes(VectorOperators.ADD);
-    }
+    private static final int L = S.length();
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    /** Row elements summed in float lanes before the partial sum is added to a double total. */
+    static final int BLOCK = 512;
 
     @Override
     public void softmax(long rows, long cols, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        long bound = S.loopBound(cols);
         for (long r = 0; r < rows; r++) {
-            long xb = xOff + r * cols, yb = yOff + r * cols;
-            float m = max(cols, x, xb);
-            float inv = 1f / expShiftSum(cols, x, xb, m, y, yb);
-            long j = 0, up = cols - cols % L;
-            for (; j < up; j += L) load(y, yb + j).mul(inv).intoMemorySegment(y, (yb + j) * Float.BYTES, NO);
-            if (j < cols) {
-                VectorMask<Float> mk = S.indexInRange(j, cols);
-                load(y, yb + j, mk).mul(inv).intoMemorySegment(y, (yb + j) * Float.BYTES, NO, mk);
-            }
+            long xo = (xOff + r * cols) * Float.BYTES;
+            long yo = (yOff + r * cols) * Float.BYTES;
+            float max = shiftMax(cols, bound, x, xo);
+            float inv = (float) (1.0 / expStoreSum(cols, bound, max, x, xo, y, yo));
+            scale(cols, bound, inv, y, yo);
         }
     }
 
     @Override
     public void softmaxBackward(long rows, long cols, MemorySegment y, long yOff, MemorySegment dout, long dOff,
                                 MemorySegment dx, long dxOff) {
+        long bound = S.loopBound(cols);
         for (long r = 0; r < rows; r++) {
-            long yb = yOff + r * cols, db = dOff + r * cols, xb = dxOff + r * cols;
-            float s = dot(cols, y, yb, dout, db);
-            long j = 0, up = cols - cols % L;
-            for (; j < up; j += L) {
-                load(y, yb + j).mul(load(dout, db + j).sub(s)).intoMemorySegment(dx, (xb + j) * Float.BYTES, NO);
+            long yo = (yOff + r * cols) * Float.BYTES;
+            long dO = (dOff + r * cols) * Float.BYTES;
+            long xo = (dxOff + r * cols) * Float.BYTES;
+            FloatVector acc = FloatVector.zero(S);
+            long i = 0;
+            for (; i < bound; i += L) {
+                FloatVector vy = FloatVector.fromMemorySegment(S, y, yo + i * Float.BYTES, NATIVE);
+                FloatVector vd = FloatVector.fromMemorySegment(S, dout, dO + i * Float.BYTES, NATIVE);
+                acc = vy.fma(vd, acc);
             }
-            if (j < cols) {
-                VectorMask<Float> mk = S.indexInRange(j, cols);
-                load(y, yb + j, mk).mul(load(dout, db + j, mk).sub(s)).intoMemorySegment(dx, (xb + j) * Float.BYTES, NO, mk);
+            if (i < cols) {
+                VectorMask<Float> m = S.indexInRange(i, cols);
+                FloatVector vy = FloatVector.fromMemorySegment(S, y, yo + i * Float.BYTES, NATIVE, m);
+                FloatVector vd = FloatVector.fromMemorySegment(S, dout, dO + i * Float.BYTES, NATIVE, m);
+                acc = vy.fma(vd, acc); // masked-off lanes loaded as 0 and add nothing
+            }
+            float dot = acc.reduceLanes(VectorOperators.ADD);
+            for (i = 0; i < bound; i += L) {
+                FloatVector vy = FloatVector.fromMemorySegment(S, y, yo + i * Float.BYTES, NATIVE);
+                FloatVector vd = FloatVector.fromMemorySegment(S, dout, dO + i * Float.BYTES, NATIVE);
+                vy.mul(vd.sub(dot)).intoMemorySegment(dx, xo + i * Float.BYTES, NATIVE);
+            }
+            if (i < cols) {
+                VectorMask<Float> m = S.indexInRange(i, cols);
+                FloatVector vy = FloatVector.fromMemorySegment(S, y, yo + i * Float.BYTES, NATIVE, m);
+                FloatVector vd = FloatVector.fromMemorySegment(S, dout, dO + i * Float.BYTES, NATIVE, m);
+                vy.mul(vd.sub(dot)).intoMemorySegment(dx, xo + i * Float.BYTES, NATIVE, m);
             }
         }
     }
 
+    /**
+     * y = (x - max) - log(sum): the shift is split so that an element close to the maximum keeps
+     * its small result exactly (x - max is exact there) instead of losing it to the rounding of a
+     * large {@code max + log(sum)}.
+     */
     @Override
     public void logSoftmax(long rows, long cols, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        // exp's scratch: the output row, unless the output is the input (it would clobber x before the
+        // last pass reads it); then one vector of scratch for the whole call
+        if (rows > 0 && cols > 0 && VectorMath.sameMemory(x, xOff * Float.BYTES, y, yOff * Float.BYTES)) {
+            try (Arena arena = Arena.ofConfined()) {
+                logSoftmax(rows, cols, x, xOff, y, yOff, VectorMath.scratch(arena));
+            }
+        } else {
+            logSoftmax(rows, cols, x, xOff, y, yOff, null);
+        }
+    }
+
+    /** {@code scratch == null}: use the output row as exp's scratch. */
+    private static void logSoftmax(long rows, long cols, MemorySegment x, long xOff, MemorySegment y, long yOff,
+                                   MemorySegment scratch) {
+        long bound = S.loopBound(cols);
         for (long r = 0; r < rows; r++) {
-            long xb = xOff + r * cols, yb = yOff + r * cols;
-            float m = max(cols, x, xb);
-            float shift = m + (float) Math.log(expShiftSum(cols, x, xb, m, null, 0));
-            long j = 0, up = cols - cols % L;
-            for (; j < up; j += L) load(x, xb + j).sub(shift).intoMemorySegment(y, (yb + j) * Float.BYTES, NO);
-            if (j < cols) {
-                VectorMask<Float> mk = S.indexInRange(j, cols);
-                load(x, xb + j, mk).sub(shift).intoMemorySegment(y, (yb + j) * Float.BYTES, NO, mk);
+            long xo = (xOff + r * cols) * Float.BYTES;
+            long yo = (yOff + r * cols) * Float.BYTES;
+            float max = shiftMax(cols, bound, x, xo);
+            double sum = scratch == null ? expStoreSum(cols, bound, max, x, xo, y, yo) : expSum(cols, bound, max, x, xo, scratch);
+            float logSum = (float) Math.log(sum);
+            long i;
+            for (i = 0; i < bound; i += L) {
+                FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max).sub(logSum)
+                        .intoMemorySegment(y, yo + i * Float.BYTES, NATIVE);
+            }
+            if (i < cols) {
+                VectorMask<Float> m = S.indexInRange(i, cols);
+                FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE, m).sub(max).sub(logSum)
+                        .intoMemorySegment(y, yo + i * Float.BYTES, NATIVE, m);
             }
         }
     }
@@ -124,18 +118,124 @@ public final class VectorSoftmax implements SoftmaxKernels {
     @Override
     public void logSoftmaxBackward(long rows, long cols, MemorySegment y, long yOff, MemorySegment dout, long dOff,
                                    MemorySegment dx, long dxOff) {
+        long bound = S.loopBound(cols);
         for (long r = 0; r < rows; r++) {
-            long yb = yOff + r * cols, db = dOff + r * cols, xb = dxOff + r * cols;
-            float s = sum(cols, dout, db);
-            long j = 0, up = cols - cols % L;
-            for (; j < up; j += L) {
-                VectorMath.exp(load(y, yb + j)).fma(FloatVector.broadcast(S, -s), load(dout, db + j)).intoMemorySegment(dx, (xb + j) * Float.BYTES, NO);
+            long yo = (yOff + r * cols) * Float.BYTES;
+            long dO = (dOff + r * cols) * Float.BYTES;
+            long xo = (dxOff + r * cols) * Float.BYTES;
+            FloatVector acc = FloatVector.zero(S);
+            long i = 0;
+            for (; i < bound; i += L) {
+                acc = acc.add(FloatVector.fromMemorySegment(S, dout, dO + i * Float.BYTES, NATIVE));
             }
-            if (j < cols) {
-                VectorMask<Float> mk = S.indexInRange(j, cols);
-                VectorMath.exp(load(y, yb + j, mk)).fma(FloatVector.broadcast(S, -s), load(dout, db + j, mk))
-                        .intoMemorySegment(dx, (xb + j) * Float.BYTES, NO, mk);
+            if (i < cols) {
+                acc = acc.add(FloatVector.fromMemorySegment(S, dout, dO + i * Float.BYTES, NATIVE, S.indexInRange(i, cols)));
             }
+            float sum = acc.reduceLanes(VectorOperators.ADD);
+            FloatVector sumV = FloatVector.broadcast(S, sum);
+            for (i = 0; i < bound; i += L) {
+                // load both inputs before exp uses dx as scratch (dx may alias either)
+                FloatVector vy = FloatVector.fromMemorySegment(S, y, yo + i * Float.BYTES, NATIVE);
+                FloatVector vd = FloatVector.fromMemorySegment(S, dout, dO + i * Float.BYTES, NATIVE);
+                VectorMath.exp(vy, dx, xo + i * Float.BYTES).neg().fma(sumV, vd)
+                        .intoMemorySegment(dx, xo + i * Float.BYTES, NATIVE);
+            }
+            for (; i < cols; i++) {
+                float p = VectorMath.exp(y.get(JAVA_FLOAT, yo + i * Float.BYTES));
+                dx.set(JAVA_FLOAT, xo + i * Float.BYTES, Math.fma(-p, sum, dout.get(JAVA_FLOAT, dO + i * Float.BYTES)));
+            }
+        }
+    }
+
+    /**
+     * Stores exp(x - max) of one row into y (byte offsets xo, yo) and returns its sum. Lanes sum blocks
+     * of {@link #BLOCK} elements in float; block totals are added in double, so the error does not
+     * grow with the row. y doubles as exp's scratch (x is loaded first, so y may be x).
+     */
+    static double expStoreSum(long cols, long bound, float max, MemorySegment x, long xo, MemorySegment y, long yo) {
+        double total = 0;
+        long i = 0;
+        while (i < bound) {
+            long end = Math.min(bound, i + BLOCK);
+            FloatVector sum = FloatVector.zero(S);
+            for (; i < end; i += L) {
+                FloatVector v = FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max);
+                FloatVector e = VectorMath.exp(v, y, yo + i * Float.BYTES);
+                e.intoMemorySegment(y, yo + i * Float.BYTES, NATIVE);
+                sum = sum.add(e);
+            }
+            total += sum.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < cols; i++) { // scalar tail, the lanes' exact operations
+            float e = VectorMath.exp(x.get(JAVA_FLOAT, xo + i * Float.BYTES) - max);
+            y.set(JAVA_FLOAT, yo + i * Float.BYTES, e);
+            total += e;
+        }
+        return total;
+    }
+
+    /** Sum of exp(x - max) over one row, accumulated like {@link #expStoreSum}; {@code scratch} is one vector. */
+    static double expSum(long cols, long bound, float max, MemorySegment x, long xo, MemorySegment scratch) {
+        double total = 0;
+        long i = 0;
+        while (i < bound) {
+            long end = Math.min(bound, i + BLOCK);
+            FloatVector sum = FloatVector.zero(S);
+            for (; i < end; i += L) {
+                FloatVector v = FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max);
+                sum = sum.add(VectorMath.exp(v, scratch, 0));
+            }
+            total += sum.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < cols; i++) {
+            total += VectorMath.exp(x.get(JAVA_FLOAT, xo + i * Float.BYTES) - max);
+        }
+        return total;
+    }
+
+    /**
+     * Row maximum for the softmax shift: compare + blend, which skips NaN (cheaper than max(), whose
+     * Math.max semantics cost several instructions per vector on x86). A NaN in the row still makes
+     * the whole row NaN, through exp(NaN - max) in the sum, as in the scalar twin.
+     */
+    static float shiftMax(long cols, long bound, MemorySegment x, long o) {
+        FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        long i = 0;
+        for (; i < bound; i += L) {
+            FloatVector v = FloatVector.fromMemorySegment(S, x, o + i * Float.BYTES, NATIVE);
+            max = max.blend(v, v.compare(VectorOperators.GT, max));
+        }
+        float m = max.reduceLanes(VectorOperators.MAX);
+        for (; i < cols; i++) {
+            float v = x.get(JAVA_FLOAT, o + i * Float.BYTES);
+            m = v > m ? v : m;
+        }
+        return m;
+    }
+
+    /** Row maximum (Math.max semantics); byte offset {@code o}. Masked-off tail lanes keep -Infinity. */
+    static float rowMax(long cols, long bound, MemorySegment x, long o) {
+        FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        long i = 0;
+        for (; i < bound; i += L) {
+            max = max.max(FloatVector.fromMemorySegment(S, x, o + i * Float.BYTES, NATIVE));
+        }
+        if (i < cols) {
+            VectorMask<Float> m = S.indexInRange(i, cols);
+            max = max.lanewise(VectorOperators.MAX, FloatVector.fromMemorySegment(S, x, o + i * Float.BYTES, NATIVE, m), m);
+        }
+        return max.reduceLanes(VectorOperators.MAX);
+    }
+
+    /** y *= s over one row at byte offset {@code o}. */
+    private static void scale(long cols, long bound, float s, MemorySegment y, long o) {
+        long i = 0;
+        for (; i < bound; i += L) {
+            FloatVector.fromMemorySegment(S, y, o + i * Float.BYTES, NATIVE).mul(s).intoMemorySegment(y, o + i * Float.BYTES, NATIVE);
+        }
+        if (i < cols) {
+            VectorMask<Float> m = S.indexInRange(i, cols);
+            FloatVector.fromMemorySegment(S, y, o + i * Float.BYTES, NATIVE, m).mul(s).intoMemorySegment(y, o + i * Float.BYTES, NATIVE, m);
         }
     }
 }

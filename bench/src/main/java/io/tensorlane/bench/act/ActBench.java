@@ -1,0 +1,187 @@
+package io.tensorlane.bench.act;
+
+import io.tensorlane.bench.harness.BenchReport;
+import io.tensorlane.bench.harness.BenchRow;
+import io.tensorlane.bench.harness.ResultCheck;
+import io.tensorlane.bench.harness.ResultMismatchException;
+import io.tensorlane.bench.harness.Timer;
+import io.tensorlane.kernels.Impl;
+import io.tensorlane.kernels.Kernels;
+import io.tensorlane.kernels.Parallelism;
+import io.tensorlane.runtime.DType;
+import io.tensorlane.runtime.Device;
+import io.tensorlane.runtime.Ops;
+import io.tensorlane.runtime.Tensor;
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code bench act}: the memory-copy baseline, relu fwd/bwd, sigmoid and tanh fwd over N floats and
+ * softmax fwd/bwd over 256x1000, for the scalar twins and the SIMD kernels, called through {@link Ops}
+ * as a user calls them.
+ */
+@Command(name = "act", mixinStandardHelpOptions = true,
+        header = "Times activations and softmax (scalar vs SIMD) against the memory-copy baseline.",
+        description = {
+                "Times, in one process: copy (MemorySegment.copy of N floats, the memory-bandwidth baseline), "
+                        + "relu fwd, relu bwd, sigmoid fwd and tanh fwd on N floats, and softmax fwd/bwd on 256x1000, "
+                        + "for the scalar reference twins and the SIMD kernels, through the Ops facade. Every SIMD result "
+                        + "is checked against the scalar twin before it is timed. Reports the median of R timed calls "
+                        + "after a warm-up (copy: timed first and last, the faster median kept). gbps = bytes read + written per call / median time: copy and the forward "
+                        + "ops move 8 bytes per element, relu bwd and softmax bwd 12; gflops is null (memory-bound "
+                        + "element-wise work; a flop count would depend on the exp approximation).",
+                "",
+                "Examples:",
+                "  ./tensorlane bench act",
+                "  ./tensorlane bench act --threads 1 --json act.json",
+                "  ./tensorlane bench act --size 1048576 --threads 2 --reps 21"})
+public final class ActBench implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--size", defaultValue = "16777216", paramLabel = "N",
+            description = "Floats per element-wise array (default ${DEFAULT-VALUE} = 2^24, 64 MiB per array).")
+    long size;
+
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "T",
+            description = "Threads (default ${DEFAULT-VALUE}: single-thread figures are the comparable ones).")
+    int threads;
+
+    @Option(names = "--reps", defaultValue = "11", paramLabel = "R",
+            description = "Timed calls per row; the median is reported (default ${DEFAULT-VALUE}). The slow scalar "
+                    + "element-wise rows use max(3, R/3), the short softmax rows 5R.")
+    int reps;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the rows as a JSON array.")
+    Path json;
+
+    static final long SM_ROWS = 256, SM_COLS = 1000;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (size < 1) throw new ParameterException(spec.commandLine(), "bench act: --size must be >= 1, got " + size);
+        if (size > Long.MAX_VALUE / 4) throw new ParameterException(spec.commandLine(), "bench act: --size " + size + " is too large");
+        if (threads < 1) throw new ParameterException(spec.commandLine(), "bench act: --threads must be >= 1, got " + threads);
+        if (reps < 1) throw new ParameterException(spec.commandLine(), "bench act: --reps must be >= 1, got " + reps);
+        Parallelism par = Parallelism.threads(threads);
+        out.println("bench act: " + Kernels.describe() + ", " + threads + " thread(s), N=" + size + ", median of " + reps);
+        out.flush();
+        List<BenchRow> rows = new ArrayList<>();
+        try (Arena arena = Arena.ofShared()) {
+            Tensor x = Tensor.allocate(arena, DType.F32, size);
+            Tensor dout = Tensor.allocate(arena, DType.F32, size);
+            Tensor y = Tensor.allocate(arena, DType.F32, size);
+            Tensor ref = Tensor.allocate(arena, DType.F32, size);
+            fill(x, 1, -6, 6);
+            fill(dout, 2, -1, 1);
+            Tensor sx = Tensor.allocate(arena, DType.F32, SM_ROWS, SM_COLS);
+            Tensor sd = Tensor.allocate(arena, DType.F32, SM_ROWS, SM_COLS);
+            Tensor sy = Tensor.allocate(arena, DType.F32, SM_ROWS, SM_COLS);
+            Tensor sref = Tensor.allocate(arena, DType.F32, SM_ROWS, SM_COLS);
+            fill(sx, 3, -10, 10);
+            fill(sd, 4, -1, 1);
+            String n = Long.toString(size), sm = SM_ROWS + "x" + SM_COLS;
+            long bytes = size * 4, smBytes = SM_ROWS * SM_COLS * 4;
+
+            // The baseline: the JDK's own bulk copy, split over the same threads as the kernels.
+            MemorySegment src = x.segment(), dst = y.segment();
+            Runnable copy = () -> par.parallelFor(0, size, 1 << 18,
+                    (f, t) -> MemorySegment.copy(src, f * 4, dst, f * 4, (t - f) * 4));
+            copy.run();
+            if (MemorySegment.mismatch(src, 0, bytes, dst, 0, bytes) != -1) {
+                throw new ResultMismatchException("copy: destination differs from source");
+            }
+            double copyMs = Timer.medianMs(copy, reps);
+
+            Ops scalar = Ops.on(Device.cpu(Impl.SCALAR)).with(par);
+            List<Ops> impls = new ArrayList<>(List.of(scalar));
+            if (Kernels.simdAvailable()) {
+                impls.add(Ops.on(Device.cpu(Impl.SIMD)).with(par));
+            } else {
+                out.println("(SIMD unavailable, timing the scalar kernels only: "
+                        + Kernels.simdUnavailableReason().orElse("?") + ")");
+            }
+            Tensor prob = scalar.softmax(sx); // softmax bwd input: the forward output
+            for (Ops ops : impls) {
+                Case c = new Case(ops, scalar);
+                rows.add(c.time("relu fwd", n, 2 * bytes, y, ref, 0, 0, o -> o.relu(x, y), o -> o.relu(x, ref)));
+                rows.add(c.time("relu bwd", n, 3 * bytes, y, ref, 0, 0,
+                        o -> o.reluBackward(x, dout, y), o -> o.reluBackward(x, dout, ref)));
+                rows.add(c.time("sigmoid fwd", n, 2 * bytes, y, ref, 2e-6, 1e-30,
+                        o -> o.sigmoid(x, y), o -> o.sigmoid(x, ref)));
+                rows.add(c.time("tanh fwd", n, 2 * bytes, y, ref, 3e-6, 1e-30, o -> o.tanh(x, y), o -> o.tanh(x, ref)));
+                rows.add(c.time("softmax fwd", sm, 2 * smBytes, sy, sref, 2e-5, 1e-30,
+                        o -> o.softmax(sx, -1, sy), o -> o.softmax(sx, -1, sref)));
+                rows.add(c.time("softmax bwd", sm, 3 * smBytes, sy, sref, 2e-5, 2e-6,
+                        o -> o.softmaxBackward(prob, sd, -1, sy), o -> o.softmaxBackward(prob, sd, -1, sref)));
+            }
+            // The baseline is timed again after the kernels and the faster median is kept: on a shared machine a
+            // single early sample can catch a noisy moment, and "vs copy" should compare with what memory can do.
+            copyMs = Math.min(copyMs, Timer.medianMs(copy, reps));
+            rows.addFirst(row("copy", n, "jdk", copyMs, 2 * bytes));
+        }
+        BenchReport.printTable(out, rows);
+        if (json != null) {
+            BenchReport.writeJson(json, rows);
+            out.println("wrote " + rows.size() + " rows to " + json);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private interface Call {
+        void run(Ops ops);
+    }
+
+    /** Times one implementation; the scalar twin is the reference every other result is checked against. */
+    private final class Case {
+        final Ops ops, scalar;
+        final String impl;
+        final boolean isReference;
+
+        Case(Ops ops, Ops scalar) {
+            this.ops = ops;
+            this.scalar = scalar;
+            this.impl = ops.device().kernels().impl().name().toLowerCase(Locale.ROOT);
+            this.isReference = ops == scalar;
+        }
+
+        BenchRow time(String kernel, String shape, long bytes, Tensor result, Tensor ref, double rtol, double atol,
+                      Call call, Call refCall) {
+            if (!isReference) {
+                call.run(ops);
+                refCall.run(scalar);
+                ResultCheck.assertClose(kernel, impl, ref.segment(), result.segment(), result.numel(), rtol, atol);
+            }
+            boolean elementwise = !shape.contains("x");
+            // The scalar element-wise rows are slow and steady: fewer samples keep the whole run near a minute.
+            // The softmax rows take well under a millisecond: more samples steady their median.
+            int r = elementwise ? (isReference ? Math.max(3, reps / 3) : reps) : reps * 5;
+            return row(kernel, shape, impl, Timer.medianMs(() -> call.run(ops), r), bytes);
+        }
+    }
+
+    private BenchRow row(String kernel, String shape, String impl, double ms, long bytes) {
+        return new BenchRow(kernel, shape, impl, threads, ms, null, bytes / ms / 1e6);
+    }
+
+    private static void fill(Tensor t, long seed, double lo, double hi) {
+        SplittableRandom r = new SplittableRandom(seed);
+        MemorySegment s = t.segment();
+        for (long i = 0; i < t.numel(); i++) s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (lo + (hi - lo) * r.nextDouble()));
+    }
+}

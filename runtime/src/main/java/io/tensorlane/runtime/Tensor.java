@@ -1,0 +1,413 @@
+package io.tensorlane.runtime;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import io.tensorlane.kernels.Checks;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * An n-dimensional array of {@link DType} elements in a {@link MemorySegment}: shape, strides and an
+ * element offset (both in elements, not bytes). Views ({@link #reshape}, {@link #slice},
+ * {@link #transpose}, {@link #permute}) share the segment and never copy.
+ *
+ * <p>A tensor never outlives its memory: once the {@link Arena} that allocated it is closed, any
+ * access throws the JDK's {@link IllegalStateException}. Tensors allocated by tensorlane remember
+ * their arena ({@link #arena()}), so ops that allocate results put them in the same arena; wrapped
+ * heap arrays give heap results.
+ */
+public final class Tensor {
+    /** Alignment of tensor storage: a cache line, and the widest vector register. */
+    public static final long ALIGNMENT = 64;
+
+    private final DType dtype;
+    private final long[] shape;
+    private final long[] strides;
+    private final long offset;
+    private final long numel;
+    private final MemorySegment segment;
+    private final Arena arena; // null for wrapped or heap storage
+
+    private Tensor(DType dtype, long[] shape, long[] strides, long offset, MemorySegment segment, Arena arena) {
+        this.dtype = dtype;
+        this.shape = shape;
+        this.strides = strides;
+        this.offset = offset;
+        this.numel = Checks.numel("tensor", "shape", shape);
+        this.segment = segment;
+        this.arena = arena;
+    }
+
+    // ---------------------------------------------------------------- creation
+
+    /** Allocates a zero-filled, contiguous, 64-byte-aligned tensor owned by {@code arena}. */
+    public static Tensor allocate(Arena arena, DType dtype, long... shape) {
+        Objects.requireNonNull(arena, "arena");
+        Objects.requireNonNull(dtype, "dtype");
+        long[] s = checkShape("allocate", shape);
+        long n = Checks.numel("allocate", "shape " + Arrays.toString(s), s);
+        long bytes = Checks.multiply("allocate", "byte size of shape " + Arrays.toString(s), n, dtype.byteSize());
+        MemorySegment seg = arena.allocate(Math.max(bytes, 1), ALIGNMENT);
+        return new Tensor(dtype, s, contiguousStrides(s), 0, seg, arena);
+    }
+
+    /** Wraps a float array without copying (row-major). */
+    public static Tensor of(float[] data, long... shape) {
+        long[] s = checkShape("of", shape);
+        long n = Checks.numel("of", "shape", s);
+        if (n != data.length) {
+            throw new IllegalArgumentException("of: shape " + Arrays.toString(s) + " holds " + n
+                    + " elements but the array has " + data.length);
+        }
+        return new Tensor(DType.F32, s, contiguousStrides(s), 0, MemorySegment.ofArray(data), null);
+    }
+
+    /** Wraps an int array without copying (row-major). */
+    public static Tensor ofInts(int[] data, long... shape) {
+        long[] s = checkShape("ofInts", shape);
+        long n = Checks.numel("ofInts", "shape", s);
+        if (n != data.length) {
+            throw new IllegalArgumentException("ofInts: shape " + Arrays.toString(s) + " holds " + n
+                    + " elements but the array has " + data.length);
+        }
+        return new Tensor(DType.I32, s, contiguousStrides(s), 0, MemorySegment.ofArray(data), null);
+    }
+
+    /** Wraps a segment as a contiguous F32 tensor starting at byte 0. */
+    public static Tensor wrap(MemorySegment segment, long... shape) {
+        return wrap(segment, DType.F32, shape);
+    }
+
+    /** Wraps a segment as a contiguous tensor starting at byte 0; the segment must be large enough. */
+    public static Tensor wrap(MemorySegment segment, DType dtype, long... shape) {
+        Objects.requireNonNull(segment, "segment");
+        long[] s = checkShape("wrap", shape);
+        long n = Checks.numel("wrap", "shape", s);
+        long bytes = Checks.multiply("wrap", "byte size", n, dtype.byteSize());
+        if (bytes > segment.byteSize()) {
+            throw new IllegalArgumentException("wrap: shape " + Arrays.toString(s) + " needs " + bytes
+                    + " bytes but the segment has " + segment.byteSize());
+        }
+        return new Tensor(dtype, s, contiguousStrides(s), 0, segment, null);
+    }
+
+    /**
+     * Wraps a direct {@link FloatBuffer} (from its position) without copying. Heap buffers are
+     * rejected: use {@link #of(float[], long...)} on their array.
+     */
+    public static Tensor wrap(FloatBuffer buffer, long... shape) {
+        if (!buffer.isDirect()) {
+            throw new IllegalArgumentException("wrap: FloatBuffer is not direct; wrap its array with Tensor.of(buffer.array(), shape)");
+        }
+        MemorySegment seg = MemorySegment.ofBuffer(buffer);
+        return wrap(seg, DType.F32, shape);
+    }
+
+    private static long[] checkShape(String op, long[] shape) {
+        Objects.requireNonNull(shape, "shape");
+        for (long d : shape) {
+            if (d < 0) throw new IllegalArgumentException(op + ": negative dim in shape " + Arrays.toString(shape));
+        }
+        return shape.clone();
+    }
+
+    static long[] contiguousStrides(long[] shape) {
+        long[] st = new long[shape.length];
+        long s = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            st[i] = s;
+            s *= Math.max(shape[i], 1);
+        }
+        return st;
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    public long[] strides() {
+        return strides.clone();
+    }
+
+    /** Offset of element [0, ..., 0] in elements from the start of {@link #segment()}. */
+    public long offset() {
+        return offset;
+    }
+
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    public int rank() {
+        return shape.length;
+    }
+
+    public long dim(int i) {
+        return shape[normalizeDim("dim", i)];
+    }
+
+    public long numel() {
+        return numel;
+    }
+
+    /** The arena this tensor's storage came from, when tensorlane allocated it. */
+    public Optional<Arena> arena() {
+        return Optional.ofNullable(arena);
+    }
+
+    /** Row-major contiguous (dims of size 1 may have any stride). */
+    public boolean isContiguous() {
+        long s = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && strides[i] != s) return false;
+            s *= shape[i];
+        }
+        return true;
+    }
+
+    /** The shape as text, e.g. {@code [8, 3, 32, 32]}, for messages. */
+    public String shapeString() {
+        return Arrays.toString(shape);
+    }
+
+    int normalizeDim(String op, int d) {
+        int r = shape.length;
+        int nd = d < 0 ? d + r : d;
+        if (nd < 0 || nd >= r) {
+            throw new IllegalArgumentException(op + ": dim " + d + " out of range for x=" + compact(shape));
+        }
+        return nd;
+    }
+
+    static String compact(long[] shape) {
+        return Arrays.toString(shape).replace(" ", "");
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /** A view with a new shape; contiguous tensors only. One dim may be -1 (inferred). */
+    public Tensor reshape(long... newShape) {
+        long[] s = newShape.clone();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] == -1) {
+                if (infer >= 0) throw new IllegalArgumentException("reshape: more than one -1 in " + Arrays.toString(newShape));
+                infer = i;
+            } else if (s[i] < 0) {
+                throw new IllegalArgumentException("reshape: negative dim in " + Arrays.toString(newShape));
+            } else {
+                known = Checks.multiply("reshape", "shape " + Arrays.toString(newShape), known, s[i]);
+            }
+        }
+        if (infer >= 0) {
+            if (known == 0 || numel % known != 0) {
+                throw new IllegalArgumentException("reshape: cannot infer -1 in " + Arrays.toString(newShape)
+                        + " for a tensor " + shapeString() + " of " + numel + " elements");
+            }
+            s[infer] = numel / known;
+            known = numel;
+        }
+        if (known != numel) {
+            throw new IllegalArgumentException("reshape: shape " + Arrays.toString(newShape) + " holds " + known
+                    + " elements but the tensor " + shapeString() + " has " + numel);
+        }
+        if (!isContiguous()) {
+            throw new IllegalArgumentException("reshape: tensor " + shapeString() + " with strides "
+                    + Arrays.toString(strides) + " is not contiguous; call contiguous() first");
+        }
+        return new Tensor(dtype, s, contiguousStrides(s), offset, segment, arena);
+    }
+
+    /** Elements {@code from <= i < to} along {@code dim}; shares storage. */
+    public Tensor slice(int dim, long from, long to) {
+        int d = normalizeDim("slice", dim);
+        if (from < 0 || to < from || to > shape[d]) {
+            throw new IllegalArgumentException("slice: range [" + from + ", " + to + ") is outside dim " + dim
+                    + " of size " + shape[d] + " (x=" + compact(shape) + ")");
+        }
+        long[] s = shape.clone();
+        s[d] = to - from;
+        return new Tensor(dtype, s, strides.clone(), offset + from * strides[d], segment, arena);
+    }
+
+    /** Swaps two dims; shares storage. */
+    public Tensor transpose(int d0, int d1) {
+        int a = normalizeDim("transpose", d0), b = normalizeDim("transpose", d1);
+        int[] order = new int[shape.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        order[a] = b;
+        order[b] = a;
+        return permute(order);
+    }
+
+    /** Reorders dims: result dim i is this tensor's dim {@code order[i]}; shares storage. */
+    public Tensor permute(int... order) {
+        if (order.length != shape.length) {
+            throw new IllegalArgumentException("permute: order " + Arrays.toString(order) + " has " + order.length
+                    + " dims but x=" + compact(shape) + " has " + shape.length);
+        }
+        boolean[] seen = new boolean[shape.length];
+        long[] s = new long[shape.length], st = new long[shape.length];
+        for (int i = 0; i < order.length; i++) {
+            int o = order[i] < 0 ? order[i] + shape.length : order[i];
+            if (o < 0 || o >= shape.length || seen[o]) {
+                throw new IllegalArgumentException("permute: order " + Arrays.toString(order)
+                        + " is not a permutation of the dims of x=" + compact(shape));
+            }
+            seen[o] = true;
+            s[i] = shape[o];
+            st[i] = strides[o];
+        }
+        return new Tensor(dtype, s, st, offset, segment, arena);
+    }
+
+    /** This tensor when contiguous, else a contiguous copy (in this tensor's arena, or on the heap). */
+    public Tensor contiguous() {
+        if (isContiguous()) return this;
+        Tensor out = allocateLike(this, dtype, shape);
+        copyStrided(this, out);
+        return out;
+    }
+
+    /** A new contiguous tensor for a result "like" {@code ref}: in its arena, else on the heap. */
+    static Tensor allocateLike(Tensor ref, DType dtype, long... shape) {
+        if (ref.arena != null) return allocate(ref.arena, dtype, shape);
+        long n = Checks.numel("allocate", "shape", shape);
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("allocate: a heap result of " + n + " elements " + Arrays.toString(shape)
+                    + " exceeds a Java array; allocate the inputs from an Arena");
+        }
+        return dtype == DType.F32 ? of(new float[(int) n], shape) : ofInts(new int[(int) n], shape);
+    }
+
+    /** Copies element by element in row-major order of {@code src}'s shape into contiguous {@code dst}. */
+    static void copyStrided(Tensor src, Tensor dst) {
+        long n = src.numel;
+        if (n == 0) return;
+        int r = src.rank();
+        long elem = src.dtype.byteSize();
+        if (r == 0) {
+            MemorySegment.copy(src.segment, src.offset * elem, dst.segment, dst.offset * elem, elem);
+            return;
+        }
+        long inner = src.shape[r - 1];
+        long innerStride = src.strides[r - 1];
+        long[] idx = new long[r];
+        long dstPos = dst.offset;
+        long rows = n / inner;
+        for (long row = 0; row < rows; row++) {
+            long base = src.offset;
+            for (int i = 0; i < r - 1; i++) base += idx[i] * src.strides[i];
+            if (innerStride == 1) {
+                MemorySegment.copy(src.segment, base * elem, dst.segment, dstPos * elem, inner * elem);
+            } else if (src.dtype == DType.F32) {
+                for (long j = 0; j < inner; j++) {
+                    dst.segment.setAtIndex(JAVA_FLOAT, dstPos + j, src.segment.getAtIndex(JAVA_FLOAT, base + j * innerStride));
+                }
+            } else {
+                for (long j = 0; j < inner; j++) {
+                    dst.segment.setAtIndex(JAVA_INT, dstPos + j, src.segment.getAtIndex(JAVA_INT, base + j * innerStride));
+                }
+            }
+            dstPos += inner;
+            for (int i = r - 2; i >= 0; i--) {
+                if (++idx[i] < src.shape[i]) break;
+                idx[i] = 0;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- element access
+
+    private long index(long... idx) {
+        if (idx.length != shape.length) {
+            throw new IllegalArgumentException("index: " + idx.length + " indices for x=" + compact(shape));
+        }
+        long e = offset;
+        for (int i = 0; i < idx.length; i++) {
+            if (idx[i] < 0 || idx[i] >= shape[i]) {
+                throw new IndexOutOfBoundsException("index " + Arrays.toString(idx) + " out of bounds for x=" + compact(shape));
+            }
+            e += idx[i] * strides[i];
+        }
+        return e;
+    }
+
+    private void requireType(String op, DType t) {
+        if (dtype != t) throw new IllegalArgumentException(op + ": tensor is " + dtype + ", not " + t + " (x=" + compact(shape) + ")");
+    }
+
+    public float getFloat(long... idx) {
+        requireType("getFloat", DType.F32);
+        return segment.getAtIndex(JAVA_FLOAT, index(idx));
+    }
+
+    public void setFloat(float v, long... idx) {
+        requireType("setFloat", DType.F32);
+        segment.setAtIndex(JAVA_FLOAT, index(idx), v);
+    }
+
+    public int getInt(long... idx) {
+        requireType("getInt", DType.I32);
+        return segment.getAtIndex(JAVA_INT, index(idx));
+    }
+
+    public void setInt(int v, long... idx) {
+        requireType("setInt", DType.I32);
+        segment.setAtIndex(JAVA_INT, index(idx), v);
+    }
+
+    /** The elements in row-major order (a copy). */
+    public float[] toFloatArray() {
+        requireType("toFloatArray", DType.F32);
+        if (numel > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("toFloatArray: " + numel + " elements exceed a Java array");
+        Tensor c = contiguous();
+        float[] out = new float[(int) numel];
+        MemorySegment.copy(c.segment, JAVA_FLOAT, c.offset * 4, out, 0, out.length);
+        return out;
+    }
+
+    /** The elements in row-major order (a copy). */
+    public int[] toIntArray() {
+        requireType("toIntArray", DType.I32);
+        if (numel > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("toIntArray: " + numel + " elements exceed a Java array");
+        Tensor c = contiguous();
+        int[] out = new int[(int) numel];
+        MemorySegment.copy(c.segment, JAVA_INT, c.offset * 4, out, 0, out.length);
+        return out;
+    }
+
+    /** e.g. {@code Tensor[F32 [2, 3] 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]} (at most 8 values). */
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("Tensor[").append(dtype).append(' ').append(shapeString());
+        if (!segment.scope().isAlive()) return b.append(" (memory freed)]").toString();
+        long show = Math.min(numel, 8);
+        long[] idx = new long[shape.length];
+        for (long k = 0; k < show; k++) {
+            b.append(k == 0 ? " " : ", ");
+            long e = offset;
+            for (int i = 0; i < idx.length; i++) e += idx[i] * strides[i];
+            if (dtype == DType.F32) b.append(segment.getAtIndex(JAVA_FLOAT, e));
+            else b.append(segment.getAtIndex(JAVA_INT, e));
+            for (int i = idx.length - 1; i >= 0; i--) {
+                if (++idx[i] < shape[i]) break;
+                idx[i] = 0;
+            }
+        }
+        if (numel > show) b.append(", ...");
+        return b.append(']').toString();
+    }
+}

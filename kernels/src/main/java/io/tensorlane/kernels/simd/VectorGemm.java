@@ -10,6 +10,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -371,29 +372,33 @@ public final class VectorGemm implements GemmKernels {
     /**
      * Packs x in [x0, x0+count), p in [p0, p0+kcur) of a matrix whose element (x, p) is at
      * {@code off + p*ld + x} (contiguous along the panel direction: A transposed, B as stored) into panels
-     * of {@code w} x-values per p step, zero-padding the last panel.
+     * of {@code w} x-values per p step, zero-padding the last panel. Panel by panel, so the writes are
+     * sequential; with w = NR each step is two unrolled vector copies (4-5x faster than row by row with
+     * an inner loop over the panel).
      */
     private static void packAlongPanel(MemorySegment src, long off, int ld, int p0, int kcur,
                                        int x0, int count, int w, float[] dst) {
         int fullPanels = count / w;
-        int stride = w * kcur;
-        boolean vectors = w % LANES == 0;
-        for (int p = 0; p < kcur; p++) {
-            long row = off + (long) (p0 + p) * ld + x0;
-            int d = p * w;
-            for (int q = 0; q < fullPanels; q++, d += stride) {
-                long s = row + (long) q * w;
-                if (vectors) {
-                    for (int j = 0; j < w; j += LANES) {
-                        FloatVector.fromMemorySegment(S, src, (s + j) * Float.BYTES, NO).intoArray(dst, d + j);
-                    }
-                } else {
-                    for (int j = 0; j < w; j++) dst[d + j] = src.getAtIndex(JAVA_FLOAT, s + j);
+        long rowStep = (long) ld * Float.BYTES;
+        for (int q = 0; q < fullPanels; q++) {
+            long s = (off + (long) p0 * ld + x0 + (long) q * w) * Float.BYTES;
+            int d = q * w * kcur;
+            if (w == 2 * LANES) {
+                for (int p = 0; p < kcur; p++, s += rowStep, d += w) {
+                    FloatVector.fromMemorySegment(S, src, s, NO).intoArray(dst, d);
+                    FloatVector.fromMemorySegment(S, src, s + (long) LANES * Float.BYTES, NO).intoArray(dst, d + LANES);
+                }
+            } else {
+                for (int p = 0; p < kcur; p++, s += rowStep, d += w) {
+                    for (int j = 0; j < w; j++) dst[d + j] = src.get(JAVA_FLOAT, s + (long) j * Float.BYTES);
                 }
             }
-            int rest = count - fullPanels * w;
-            if (rest > 0) {
-                long s = row + (long) fullPanels * w;
+        }
+        int rest = count - fullPanels * w;
+        if (rest > 0) {
+            int d = fullPanels * w * kcur;
+            for (int p = 0; p < kcur; p++, d += w) {
+                long s = off + (long) (p0 + p) * ld + x0 + (long) fullPanels * w;
                 int j = 0;
                 for (; j < rest; j++) dst[d + j] = src.getAtIndex(JAVA_FLOAT, s + j);
                 for (; j < w; j++) dst[d + j] = 0f;
@@ -401,17 +406,95 @@ public final class VectorGemm implements GemmKernels {
         }
     }
 
+    // Two-input shuffles of the transpose network: at stage b (1, 2, 4, ...), LO interleaves the
+    // b-lane blocks of the low halves of two vectors, HI those of the high halves.
+    private static final VectorShuffle<Float> LO1 = interleave(1, false), HI1 = interleave(1, true);
+    private static final VectorShuffle<Float> LO2 = interleave(2, false), HI2 = interleave(2, true);
+    private static final VectorShuffle<Float> LO4 = interleave(Math.min(4, LANES / 2), false);
+    private static final VectorShuffle<Float> HI4 = interleave(Math.min(4, LANES / 2), true);
+
+    private static VectorShuffle<Float> interleave(int b, boolean high) {
+        // lane i takes block (i / 2b) lane (i % b) of the first vector (even blocks) or the second (odd),
+        // shifted by half a vector for HI; indexes >= LANES select from the second vector
+        return VectorShuffle.fromOp(S, i -> ((i / b) % 2 == 0 ? 0 : LANES) + (i / (2 * b)) * b + i % b + (high ? LANES / 2 : 0));
+    }
+
     /**
      * Packs like {@link #packAlongPanel} a matrix whose element (x, p) is at {@code off + x*ld + p}
-     * (contiguous along k: A as stored, B transposed): each of the panel's w source rows is first bulk-copied to the
-     * heap, then interleaved with plain int-indexed array accesses (about 4x faster than reading the
-     * segment element by element).
+     * (contiguous along k: A as stored, B transposed), which is a transpose. Vectorised with a network
+     * of two-input shuffles where the shape allows it (measured 6x faster than scalar): w = 4 (the A
+     * panels at 128 and 256 bits) and w = NR at 128 and 256 bits (the B panels); otherwise each source
+     * row is bulk-copied to the heap and interleaved with int-indexed scalar code.
      */
     private static void packAcrossPanel(MemorySegment src, long off, int ld, int p0, int kcur,
                                         int x0, int count, int w, float[] dst, Workspace ws) {
-        float[] rowBuf = ws.rows(w * kcur);
+        int fullPanels = count / w;
+        int pv = kcur / LANES * LANES; // p range the vector network covers
+        boolean network = w == 4 || (w == 2 * LANES && LANES <= 8);
+        long rs = (long) ld * Float.BYTES;
+        int gStep = w == 2 * LANES && LANES == 8 ? 8 : 4; // source rows per network pass
+        for (int q = 0; q < (network ? fullPanels : 0); q++) {
+            int base = q * w * kcur;
+            for (int g = 0; g < w; g += gStep) {
+                long s0 = (off + (long) (x0 + q * w + g) * ld + p0) * Float.BYTES;
+                for (int p = 0; p < pv; p += LANES, s0 += (long) LANES * Float.BYTES) {
+                    FloatVector r0 = FloatVector.fromMemorySegment(S, src, s0, NO);
+                    FloatVector r1 = FloatVector.fromMemorySegment(S, src, s0 + rs, NO);
+                    FloatVector r2 = FloatVector.fromMemorySegment(S, src, s0 + 2 * rs, NO);
+                    FloatVector r3 = FloatVector.fromMemorySegment(S, src, s0 + 3 * rs, NO);
+                    FloatVector t0 = r0.rearrange(LO1, r1), t1 = r0.rearrange(HI1, r1);
+                    FloatVector t2 = r2.rearrange(LO1, r3), t3 = r2.rearrange(HI1, r3);
+                    // u0..u3 hold, for p .. p+LANES-1 in turn, the 4 rows of each p (LANES/4 p's per vector)
+                    FloatVector u0 = t0.rearrange(LO2, t2), u1 = t0.rearrange(HI2, t2);
+                    FloatVector u2 = t1.rearrange(LO2, t3), u3 = t1.rearrange(HI2, t3);
+                    if (w == 4) {
+                        int d = base + p * 4;
+                        u0.intoArray(dst, d);
+                        u1.intoArray(dst, d + LANES);
+                        u2.intoArray(dst, d + 2 * LANES);
+                        u3.intoArray(dst, d + 3 * LANES);
+                    } else if (LANES == 4) {
+                        // w = 8: u_j is row group g at p + j
+                        int d = base + p * w + g;
+                        u0.intoArray(dst, d);
+                        u1.intoArray(dst, d + w);
+                        u2.intoArray(dst, d + 2 * w);
+                        u3.intoArray(dst, d + 3 * w);
+                    } else {
+                        // LANES = 8, w = 16: pair these 4 rows with the next 4 and finish the 8 x 8
+                        // transpose with a third stage; vector j is then rows g..g+7 at p + j
+                        long s4 = s0 + 4 * rs;
+                        FloatVector r4 = FloatVector.fromMemorySegment(S, src, s4, NO);
+                        FloatVector r5 = FloatVector.fromMemorySegment(S, src, s4 + rs, NO);
+                        FloatVector r6 = FloatVector.fromMemorySegment(S, src, s4 + 2 * rs, NO);
+                        FloatVector r7 = FloatVector.fromMemorySegment(S, src, s4 + 3 * rs, NO);
+                        FloatVector t4 = r4.rearrange(LO1, r5), t5 = r4.rearrange(HI1, r5);
+                        FloatVector t6 = r6.rearrange(LO1, r7), t7 = r6.rearrange(HI1, r7);
+                        FloatVector u4 = t4.rearrange(LO2, t6), u5 = t4.rearrange(HI2, t6);
+                        FloatVector u6 = t5.rearrange(LO2, t7), u7 = t5.rearrange(HI2, t7);
+                        int d = base + p * w + g;
+                        u0.rearrange(LO4, u4).intoArray(dst, d);
+                        u0.rearrange(HI4, u4).intoArray(dst, d + w);
+                        u1.rearrange(LO4, u5).intoArray(dst, d + 2 * w);
+                        u1.rearrange(HI4, u5).intoArray(dst, d + 3 * w);
+                        u2.rearrange(LO4, u6).intoArray(dst, d + 4 * w);
+                        u2.rearrange(HI4, u6).intoArray(dst, d + 5 * w);
+                        u3.rearrange(LO4, u7).intoArray(dst, d + 6 * w);
+                        u3.rearrange(HI4, u7).intoArray(dst, d + 7 * w);
+                    }
+                }
+            }
+            // the p tail the vectors did not cover
+            for (int j = 0; j < w; j++) {
+                long s = off + (long) (x0 + q * w + j) * ld + p0;
+                for (int p = pv; p < kcur; p++) dst[base + p * w + j] = src.getAtIndex(JAVA_FLOAT, s + p);
+            }
+        }
+        int firstScalar = network ? fullPanels : 0;
         int panels = (count + w - 1) / w;
-        for (int q = 0; q < panels; q++) {
+        if (firstScalar == panels) return;
+        float[] rowBuf = ws.rows(w * kcur);
+        for (int q = firstScalar; q < panels; q++) {
             int base = q * w * kcur;
             int valid = Math.min(w, count - q * w);
             for (int j = 0; j < valid; j++) {

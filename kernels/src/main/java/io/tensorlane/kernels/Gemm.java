@@ -67,6 +67,10 @@ public final class Gemm {
             Checks.floats(op, "x (" + xLen + " elements)", x, xOff, xLen);
         }
         Checks.floats(op, "y (" + yLen + " elements)", y, yOff, yLen);
+        if (xLen > 0) {
+            Checks.disjoint(op, "y", y, yOff, yLen, Float.BYTES, "A", a, aOff, (long) (m - 1) * lda + n, Float.BYTES);
+            Checks.disjoint(op, "y", y, yOff, yLen, Float.BYTES, "x", x, xOff, xLen, Float.BYTES);
+        }
         Kernels.get().gemm().sgemv(ta, m, n, alpha, a, aOff, lda, x, xOff, beta, y, yOff, par);
     }
 
@@ -127,13 +131,16 @@ public final class Gemm {
                     + " columns of C (m=" + m + ", n=" + n + ")");
         }
         if (m == 0 || n == 0 || batch == 0) return; // nothing is read or written
+        long cSpan = matrix(op, "C", c, cOff, m, n, ldc, strideC, batch, m + "x" + n + ", ldc=" + ldc);
         if (k > 0) {
-            matrix(op, "A", a, aOff, aRows, aCols, lda, strideA, batch,
+            long aSpan = matrix(op, "A", a, aOff, aRows, aCols, lda, strideA, batch,
                     aRows + "x" + aCols + " stored, lda=" + lda + ", ta=" + ta);
-            matrix(op, "B", b, bOff, bRows, bCols, ldb, strideB, batch,
+            long bSpan = matrix(op, "B", b, bOff, bRows, bCols, ldb, strideB, batch,
                     bRows + "x" + bCols + " stored, ldb=" + ldb + ", tb=" + tb);
+            // C is written while A and B are still being read: they must not share memory with it
+            Checks.disjoint(op, "C", c, cOff, cSpan, Float.BYTES, "A", a, aOff, aSpan, Float.BYTES);
+            Checks.disjoint(op, "C", c, cOff, cSpan, Float.BYTES, "B", b, bOff, bSpan, Float.BYTES);
         }
-        matrix(op, "C", c, cOff, m, n, ldc, strideC, batch, m + "x" + n + ", ldc=" + ldc);
     }
 
     /** Elements of one rows x cols matrix with leading dim ld: (rows-1)*ld + cols, overflow-checked. */
@@ -146,8 +153,8 @@ public final class Gemm {
         }
     }
 
-    /** The batch of rows x cols matrices at off + i*stride lies inside seg. */
-    private static void matrix(String op, String arg, MemorySegment seg, long off, int rows, int cols, long ld,
+    /** The batch of rows x cols matrices at off + i*stride lies inside seg; returns the elements it spans. */
+    private static long matrix(String op, String arg, MemorySegment seg, long off, int rows, int cols, long ld,
                                long stride, int batch, String shape) {
         long span = extent(op, rows, cols, ld);
         long total;
@@ -160,6 +167,7 @@ public final class Gemm {
         }
         Checks.floats(op, arg + " (" + shape + (batch > 1 ? ", " + batch + " at stride " + stride : "") + ")",
                 seg, off, total);
+        return total;
     }
 
     private static void notNull(String op, String arg, Object o) {

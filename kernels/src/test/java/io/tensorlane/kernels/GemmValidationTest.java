@@ -62,6 +62,12 @@ class GemmValidationTest {
                     () -> Gemm.sgemm(null, n, 4, 6, 5, 1f, a, 0, 5, b, 0, 6, 0f, c, 0, 6, ONE));
             assertRejected("sgemm: par is null", c,
                     () -> Gemm.sgemm(n, n, 4, 6, 5, 1f, a, 0, 5, b, 0, 6, 0f, c, 0, 6, null));
+            // C overlapping an input
+            MemorySegment big = floats(arena, 64, 1f);
+            assertRejected("sgemm: C [19, 43) and A [0, 20) share memory", big,
+                    () -> Gemm.sgemm(n, n, 4, 6, 5, 1f, big, 0, 5, b, 0, 6, 0f, big, 19, 6, ONE));
+            assertRejected("sgemm: C [0, 24) and B [10, 40) share memory", big,
+                    () -> Gemm.sgemm(n, n, 4, 6, 5, 1f, a, 0, 5, big, 10, 6, 0f, big, 0, 6, ONE));
             // rows * ld overflowing a long
             assertRejected("overflows a long", c,
                     () -> Gemm.sgemm(n, n, 4, 6, 5, 1f, a, Long.MAX_VALUE - 3, 5, b, 0, 6, 0f, c, 0, 6, ONE));
@@ -97,6 +103,8 @@ class GemmValidationTest {
                     () -> Gemm.sgemv(Trans.T, 3, 4, 1f, a, 0, 4, x, 0, 0f, y, 0, ONE));
             assertRejected("sgemv: A (m=3, n=4, lda=5) needs elements [0, 14)", y,
                     () -> Gemm.sgemv(Trans.N, 3, 4, 1f, a, 0, 5, x, 0, 0f, y, 0, ONE));
+            assertRejected("sgemv: y [9, 12) and A [0, 12) share memory", a,
+                    () -> Gemm.sgemv(Trans.N, 3, 4, 1f, a, 0, 4, x, 0, 0f, a, 9, ONE));
         }
     }
 

@@ -70,6 +70,11 @@ public final class GemmBench implements Callable<Integer> {
             description = "Timed rounds; the median is reported (default ${DEFAULT-VALUE}).")
     int reps;
 
+    @Option(names = "--warmup", defaultValue = "500", paramLabel = "MS",
+            description = "Warm-up per implementation and shape, milliseconds (default ${DEFAULT-VALUE}); the SIMD "
+                    + "GEMM is also warmed up on small shapes for 4 x MS first, so that C2 has compiled it.")
+    long warmupMs;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the rows as a JSON array.")
     Path json;
 
@@ -85,6 +90,7 @@ public final class GemmBench implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (threads < 1) throw new ParameterException(spec.commandLine(), "bench gemm: --threads must be >= 1, got " + threads);
         if (reps < 1) throw new ParameterException(spec.commandLine(), "bench gemm: --reps must be >= 1, got " + reps);
+        if (warmupMs < 0) throw new ParameterException(spec.commandLine(), "bench gemm: --warmup must be >= 0, got " + warmupMs);
         List<int[]> dims = new ArrayList<>();
         for (String s : shapes) dims.add(parseShape(s));
         Parallelism par = Parallelism.threads(threads);
@@ -106,7 +112,7 @@ public final class GemmBench implements Callable<Integer> {
             else out.println("netlib-vectorblas: anchor unavailable: " + nl.whyNot());
         }
         out.flush();
-        if (Kernels.simdAvailable()) warmUpJit(par);
+        if (Kernels.simdAvailable()) warmUpJit(par, 4 * warmupMs);
         List<BenchRow> rows = new ArrayList<>();
         for (int[] d : dims) {
             rows.addAll(shape(d[0], d[1], d[2], par, openblas, netlib, out));
@@ -176,7 +182,7 @@ public final class GemmBench implements Callable<Integer> {
             }
             double[][] samples = new double[impls.size()][reps];
             int[] batch = new int[impls.size()];
-            for (int i = 0; i < impls.size(); i++) batch[i] = warmUp(impls.get(i).call());
+            for (int i = 0; i < impls.size(); i++) batch[i] = warmUp(impls.get(i).call(), warmupMs);
             for (int r = 0; r < reps; r++) {
                 for (int i = 0; i < impls.size(); i++) {
                     Runnable call = impls.get(i).call();
@@ -200,17 +206,17 @@ public final class GemmBench implements Callable<Integer> {
 
     /**
      * Runs the SIMD GEMM on small awkward shapes (every transpose, edges in every direction, the
-     * matrix-vector path) for about 2 s before anything is timed. C2 compiles a method after some
+     * matrix-vector path) for {@code ms} before anything is timed. C2 compiles a method after some
      * thousands of calls; the microkernel of a 16^3 product runs only a few times per call, so without
      * this the first small shapes would be timed in the interpreter.
      */
-    private static void warmUpJit(Parallelism par) {
+    private static void warmUpJit(Parallelism par, long ms) {
         GemmKernels g = Kernels.get(io.tensorlane.kernels.Impl.SIMD).gemm();
         try (Arena arena = Arena.ofShared()) {
             int m = 67, n = 45, k = 70;
             MemorySegment a = random(arena, (long) m * k, 3), b = random(arena, (long) k * n, 4);
             MemorySegment c = arena.allocate((long) m * n * 4, 64);
-            long end = System.nanoTime() + 2_000_000_000L;
+            long end = System.nanoTime() + ms * 1_000_000L;
             for (int i = 0; System.nanoTime() < end; i++) {
                 Trans ta = Trans.of((i & 1) != 0), tb = Trans.of((i & 2) != 0);
                 int lda = ta == Trans.N ? k : m, ldb = tb == Trans.N ? n : k;
@@ -222,11 +228,11 @@ public final class GemmBench implements Callable<Integer> {
     }
 
     /**
-     * Runs the call for about half a second (so the JIT has compiled it) and returns how many calls one
-     * timed sample needs to last at least ~20 ms.
+     * Runs the call for {@code ms} (so the JIT has compiled it) and returns how many calls one timed
+     * sample needs to last at least ~20 ms.
      */
-    private static int warmUp(Runnable call) {
-        long end = System.nanoTime() + 500_000_000L;
+    private static int warmUp(Runnable call, long ms) {
+        long end = System.nanoTime() + ms * 1_000_000L;
         int calls = 0;
         long t0 = System.nanoTime();
         do {

@@ -4,23 +4,25 @@ package io.tensorlane.kernels;
  * Register and cache blocking of the packed SGEMM (the BLIS loop nest as {@code VectorGemm} runs it):
  *
  * <pre>
- * for each k block of at most kc:                 (one pass over C per block)
- *   pack the A rows of the chunk (MR-row panels, kept for all column blocks)
- *   for each column block of nc:                  pack B (kc x nc, NR-column panels: stays in L2)
- *     for each row block of mc:                   MR x NR microkernels into an mc x nc buffer,
- *                                                 then merge that buffer into C row by row
+ * for each pass over k (up to 4096 deep; one pass over C each):
+ *   pack the A rows of the chunk, in kc blocks of MR-row panels (kept for all column blocks)
+ *   for each column block of nc:                  pack B, in kc blocks of NR-column panels
+ *     for each row block of mc:
+ *       for each kc block:                        MR x NR microkernels into an mc x nc buffer in L1/L2,
+ *                                                 each tile resuming from its buffered sums
+ *       merge that buffer into C row by row
  * </pre>
  *
  * <ul>
  *   <li>{@code mr} x {@code nr}: the register tile of the microkernel (rows of A x columns of B). Fixed by
  *       the microkernel that runs, so only {@link #forVectorLanes(int)} chooses it;</li>
- *   <li>{@code kc}: depth of one packed block; larger means fewer passes over C;</li>
+ *   <li>{@code kc}: depth of one microkernel call; its B micro-panel ({@code kc x nr} floats) should stay in L1;</li>
  *   <li>{@code mc}: rows per microkernel sweep and per merge into C; a multiple of mr;</li>
- *   <li>{@code nc}: columns of one packed B block ({@code kc x nc} floats, sized for L2); a multiple of nr.</li>
+ *   <li>{@code nc}: columns of one packed B block; a multiple of nr.</li>
  * </ul>
  *
- * Only {@code kc} changes results (it fixes where the k-summation is split between passes over C);
- * {@code mc}, {@code nc} and the thread count never do.
+ * No blocking parameter changes the results (each tile's sums continue across kc blocks), and neither
+ * does the thread count.
  */
 public record GemmBlocking(int mr, int nr, int mc, int kc, int nc) {
     /** System property overriding {@link #mc()}: a positive multiple of mr. */

@@ -57,16 +57,25 @@ class VectorGemmTest extends GemmContractTest {
     }
 
     @Test
-    void onlyKcChangesTheRoundingOfResults() {
+    void blockingNeverChangesTheResults() {
+        // every kc block continues one recursive sum per element, so mc, kc and nc only move work around
         GemmKernels a = new VectorGemm(new GemmBlocking(4, NR, 128, 32, 64 * NR));
-        GemmKernels b = new VectorGemm(new GemmBlocking(4, NR, 12, 32, 2 * NR));
+        GemmKernels b = new VectorGemm(new GemmBlocking(4, NR, 12, 48, 2 * NR));
         Random rnd = new Random(47);
         for (int[] s : new int[][] {{100, 129, 97}, {37, 5 * NR + 3, 64}}) {
             Case cs = random(rnd, s[0], s[1], s[2]);
             long seed = rnd.nextLong();
             assertBitIdentical(runAndCheck(a, cs, Parallelism.single(), seed),
-                    runAndCheck(b, cs, Parallelism.threads(2), seed), cs + " with other mc and nc");
+                    runAndCheck(b, cs, Parallelism.threads(2), seed), cs + " with other mc, kc and nc");
         }
+    }
+
+    @Test
+    void deepProductsTakeSeveralPassesOverC() {
+        // k beyond one pass (4096): the partial sums of each pass are added to C in turn
+        GemmKernels tiny = new VectorGemm(new GemmBlocking(4, NR, 8, 700, 2 * NR));
+        allTransposes(tiny, new int[][] {{5, NR + 3, 9000}}, 53);
+        allTransposes(gemm(), new int[][] {{3, 2 * NR + 1, 4097}}, 59);
     }
 
     @Test

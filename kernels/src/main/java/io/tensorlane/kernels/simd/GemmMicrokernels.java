@@ -32,10 +32,25 @@ final class GemmMicrokernels {
     private GemmMicrokernels() {
     }
 
-    /** tile[to + i*ts + j] = sum over p of ap[ao + p*4 + i] * bp[bo + p*NR + j], for the 4 x NR tile. */
-    static void kernel4x2(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile, int to, int ts) {
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    /**
+     * tile[to + i*ts + j] (+)= sum over p of ap[ao + p*4 + i] * bp[bo + p*NR + j] for the 4 x NR tile:
+     * with {@code load} the sums continue from the tile's values (one recursive sum over all of k).
+     */
+    static void kernel4x2(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile, int to, int ts, boolean load) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+        if (load) {
+            c00 = FloatVector.fromArray(S, tile, to);
+            c01 = FloatVector.fromArray(S, tile, to + LANES);
+            c10 = FloatVector.fromArray(S, tile, to + ts);
+            c11 = FloatVector.fromArray(S, tile, to + ts + LANES);
+            c20 = FloatVector.fromArray(S, tile, to + 2 * ts);
+            c21 = FloatVector.fromArray(S, tile, to + 2 * ts + LANES);
+            c30 = FloatVector.fromArray(S, tile, to + 3 * ts);
+            c31 = FloatVector.fromArray(S, tile, to + 3 * ts + LANES);
+        } else {
+            c00 = FloatVector.zero(S);
+            c01 = c00; c10 = c00; c11 = c00; c20 = c00; c21 = c00; c30 = c00; c31 = c00;
+        }
         // Plain int indices over heap arrays: C2 hoists the range checks out of this loop, and the
         // 8 accumulators, 2 B vectors and the broadcasts all stay in registers.
         for (int p = 0; p < kc; p++) {
@@ -61,10 +76,33 @@ final class GemmMicrokernels {
         c31.intoArray(tile, to + 3 * ts + LANES);
     }
 
-    /** tile[to + i*ts + j] = sum over p of ap[ao + p*8 + i] * bp[bo + p*NR + j], for the 8 x NR tile. */
-    static void kernel8x2(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile, int to, int ts) {
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+    /**
+     * tile[to + i*ts + j] (+)= sum over p of ap[ao + p*8 + i] * bp[bo + p*NR + j] for the 8 x NR tile:
+     * with {@code load} the sums continue from the tile's values (one recursive sum over all of k).
+     */
+    static void kernel8x2(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile, int to, int ts, boolean load) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+        if (load) {
+            c00 = FloatVector.fromArray(S, tile, to);
+            c01 = FloatVector.fromArray(S, tile, to + LANES);
+            c10 = FloatVector.fromArray(S, tile, to + ts);
+            c11 = FloatVector.fromArray(S, tile, to + ts + LANES);
+            c20 = FloatVector.fromArray(S, tile, to + 2 * ts);
+            c21 = FloatVector.fromArray(S, tile, to + 2 * ts + LANES);
+            c30 = FloatVector.fromArray(S, tile, to + 3 * ts);
+            c31 = FloatVector.fromArray(S, tile, to + 3 * ts + LANES);
+            c40 = FloatVector.fromArray(S, tile, to + 4 * ts);
+            c41 = FloatVector.fromArray(S, tile, to + 4 * ts + LANES);
+            c50 = FloatVector.fromArray(S, tile, to + 5 * ts);
+            c51 = FloatVector.fromArray(S, tile, to + 5 * ts + LANES);
+            c60 = FloatVector.fromArray(S, tile, to + 6 * ts);
+            c61 = FloatVector.fromArray(S, tile, to + 6 * ts + LANES);
+            c70 = FloatVector.fromArray(S, tile, to + 7 * ts);
+            c71 = FloatVector.fromArray(S, tile, to + 7 * ts + LANES);
+        } else {
+            c00 = FloatVector.zero(S);
+            c01 = c00; c10 = c00; c11 = c00; c20 = c00; c21 = c00; c30 = c00; c31 = c00; c40 = c00; c41 = c00; c50 = c00; c51 = c00; c60 = c00; c61 = c00; c70 = c00; c71 = c00;
+        }
         // Plain int indices over heap arrays: C2 hoists the range checks out of this loop, and the
         // 16 accumulators, 2 B vectors and the broadcasts all stay in registers.
         for (int p = 0; p < kc; p++) {

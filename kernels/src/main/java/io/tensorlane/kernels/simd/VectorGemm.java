@@ -30,6 +30,8 @@ public final class VectorGemm implements GemmKernels {
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     /** Below this many flops a product runs on the calling thread: the fork costs more than it saves. */
     private static final long PARALLEL_MIN_FLOPS = 1L << 21;
+    /** At most this many k values per pass over C: bounds the packed buffers of very deep products. */
+    private static final int K_PASS_MAX = 4096;
     /** At most this many floats of packed A per thread (8 MiB): rows beyond it are packed in turn. */
     private static final int A_BLOCK_MAX_FLOATS = 1 << 21;
     /** Batched products below this many flops each are spread over the threads one product per task. */
@@ -273,40 +275,50 @@ public final class VectorGemm implements GemmKernels {
                        MemorySegment b, long bOff, int ldb,
                        float beta, MemorySegment c, long cOff, int ldc) {
         Workspace w = workspaces.get();
-        // k is cut into equal blocks of at most kc: depends on k only, so every C element sees the same
-        // summation order in every chunk and for every thread count.
-        int kBlocks = (k + kc - 1) / kc;
-        int kcu = (k + kBlocks - 1) / kBlocks;
+        // k is cut into passes over C of at most K_PASS_MAX; a pass's kc blocks continue one recursive sum
+        // per element (the microkernel resumes from the buffered tile), so only the pass cut, which
+        // depends on k alone, shapes the rounding: the same in every chunk and for any thread count.
+        int passes = (k + K_PASS_MAX - 1) / K_PASS_MAX;
+        int kPass = (k + passes - 1) / passes;
+        int kcu = Math.min(kc, kPass);
         int rows = i1 - i0;
         // Rows of A packed at once (for all column blocks): the whole chunk unless that exceeds the cap.
-        int mb = Math.min(roundUp(rows, mr), Math.max(mc, A_BLOCK_MAX_FLOATS / kcu / mc * mc));
+        int mb = Math.min(roundUp(rows, mr), Math.max(mc, A_BLOCK_MAX_FLOATS / kPass / mc * mc));
         int ncMax = Math.min(nc, roundUp(j1 - j0, nr));
-        float[] ap = w.a(mb * kcu);
-        float[] bp = w.b(ncMax * kcu);
+        float[] ap = w.a(mb * kPass);
+        float[] bp = w.b(ncMax * kPass);
         float[] cb = w.panel(Math.min(mc, mb) * ncMax);
-        for (int ib = i0; ib < i1; ib += mb) {
-            int mbr = Math.min(mb, i1 - ib);
-            for (int pb = 0; pb < kBlocks; pb++) {
-                int p0 = pb * kcu;
-                int kcur = Math.min(kcu, k - p0);
-                if (ta == Trans.N) {
-                    packAcrossPanel(a, aOff, lda, p0, kcur, ib, mbr, mr, ap, w);
-                } else {
-                    packAlongPanel(a, aOff, lda, p0, kcur, ib, mbr, mr, ap);
-                }
-                float betaPass = pb == 0 ? beta : 1f;
-                for (int jc = j0; jc < j1; jc += nc) {
-                    int ncur = Math.min(nc, j1 - jc);
-                    int cbStride = roundUp(ncur, nr);
-                    if (tb == Trans.N) {
-                        packAlongPanel(b, bOff, ldb, p0, kcur, jc, ncur, nr, bp);
+        for (int ps = 0; ps < k; ps += kPass) {
+            int pe = Math.min(k, ps + kPass);
+            float betaPass = ps == 0 ? beta : 1f;
+            for (int ib = i0; ib < i1; ib += mb) {
+                int mbr = Math.min(mb, i1 - ib), mbPad = roundUp(mbr, mr);
+                for (int p0 = ps; p0 < pe; p0 += kcu) {
+                    int kcur = Math.min(kcu, pe - p0), dOff = (p0 - ps) * mbPad;
+                    if (ta == Trans.N) {
+                        packAcrossPanel(a, aOff, lda, p0, kcur, ib, mbr, mr, ap, dOff, w);
                     } else {
-                        packAcrossPanel(b, bOff, ldb, p0, kcur, jc, ncur, nr, bp, w);
+                        packAlongPanel(a, aOff, lda, p0, kcur, ib, mbr, mr, ap, dOff);
+                    }
+                }
+                for (int jc = j0; jc < j1; jc += nc) {
+                    int ncur = Math.min(nc, j1 - jc), ncPad = roundUp(ncur, nr);
+                    for (int p0 = ps; p0 < pe; p0 += kcu) {
+                        int kcur = Math.min(kcu, pe - p0), dOff = (p0 - ps) * ncPad;
+                        if (tb == Trans.N) {
+                            packAlongPanel(b, bOff, ldb, p0, kcur, jc, ncur, nr, bp, dOff);
+                        } else {
+                            packAcrossPanel(b, bOff, ldb, p0, kcur, jc, ncur, nr, bp, dOff, w);
+                        }
                     }
                     for (int ic = 0; ic < mbr; ic += mc) {
                         int mcur = Math.min(mc, mbr - ic);
-                        macroKernel(mcur, ncur, kcur, ap, ic * kcur, bp, cb, cbStride);
-                        merge(cb, cbStride, mcur, ncur, alpha, betaPass, c, cOff + (long) (ib + ic) * ldc + jc, ldc);
+                        for (int p0 = ps; p0 < pe; p0 += kcu) {
+                            int kcur = Math.min(kcu, pe - p0);
+                            macroKernel(mcur, ncur, kcur, ap, (p0 - ps) * mbPad + ic * kcur, bp, (p0 - ps) * ncPad,
+                                    cb, ncPad, p0 > ps);
+                        }
+                        merge(cb, ncPad, mcur, ncur, alpha, betaPass, c, cOff + (long) (ib + ic) * ldc + jc, ldc);
                     }
                 }
             }
@@ -314,19 +326,21 @@ public final class VectorGemm implements GemmKernels {
     }
 
     /**
-     * All MR x NR tiles of an mcur x ncur block: packed A rows from {@code ap[ao]}, the packed B block, the
-     * sums into {@code cb} (row stride {@code cbStride}). jr outside ir: each B micro-panel stays in L1
-     * while the A micro-panels stream from L2.
+     * All MR x NR tiles of an mcur x ncur block over one kc block: packed A rows from {@code ap[ao]}, the
+     * packed B block from {@code bp[bOff]}, the sums into {@code cb} (row stride {@code cbStride}),
+     * continuing from cb's values when {@code load}. jr outside ir: each B micro-panel stays in L1 while
+     * the A micro-panels stream from L2.
      */
-    private void macroKernel(int mcur, int ncur, int kcur, float[] ap, int ao, float[] bp, float[] cb, int cbStride) {
+    private void macroKernel(int mcur, int ncur, int kcur, float[] ap, int ao, float[] bp, int bOff,
+                             float[] cb, int cbStride, boolean load) {
         boolean wide = mr == 8;
         for (int jr = 0; jr < ncur; jr += nr) {
-            int bo = jr * kcur;
+            int bo = bOff + jr * kcur;
             for (int ir = 0; ir < mcur; ir += mr) {
                 if (wide) {
-                    GemmMicrokernels.kernel8x2(kcur, ap, ao + ir * kcur, bp, bo, cb, ir * cbStride + jr, cbStride);
+                    GemmMicrokernels.kernel8x2(kcur, ap, ao + ir * kcur, bp, bo, cb, ir * cbStride + jr, cbStride, load);
                 } else {
-                    GemmMicrokernels.kernel4x2(kcur, ap, ao + ir * kcur, bp, bo, cb, ir * cbStride + jr, cbStride);
+                    GemmMicrokernels.kernel4x2(kcur, ap, ao + ir * kcur, bp, bo, cb, ir * cbStride + jr, cbStride, load);
                 }
             }
         }
@@ -372,23 +386,30 @@ public final class VectorGemm implements GemmKernels {
     /**
      * Packs x in [x0, x0+count), p in [p0, p0+kcur) of a matrix whose element (x, p) is at
      * {@code off + p*ld + x} (contiguous along the panel direction: A transposed, B as stored) into panels
-     * of {@code w} x-values per p step, zero-padding the last panel. Panel by panel, so the writes are
-     * sequential; with w = NR each step is two unrolled vector copies (4-5x faster than row by row with
-     * an inner loop over the panel).
+     * of {@code w} x-values per p step, zero-padding the last panel. With w = NR each panel step is two
+     * unrolled vector copies (an inner loop over the panel's vectors made it 2-3x slower).
      */
     private static void packAlongPanel(MemorySegment src, long off, int ld, int p0, int kcur,
-                                       int x0, int count, int w, float[] dst) {
+                                       int x0, int count, int w, float[] dst, int dOff) {
         int fullPanels = count / w;
-        long rowStep = (long) ld * Float.BYTES;
-        for (int q = 0; q < fullPanels; q++) {
-            long s = (off + (long) p0 * ld + x0 + (long) q * w) * Float.BYTES;
-            int d = q * w * kcur;
-            if (w == 2 * LANES) {
-                for (int p = 0; p < kcur; p++, s += rowStep, d += w) {
+        int stride = w * kcur;
+        if (w == 2 * LANES) {
+            // row by row: each source row is read as one sequential run (the prefetchers follow it; column
+            // strips of a large B, one line per row, measured 2-3x slower per element when B is cold)
+            long vb = (long) LANES * Float.BYTES;
+            for (int p = 0; p < kcur; p++) {
+                long s = (off + (long) (p0 + p) * ld + x0) * Float.BYTES;
+                int d = dOff + p * w;
+                for (int q = 0; q < fullPanels; q++, s += 2 * vb, d += stride) {
                     FloatVector.fromMemorySegment(S, src, s, NO).intoArray(dst, d);
-                    FloatVector.fromMemorySegment(S, src, s + (long) LANES * Float.BYTES, NO).intoArray(dst, d + LANES);
+                    FloatVector.fromMemorySegment(S, src, s + vb, NO).intoArray(dst, d + LANES);
                 }
-            } else {
+            }
+        } else {
+            long rowStep = (long) ld * Float.BYTES;
+            for (int q = 0; q < fullPanels; q++) {
+                long s = (off + (long) p0 * ld + x0 + (long) q * w) * Float.BYTES;
+                int d = dOff + q * w * kcur;
                 for (int p = 0; p < kcur; p++, s += rowStep, d += w) {
                     for (int j = 0; j < w; j++) dst[d + j] = src.get(JAVA_FLOAT, s + (long) j * Float.BYTES);
                 }
@@ -396,7 +417,7 @@ public final class VectorGemm implements GemmKernels {
         }
         int rest = count - fullPanels * w;
         if (rest > 0) {
-            int d = fullPanels * w * kcur;
+            int d = dOff + fullPanels * w * kcur;
             for (int p = 0; p < kcur; p++, d += w) {
                 long s = off + (long) (p0 + p) * ld + x0 + (long) fullPanels * w;
                 int j = 0;
@@ -427,14 +448,14 @@ public final class VectorGemm implements GemmKernels {
      * row is bulk-copied to the heap and interleaved with int-indexed scalar code.
      */
     private static void packAcrossPanel(MemorySegment src, long off, int ld, int p0, int kcur,
-                                        int x0, int count, int w, float[] dst, Workspace ws) {
+                                        int x0, int count, int w, float[] dst, int dOff, Workspace ws) {
         int fullPanels = count / w;
         int pv = kcur / LANES * LANES; // p range the vector network covers
         boolean network = w == 4 || (w == 2 * LANES && LANES <= 8);
         long rs = (long) ld * Float.BYTES;
         int gStep = w == 2 * LANES && LANES == 8 ? 8 : 4; // source rows per network pass
         for (int q = 0; q < (network ? fullPanels : 0); q++) {
-            int base = q * w * kcur;
+            int base = dOff + q * w * kcur;
             for (int g = 0; g < w; g += gStep) {
                 long s0 = (off + (long) (x0 + q * w + g) * ld + p0) * Float.BYTES;
                 for (int p = 0; p < pv; p += LANES, s0 += (long) LANES * Float.BYTES) {
@@ -495,7 +516,7 @@ public final class VectorGemm implements GemmKernels {
         if (firstScalar == panels) return;
         float[] rowBuf = ws.rows(w * kcur);
         for (int q = firstScalar; q < panels; q++) {
-            int base = q * w * kcur;
+            int base = dOff + q * w * kcur;
             int valid = Math.min(w, count - q * w);
             for (int j = 0; j < valid; j++) {
                 long s = off + (long) (x0 + q * w + j) * ld + p0;

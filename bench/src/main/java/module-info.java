@@ -13,10 +13,13 @@ module io.tensorlane.bench {
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
     requires jmh.core;
+    requires dev.ludovic.netlib.blas;
+    requires org.knowm.xchart;
 
     opens io.tensorlane.bench.cli to info.picocli;
     opens io.tensorlane.bench.harness to info.picocli, com.fasterxml.jackson.databind;
     opens io.tensorlane.bench.act to info.picocli;
+    opens io.tensorlane.bench.gemm to info.picocli;
     opens io.tensorlane.bench.verify to info.picocli, com.fasterxml.jackson.databind;
 
     exports io.tensorlane.bench.verify;

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
-/** The CLI run in-process: verify over the shipped golden corpus, malformed input, info, bench act. */
+/** The CLI run in-process: verify over the shipped golden corpus, malformed input, info, bench act and gemm. */
 class CliTest {
     /** The Foundation ops (and gemm, whose cases run through the GEMM kernel). */
     static final List<String> OPS = List.of("relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
@@ -144,7 +144,8 @@ class CliTest {
 
     @Test
     void everyCommandExplainsItselfWithAnExample() {
-        for (String[] cmd : new String[][] {{"--help"}, {"info", "--help"}, {"verify", "--help"}, {"bench", "--help"}, {"bench", "act", "--help"}}) {
+        for (String[] cmd : new String[][] {{"--help"}, {"info", "--help"}, {"verify", "--help"}, {"bench", "--help"}, {"bench", "act", "--help"},
+                {"bench", "gemm", "--help"}}) {
             Run r = run(cmd);
             assertEquals(0, r.exit(), String.join(" ", cmd));
             assertTrue(r.out().contains("Example"), String.join(" ", cmd) + ":\n" + r.out());
@@ -172,5 +173,34 @@ class CliTest {
             assertTrue(row.get("median_ms").asDouble() > 0, row.toString());
         }
         assertTrue(r.out().contains("softmax fwd"), r.out());
+    }
+
+    @Test
+    void benchGemmChecksTimesAndWritesRowsAndChart(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("gemm.json"), png = dir.resolve("gemm.png");
+        // Tiny shapes and a short warm-up: a smoke test of the command, no timing is asserted.
+        Run r = run("bench", "gemm", "--shapes", "5x7x3,1x9x4", "--anchors", "--reps", "1", "--warmup", "10",
+                "--json", out.toString(), "--chart", png.toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        JsonNode rows = new ObjectMapper().readTree(out.toFile());
+        boolean openblas = r.out().contains("openblas: core");
+        assertTrue(openblas || r.out().contains("openblas: anchor unavailable: "), r.out());
+        assertTrue(r.out().contains("netlib-vectorblas") , r.out());
+        int perShape = 2 + (openblas ? 1 : 0) + (r.out().contains("netlib-vectorblas: anchor unavailable") ? 0 : 1);
+        assertEquals(2 * perShape, rows.size(), rows.toString());
+        for (JsonNode row : rows) {
+            for (String f : new String[] {"kernel", "shape", "impl", "threads", "median_ms", "gflops", "gbps"}) {
+                assertTrue(row.has(f), "row lacks " + f + ": " + row);
+            }
+            assertEquals("sgemm", row.get("kernel").asText());
+            assertTrue(row.get("gflops").asDouble() > 0, row.toString());
+        }
+        assertEquals("5x7x3", rows.get(0).get("shape").asText());
+        assertEquals("tensorlane-simd", rows.get(0).get("impl").asText());
+        byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(png), 4);
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, head, "chart is a PNG");
+        Run bad = run("bench", "gemm", "--shapes", "4x4");
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().contains("bench gemm: shape '4x4' is not MxNxK with positive integers"), bad.err());
     }
 }

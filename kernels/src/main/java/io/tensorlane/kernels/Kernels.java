@@ -152,6 +152,7 @@ public final class Kernels {
             b.append(simdAvailable() ? "forced by -D" + KERNELS_PROPERTY + "=scalar" : Simd.UNAVAILABLE_REASON);
             b.append(')');
         }
+        b.append("; gemm ").append(s.gemm());
         return b.toString();
     }
 }

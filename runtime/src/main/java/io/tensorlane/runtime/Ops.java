@@ -1,6 +1,7 @@
 package io.tensorlane.runtime;
 
 import io.tensorlane.kernels.ActivationKernels;
+import io.tensorlane.kernels.Checks;
 import io.tensorlane.kernels.ElementwiseKernels;
 import io.tensorlane.kernels.KernelSet;
 import io.tensorlane.kernels.MseReduction;
@@ -8,6 +9,7 @@ import io.tensorlane.kernels.Parallelism;
 import io.tensorlane.kernels.RangeBody;
 import io.tensorlane.kernels.ReductionKernels;
 import io.tensorlane.kernels.SoftmaxKernels;
+import io.tensorlane.kernels.Trans;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -647,6 +649,134 @@ public final class Ops {
 
     public void variance(Tensor x, int dim, Tensor out) {
         reduce("variance", Reduce.VARIANCE, x, dim, notNull("variance", "out", out));
+    }
+
+    // ============================================================ matrix products
+
+    /**
+     * One GEMM operand: the last two dims of {@code t} as stored ({@code N}, leading dim {@code ld}) or as
+     * the transpose of a row-major matrix ({@code T}), plus the stride between matrices of a batch.
+     */
+    private record Operand(Tensor t, Trans trans, int ld, long batchStride) {
+    }
+
+    /**
+     * The last two dims of {@code t} (rows x cols) as a GEMM operand, without copying when its strides
+     * allow: unit stride along the columns is the matrix as stored ({@code N}); unit stride along the rows
+     * is a transposed view ({@code T}, e.g. {@code w.transpose(0, 1)}); anything else is copied to
+     * contiguous form first.
+     */
+    private static Operand operand(Tensor t) {
+        int r = t.rank();
+        long rows = t.dim(r - 2), cols = t.dim(r - 1);
+        long[] st = t.strides();
+        long sr = st[r - 2], sc = st[r - 1];
+        long bs = r == 3 && t.dim(0) > 1 ? st[0] : 0;
+        if (bs >= 0) {
+            long ldN = rows > 1 ? sr : Math.max(1, cols);
+            if ((cols <= 1 || sc == 1) && ldN >= cols && ldN <= Integer.MAX_VALUE) {
+                return new Operand(t, Trans.N, (int) ldN, bs);
+            }
+            long ldT = cols > 1 ? sc : Math.max(1, rows);
+            if ((rows <= 1 || sr == 1) && ldT >= rows && ldT <= Integer.MAX_VALUE) {
+                return new Operand(t, Trans.T, (int) ldT, bs);
+            }
+        }
+        Tensor c = t.contiguous();
+        return new Operand(c, Trans.N, (int) Math.max(1, cols), r == 3 && c.dim(0) > 1 ? rows * cols : 0);
+    }
+
+    /**
+     * Matrix product {@code a @ b}: (m, k) @ (k, n) = (m, n), or batched, (B, m, k) @ (B, k, n) = (B, m, n),
+     * where a 2-D operand is shared by every product of a 3-D one ((B, m, k) @ (k, n), (m, k) @ (B, k, n)).
+     * Transposed views ({@code x.transpose(0, 1)}, {@code x.transpose(1, 2)}) and row slices are used in
+     * place; other strided views are copied first. The result is new and contiguous.
+     */
+    public Tensor matmul(Tensor a, Tensor b) {
+        long[] shape = matmulShape("matmul", a, b);
+        Tensor out = Tensor.allocateLike(a, DType.F32, shape);
+        matmul(a, b, out, 1f, 0f);
+        return out;
+    }
+
+    /** {@code out = a @ b} into a contiguous {@code out} of the product's shape (see {@link #matmul(Tensor, Tensor)}). */
+    public void matmul(Tensor a, Tensor b, Tensor out) {
+        matmul(a, b, out, 1f, 0f);
+    }
+
+    /**
+     * {@code out = alpha * (a @ b) + beta * out} (BLAS GEMM semantics: with {@code beta == 0} the old contents
+     * of out are never read, so NaN there does not propagate). {@code out} must be contiguous, of the
+     * product's shape, and share no memory with a or b.
+     */
+    public void matmul(Tensor a, Tensor b, Tensor out, float alpha, float beta) {
+        String op = "matmul";
+        long[] shape = matmulShape(op, a, b);
+        checkOut(op, "out", f32(op, "out", out), DType.F32, shape, "a @ b has");
+        Operand oa = operand(a), ob = operand(b);
+        int r = shape.length;
+        int m = (int) shape[r - 2], n = (int) shape[r - 1], k = (int) a.dim(a.rank() - 1);
+        long batch = r == 3 ? shape[0] : 1;
+        long cLen = out.numel();
+        long aLen = spanOf(oa), bLen = spanOf(ob);
+        Checks.disjoint(op, "out", out.segment(), out.offset(), cLen, Float.BYTES,
+                "a", oa.t().segment(), oa.t().offset(), aLen, Float.BYTES);
+        Checks.disjoint(op, "out", out.segment(), out.offset(), cLen, Float.BYTES,
+                "b", ob.t().segment(), ob.t().offset(), bLen, Float.BYTES);
+        if (m == 0 || n == 0 || batch == 0) return;
+        var gemm = k().gemm();
+        Parallelism par = parFor(oa.t(), ob.t(), out); // confined memory: the caller alone
+        if (batch == 1) {
+            gemm.sgemm(oa.trans(), ob.trans(), m, n, k, alpha, oa.t().segment(), oa.t().offset(), oa.ld(),
+                    ob.t().segment(), ob.t().offset(), ob.ld(), beta, out.segment(), out.offset(), n, par);
+        } else {
+            gemm.sgemmBatched(oa.trans(), ob.trans(), m, n, k, alpha,
+                    oa.t().segment(), oa.t().offset(), oa.ld(), oa.batchStride(),
+                    ob.t().segment(), ob.t().offset(), ob.ld(), ob.batchStride(),
+                    beta, out.segment(), out.offset(), n, (long) m * n, (int) batch, par);
+        }
+    }
+
+    /** Elements from an operand's first to one past its last (0 for an empty tensor). */
+    private static long spanOf(Operand o) {
+        Tensor t = o.t();
+        if (t.numel() == 0) return 0;
+        long last = 0;
+        long[] st = t.strides();
+        for (int i = 0; i < t.rank(); i++) last += (t.dim(i) - 1) * st[i];
+        return last + 1;
+    }
+
+    private static long[] matmulShape(String op, Tensor a, Tensor b) {
+        f32(op, "a", a);
+        f32(op, "b", b);
+        if (a.rank() < 2 || a.rank() > 3 || b.rank() < 2 || b.rank() > 3) {
+            throw new IllegalArgumentException(op + ": a and b must be 2-D (m, k) / (k, n) or 3-D batches, got a="
+                    + s(a) + ", b=" + s(b));
+        }
+        long m = a.dim(a.rank() - 2), k = a.dim(a.rank() - 1), kb = b.dim(b.rank() - 2), n = b.dim(b.rank() - 1);
+        if (k != kb) {
+            throw new IllegalArgumentException(op + ": a has shape " + Arrays.toString(a.shape()) + " but b has "
+                    + Arrays.toString(b.shape()) + ": a's " + k + " columns do not match b's " + kb + " rows");
+        }
+        for (long d : new long[] {m, n, k}) {
+            if (d > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(op + ": a=" + s(a) + ", b=" + s(b) + " has a matrix dim beyond "
+                        + Integer.MAX_VALUE);
+            }
+        }
+        if (a.rank() == 3 && b.rank() == 3 && a.dim(0) != b.dim(0)) {
+            throw new IllegalArgumentException(op + ": batch sizes differ: a has " + a.dim(0) + " matrices, b has "
+                    + b.dim(0) + " (a=" + s(a) + ", b=" + s(b) + ")");
+        }
+        if (a.rank() == 3 || b.rank() == 3) {
+            long batch = a.rank() == 3 ? a.dim(0) : b.dim(0);
+            if (batch > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException(op + ": batch of " + batch + " matrices exceeds " + Integer.MAX_VALUE);
+            }
+            return new long[] {batch, m, n};
+        }
+        return new long[] {m, n};
     }
 
     // ============================================================ losses

@@ -1,6 +1,7 @@
 package io.tensorlane.bench.harness;
 
 import io.tensorlane.bench.act.ActBench;
+import io.tensorlane.bench.gemm.GemmBench;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,9 +21,10 @@ import picocli.CommandLine.Command;
                         + "(1e9 bytes/s), gflops is null where the work is data movement.",
                 "",
                 "Example:",
-                "  ./tensorlane bench act --threads 1 --json act.json"},
+                "  ./tensorlane bench act --threads 1 --json act.json",
+                "  ./tensorlane bench gemm --anchors --json gemm.json --chart gemm.png"},
         commandListHeading = "%nFamilies:%n",
-        subcommands = {ActBench.class})
+        subcommands = {ActBench.class, GemmBench.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

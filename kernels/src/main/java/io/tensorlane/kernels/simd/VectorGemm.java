@@ -1,19 +1,129 @@
 package io.tensorlane.kernels.simd;
 
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import io.tensorlane.kernels.GemmBlocking;
 import io.tensorlane.kernels.GemmKernels;
 import io.tensorlane.kernels.Parallelism;
 import io.tensorlane.kernels.Trans;
-import io.tensorlane.kernels.ref.ScalarGemm;
-
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
- * PLACEHOLDER, to be replaced by the SIMD GEMM work (packing + cache blocking + MR x NR vector
- * microkernels): for now it delegates to the naive {@link ScalarGemm}, so results are correct but
- * GEMM runs at scalar speed even when the SIMD kernel set is selected.
+ * Vector API SGEMM, the BLIS split: packing of A into MR-row panels and of B into NR-column panels
+ * (all four transposes are resolved while packing, so the microkernel sees one layout), MC/KC/NC cache
+ * blocking, and an MR x NR register-blocked microkernel ({@link GemmMicrokernels}). Products with
+ * m == 1 or n == 1 are matrix-vector products ({@link VectorGemv}), which stream the matrix once.
+ *
+ * <p>Threads: the output is cut into a grid of rectangular chunks aligned to whole MR x NR tiles, one per
+ * thread; each chunk packs its own operands into its thread's workspace and runs the same loop nest. A
+ * C element is always computed by the same tile with the same KC split of k, whatever the chunk that
+ * holds it, so results are bit-identical for any thread count (no split-K).
  */
 public final class VectorGemm implements GemmKernels {
-    private final ScalarGemm scalar = new ScalarGemm();
+    private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
+    private static final int LANES = S.length();
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+    /** Below this many flops a product runs on the calling thread: the fork costs more than it saves. */
+    private static final long PARALLEL_MIN_FLOPS = 1L << 21;
+    /** At most this many k values per pass over C: bounds the packed buffers of very deep products. */
+    private static final int K_PASS_MAX = 4096;
+    /** At most this many floats of packed A per thread (8 MiB): rows beyond it are packed in turn. */
+    private static final int A_BLOCK_MAX_FLOATS = 1 << 21;
+    /** Batched products below this many flops each are spread over the threads one product per task. */
+    private static final long BATCH_SPLIT_MAX_FLOPS = 1L << 24;
+
+    private final GemmBlocking blocking;
+    private final int mr, nr, mc, kc, nc;
+    private final ThreadLocal<Workspace> workspaces = ThreadLocal.withInitial(Workspace::new);
+
+    /** The default blocking for the selected species, with the {@code tensorlane.gemm.*} overrides applied. */
+    public VectorGemm() {
+        this(GemmBlocking.forVectorLanes(LANES).withSystemOverrides());
+    }
+
+    /**
+     * A GEMM with the given blocking; its register tile must be one that has a microkernel here:
+     * nr = 2 x lanes of {@link VectorWidth#FLOAT} and mr = 4 or 8.
+     */
+    public VectorGemm(GemmBlocking blocking) {
+        if (blocking.nr() != 2 * LANES || (blocking.mr() != 4 && blocking.mr() != 8)) {
+            throw new IllegalArgumentException("VectorGemm: no microkernel for mr=" + blocking.mr() + " nr="
+                    + blocking.nr() + " at " + LANES + " lanes (have mr=4 or 8, nr=" + 2 * LANES + ")");
+        }
+        this.blocking = blocking;
+        this.mr = blocking.mr();
+        this.nr = blocking.nr();
+        this.mc = blocking.mc();
+        this.kc = blocking.kc();
+        this.nc = blocking.nc();
+    }
+
+    public GemmBlocking blocking() {
+        return blocking;
+    }
+
+    /**
+     * Per-thread buffers, grown on demand and then reused by every later call on that thread (no
+     * allocation per call in steady state). Heap arrays on purpose: see {@link GemmMicrokernels}.
+     */
+    private static final class Workspace {
+        float[] a = new float[0];
+        float[] b = new float[0];
+        float[] panel = new float[0];
+        float[] x = new float[0];
+        float[] acc = new float[0];
+
+        float[] a(int n) {
+            if (a.length < n) a = new float[n];
+            return a;
+        }
+
+        float[] b(int n) {
+            if (b.length < n) b = new float[n];
+            return b;
+        }
+
+        float[] panel(int n) {
+            if (panel.length < n) panel = new float[n];
+            return panel;
+        }
+
+        float[] x(int n) {
+            if (x.length < n) x = new float[n];
+            return x;
+        }
+
+        float[] acc(int n) {
+            if (acc.length < n) acc = new float[n];
+            return acc;
+        }
+
+        float[] rows = new float[0];
+
+        float[] rows(int n) {
+            if (rows.length < n) rows = new float[n];
+            return rows;
+        }
+    }
+
+    /** A thread that never runs: asking whether it may access a segment tells confined segments apart. */
+    private static final Thread ANOTHER_THREAD = new Thread(() -> { });
+
+    /**
+     * {@code par}, or the calling thread alone when one of the segments is confined to its owner thread
+     * (worker threads could not read it). Results are the same either way.
+     */
+    static Parallelism usable(Parallelism par, MemorySegment a, MemorySegment b, MemorySegment c) {
+        if (par.isSingle()) return par;
+        boolean shared = (a == null || a.isAccessibleBy(ANOTHER_THREAD)) && (b == null || b.isAccessibleBy(ANOTHER_THREAD))
+                && c.isAccessibleBy(ANOTHER_THREAD);
+        return shared ? par : Parallelism.single();
+    }
 
     @Override
     public void sgemm(Trans ta, Trans tb, int m, int n, int k,
@@ -21,6 +131,432 @@ public final class VectorGemm implements GemmKernels {
                       MemorySegment b, long bOff, int ldb,
                       float beta, MemorySegment c, long cOff, int ldc,
                       Parallelism par) {
-        scalar.sgemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, par);
+        if (m == 0 || n == 0) return;
+        par = usable(par, a, b, c);
+        if (k == 0 || alpha == 0f) {
+            scaleC(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        if (m == 1) {
+            // C row = alpha * x^T op(B) + beta * C row, x = the k values of op(A)'s only row.
+            float[] x = gather(a, aOff, ta == Trans.N ? 1 : lda, k);
+            if (tb == Trans.N) {
+                VectorGemv.columnSums(k, n, alpha, b, bOff, ldb, x, beta, c, cOff, 1, workspaces.get().acc(n), par);
+            } else {
+                VectorGemv.rowDots(n, k, alpha, b, bOff, ldb, x, beta, c, cOff, 1, par);
+            }
+            return;
+        }
+        if (n == 1) {
+            // C column = alpha * op(A) x + beta * C column, x = the k values of op(B)'s only column.
+            float[] x = gather(b, bOff, tb == Trans.N ? ldb : 1, k);
+            if (ta == Trans.N) {
+                VectorGemv.rowDots(m, k, alpha, a, aOff, lda, x, beta, c, cOff, ldc, par);
+            } else {
+                VectorGemv.columnSums(k, m, alpha, a, aOff, lda, x, beta, c, cOff, ldc, workspaces.get().acc(m), par);
+            }
+            return;
+        }
+        packed(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, par);
+    }
+
+    @Override
+    public void sgemv(Trans ta, int m, int n,
+                      float alpha, MemorySegment a, long aOff, int lda,
+                      MemorySegment x, long xOff,
+                      float beta, MemorySegment y, long yOff,
+                      Parallelism par) {
+        int yLen = ta == Trans.N ? m : n, xLen = ta == Trans.N ? n : m;
+        if (yLen == 0) return;
+        par = usable(par, a, x, y);
+        if (xLen == 0 || alpha == 0f) {
+            scaleC(1, yLen, beta, y, yOff, yLen);
+            return;
+        }
+        float[] xs = gather(x, xOff, 1, xLen);
+        if (ta == Trans.N) {
+            VectorGemv.rowDots(m, n, alpha, a, aOff, lda, xs, beta, y, yOff, 1, par);
+        } else {
+            VectorGemv.columnSums(m, n, alpha, a, aOff, lda, xs, beta, y, yOff, 1, workspaces.get().acc(n), par);
+        }
+    }
+
+    @Override
+    public void sgemmBatched(Trans ta, Trans tb, int m, int n, int k,
+                             float alpha, MemorySegment a, long aOff, int lda, long strideA,
+                             MemorySegment b, long bOff, int ldb, long strideB,
+                             float beta, MemorySegment c, long cOff, int ldc, long strideC,
+                             int batch, Parallelism par) {
+        if (m == 0 || n == 0 || batch == 0) return;
+        par = usable(par, a, b, c);
+        long flops = 2L * m * n * k;
+        // Many small products: one product per task (each single-threaded). Otherwise the products run in
+        // turn, each split over the threads. Either way every product is computed exactly as a lone sgemm.
+        if (!par.isSingle() && batch > 1 && (flops < BATCH_SPLIT_MAX_FLOPS || batch >= 4L * par.threads())) {
+            Parallelism one = Parallelism.single();
+            par.parallelFor(0, batch, 1, (from, to) -> {
+                for (long i = from; i < to; i++) {
+                    sgemm(ta, tb, m, n, k, alpha, a, aOff + i * strideA, lda, b, bOff + i * strideB, ldb,
+                            beta, c, cOff + i * strideC, ldc, one);
+                }
+            });
+            return;
+        }
+        for (int i = 0; i < batch; i++) {
+            sgemm(ta, tb, m, n, k, alpha, a, aOff + i * strideA, lda, b, bOff + i * strideB, ldb,
+                    beta, c, cOff + i * strideC, ldc, par);
+        }
+    }
+
+    /** {@code count} floats at {@code off}, {@code off + inc}, ... copied into this thread's x buffer. */
+    private float[] gather(MemorySegment s, long off, long inc, int count) {
+        float[] x = workspaces.get().x(count);
+        if (inc == 1) {
+            MemorySegment.copy(s, JAVA_FLOAT, off * Float.BYTES, x, 0, count);
+        } else {
+            for (int i = 0; i < count; i++) x[i] = s.getAtIndex(JAVA_FLOAT, off + i * inc);
+        }
+        return x;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Packed path
+
+    private void packed(Trans ta, Trans tb, int m, int n, int k,
+                        float alpha, MemorySegment a, long aOff, int lda,
+                        MemorySegment b, long bOff, int ldb,
+                        float beta, MemorySegment c, long cOff, int ldc,
+                        Parallelism par) {
+        int tilesM = (m + mr - 1) / mr, tilesN = (n + nr - 1) / nr;
+        long flops = 2L * m * n * k;
+        int threads = flops < PARALLEL_MIN_FLOPS ? 1 : par.threads();
+        // Chunk grid gm x gn: the split that packs the least twice (every chunk of a grid row packs the
+        // same A rows again, every chunk of a grid column the same B columns).
+        int gm = 1, gn = 1;
+        if (threads > 1) {
+            long best = Long.MAX_VALUE;
+            for (int cm = 1; cm <= threads; cm++) {
+                if (threads % cm != 0) continue;
+                int cn = threads / cm;
+                if (cm > tilesM || cn > tilesN) continue;
+                long cost = (long) cn * m + (long) cm * n;
+                if (cost < best) {
+                    best = cost;
+                    gm = cm;
+                    gn = cn;
+                }
+            }
+            if (best == Long.MAX_VALUE) { // fewer tiles than threads in both directions
+                if (tilesN >= tilesM) gn = Math.min(threads, tilesN); else gm = Math.min(threads, tilesM);
+            }
+        }
+        final int fgm = gm, fgn = gn;
+        if (fgm * fgn == 1) {
+            chunk(ta, tb, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        par.parallelFor(0, (long) fgm * fgn, 1, (from, to) -> {
+            for (long ch = from; ch < to; ch++) {
+                int ci = (int) (ch / fgn), cj = (int) (ch % fgn);
+                int i0 = Math.min(m, (int) ((long) tilesM * ci / fgm) * mr);
+                int i1 = Math.min(m, (int) ((long) tilesM * (ci + 1) / fgm) * mr);
+                int j0 = Math.min(n, (int) ((long) tilesN * cj / fgn) * nr);
+                int j1 = Math.min(n, (int) ((long) tilesN * (cj + 1) / fgn) * nr);
+                if (i0 < i1 && j0 < j1) {
+                    chunk(ta, tb, i0, i1, j0, j1, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+                }
+            }
+        });
+    }
+
+    /** C[i0:i1, j0:j1] of the product; i0 and j0 are multiples of mr and nr. */
+    private void chunk(Trans ta, Trans tb, int i0, int i1, int j0, int j1, int k,
+                       float alpha, MemorySegment a, long aOff, int lda,
+                       MemorySegment b, long bOff, int ldb,
+                       float beta, MemorySegment c, long cOff, int ldc) {
+        Workspace w = workspaces.get();
+        // k is cut into passes over C of at most K_PASS_MAX; a pass's kc blocks continue one recursive sum
+        // per element (the microkernel resumes from the buffered tile), so only the pass cut, which
+        // depends on k alone, shapes the rounding: the same in every chunk and for any thread count.
+        int passes = (k + K_PASS_MAX - 1) / K_PASS_MAX;
+        int kPass = (k + passes - 1) / passes;
+        int kcu = Math.min(kc, kPass);
+        int rows = i1 - i0;
+        // Rows of A packed at once (for all column blocks): the whole chunk unless that exceeds the cap.
+        int mb = Math.min(roundUp(rows, mr), Math.max(mc, A_BLOCK_MAX_FLOATS / kPass / mc * mc));
+        int ncMax = Math.min(nc, roundUp(j1 - j0, nr));
+        float[] ap = w.a(mb * kPass);
+        float[] bp = w.b(ncMax * kPass);
+        float[] cb = w.panel(Math.min(mc, mb) * ncMax);
+        for (int ps = 0; ps < k; ps += kPass) {
+            int pe = Math.min(k, ps + kPass);
+            float betaPass = ps == 0 ? beta : 1f;
+            for (int ib = i0; ib < i1; ib += mb) {
+                int mbr = Math.min(mb, i1 - ib), mbPad = roundUp(mbr, mr);
+                for (int p0 = ps; p0 < pe; p0 += kcu) {
+                    int kcur = Math.min(kcu, pe - p0), dOff = (p0 - ps) * mbPad;
+                    if (ta == Trans.N) {
+                        packAcrossPanel(a, aOff, lda, p0, kcur, ib, mbr, mr, ap, dOff, w);
+                    } else {
+                        packAlongPanel(a, aOff, lda, p0, kcur, ib, mbr, mr, ap, dOff);
+                    }
+                }
+                for (int jc = j0; jc < j1; jc += nc) {
+                    int ncur = Math.min(nc, j1 - jc), ncPad = roundUp(ncur, nr);
+                    for (int p0 = ps; p0 < pe; p0 += kcu) {
+                        int kcur = Math.min(kcu, pe - p0), dOff = (p0 - ps) * ncPad;
+                        if (tb == Trans.N) {
+                            packAlongPanel(b, bOff, ldb, p0, kcur, jc, ncur, nr, bp, dOff);
+                        } else {
+                            packAcrossPanel(b, bOff, ldb, p0, kcur, jc, ncur, nr, bp, dOff, w);
+                        }
+                    }
+                    for (int ic = 0; ic < mbr; ic += mc) {
+                        int mcur = Math.min(mc, mbr - ic);
+                        for (int p0 = ps; p0 < pe; p0 += kcu) {
+                            int kcur = Math.min(kcu, pe - p0);
+                            macroKernel(mcur, ncur, kcur, ap, (p0 - ps) * mbPad + ic * kcur, bp, (p0 - ps) * ncPad,
+                                    cb, ncPad, p0 > ps);
+                        }
+                        merge(cb, ncPad, mcur, ncur, alpha, betaPass, c, cOff + (long) (ib + ic) * ldc + jc, ldc);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * All MR x NR tiles of an mcur x ncur block over one kc block: packed A rows from {@code ap[ao]}, the
+     * packed B block from {@code bp[bOff]}, the sums into {@code cb} (row stride {@code cbStride}),
+     * continuing from cb's values when {@code load}. jr outside ir: each B micro-panel stays in L1 while
+     * the A micro-panels stream from L2.
+     */
+    private void macroKernel(int mcur, int ncur, int kcur, float[] ap, int ao, float[] bp, int bOff,
+                             float[] cb, int cbStride, boolean load) {
+        boolean wide = mr == 8;
+        for (int jr = 0; jr < ncur; jr += nr) {
+            int bo = bOff + jr * kcur;
+            for (int ir = 0; ir < mcur; ir += mr) {
+                if (wide) {
+                    GemmMicrokernels.kernel8x2(kcur, ap, ao + ir * kcur, bp, bo, cb, ir * cbStride + jr, cbStride, load);
+                } else {
+                    GemmMicrokernels.kernel4x2(kcur, ap, ao + ir * kcur, bp, bo, cb, ir * cbStride + jr, cbStride, load);
+                }
+            }
+        }
+    }
+
+    /**
+     * C[0:mv, 0:nv] at {@code co} := alpha*cb + beta*C, as fma(cb, alpha, beta*C), row by row: C is
+     * walked in storage order, which keeps the TLB and the hardware prefetchers useful (a tile-by-tile
+     * update touched a new page on every row; on a 1024 x 1024 C that measured 5x slower per line).
+     * {@code beta == 0} does not read C. Full and partial vectors round alike, so a value does not depend
+     * on where chunk borders fall.
+     */
+    private static void merge(float[] cb, int cbStride, int mv, int nv, float alpha, float beta,
+                              MemorySegment c, long co, int ldc) {
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        FloatVector vb = FloatVector.broadcast(S, beta);
+        int full = nv / LANES * LANES;
+        for (int i = 0; i < mv; i++) {
+            long r = (co + (long) i * ldc) * Float.BYTES;
+            int t = i * cbStride;
+            int j = 0;
+            if (beta == 0f) {
+                for (; j < full; j += LANES) {
+                    FloatVector.fromArray(S, cb, t + j).mul(va).intoMemorySegment(c, r + (long) j * Float.BYTES, NO);
+                }
+            } else {
+                for (; j < full; j += LANES) {
+                    long o = r + (long) j * Float.BYTES;
+                    FloatVector.fromArray(S, cb, t + j).fma(va, FloatVector.fromMemorySegment(S, c, o, NO).mul(vb))
+                            .intoMemorySegment(c, o, NO);
+                }
+            }
+            if (j < nv) {
+                VectorMask<Float> mask = S.indexInRange(j, nv);
+                long o = r + (long) j * Float.BYTES;
+                FloatVector s = FloatVector.fromArray(S, cb, t + j);
+                FloatVector v = beta == 0f ? s.mul(va) : s.fma(va, FloatVector.fromMemorySegment(S, c, o, NO, mask).mul(vb));
+                v.intoMemorySegment(c, o, NO, mask);
+            }
+        }
+    }
+
+    /**
+     * Packs x in [x0, x0+count), p in [p0, p0+kcur) of a matrix whose element (x, p) is at
+     * {@code off + p*ld + x} (contiguous along the panel direction: A transposed, B as stored) into panels
+     * of {@code w} x-values per p step, zero-padding the last panel. With w = NR each panel step is two
+     * unrolled vector copies (an inner loop over the panel's vectors made it 2-3x slower).
+     */
+    private static void packAlongPanel(MemorySegment src, long off, int ld, int p0, int kcur,
+                                       int x0, int count, int w, float[] dst, int dOff) {
+        int fullPanels = count / w;
+        int stride = w * kcur;
+        if (w == 2 * LANES) {
+            // row by row: each source row is read as one sequential run (the prefetchers follow it; column
+            // strips of a large B, one line per row, measured 2-3x slower per element when B is cold)
+            long vb = (long) LANES * Float.BYTES;
+            for (int p = 0; p < kcur; p++) {
+                long s = (off + (long) (p0 + p) * ld + x0) * Float.BYTES;
+                int d = dOff + p * w;
+                for (int q = 0; q < fullPanels; q++, s += 2 * vb, d += stride) {
+                    FloatVector.fromMemorySegment(S, src, s, NO).intoArray(dst, d);
+                    FloatVector.fromMemorySegment(S, src, s + vb, NO).intoArray(dst, d + LANES);
+                }
+            }
+        } else {
+            long rowStep = (long) ld * Float.BYTES;
+            for (int q = 0; q < fullPanels; q++) {
+                long s = (off + (long) p0 * ld + x0 + (long) q * w) * Float.BYTES;
+                int d = dOff + q * w * kcur;
+                for (int p = 0; p < kcur; p++, s += rowStep, d += w) {
+                    for (int j = 0; j < w; j++) dst[d + j] = src.get(JAVA_FLOAT, s + (long) j * Float.BYTES);
+                }
+            }
+        }
+        int rest = count - fullPanels * w;
+        if (rest > 0) {
+            int d = dOff + fullPanels * w * kcur;
+            for (int p = 0; p < kcur; p++, d += w) {
+                long s = off + (long) (p0 + p) * ld + x0 + (long) fullPanels * w;
+                int j = 0;
+                for (; j < rest; j++) dst[d + j] = src.getAtIndex(JAVA_FLOAT, s + j);
+                for (; j < w; j++) dst[d + j] = 0f;
+            }
+        }
+    }
+
+    // Two-input shuffles of the transpose network: at stage b (1, 2, 4, ...), LO interleaves the
+    // b-lane blocks of the low halves of two vectors, HI those of the high halves.
+    private static final VectorShuffle<Float> LO1 = interleave(1, false), HI1 = interleave(1, true);
+    private static final VectorShuffle<Float> LO2 = interleave(2, false), HI2 = interleave(2, true);
+    private static final VectorShuffle<Float> LO4 = interleave(Math.min(4, LANES / 2), false);
+    private static final VectorShuffle<Float> HI4 = interleave(Math.min(4, LANES / 2), true);
+
+    private static VectorShuffle<Float> interleave(int b, boolean high) {
+        // lane i takes block (i / 2b) lane (i % b) of the first vector (even blocks) or the second (odd),
+        // shifted by half a vector for HI; indexes >= LANES select from the second vector
+        return VectorShuffle.fromOp(S, i -> ((i / b) % 2 == 0 ? 0 : LANES) + (i / (2 * b)) * b + i % b + (high ? LANES / 2 : 0));
+    }
+
+    /**
+     * Packs like {@link #packAlongPanel} a matrix whose element (x, p) is at {@code off + x*ld + p}
+     * (contiguous along k: A as stored, B transposed), which is a transpose. Vectorised with a network
+     * of two-input shuffles where the shape allows it (measured 6x faster than scalar): w = 4 (the A
+     * panels at 128 and 256 bits) and w = NR at 128 and 256 bits (the B panels); otherwise each source
+     * row is bulk-copied to the heap and interleaved with int-indexed scalar code.
+     */
+    private static void packAcrossPanel(MemorySegment src, long off, int ld, int p0, int kcur,
+                                        int x0, int count, int w, float[] dst, int dOff, Workspace ws) {
+        int fullPanels = count / w;
+        int pv = kcur / LANES * LANES; // p range the vector network covers
+        boolean network = w == 4 || (w == 2 * LANES && LANES <= 8);
+        long rs = (long) ld * Float.BYTES;
+        int gStep = w == 2 * LANES && LANES == 8 ? 8 : 4; // source rows per network pass
+        for (int q = 0; q < (network ? fullPanels : 0); q++) {
+            int base = dOff + q * w * kcur;
+            for (int g = 0; g < w; g += gStep) {
+                long s0 = (off + (long) (x0 + q * w + g) * ld + p0) * Float.BYTES;
+                for (int p = 0; p < pv; p += LANES, s0 += (long) LANES * Float.BYTES) {
+                    FloatVector r0 = FloatVector.fromMemorySegment(S, src, s0, NO);
+                    FloatVector r1 = FloatVector.fromMemorySegment(S, src, s0 + rs, NO);
+                    FloatVector r2 = FloatVector.fromMemorySegment(S, src, s0 + 2 * rs, NO);
+                    FloatVector r3 = FloatVector.fromMemorySegment(S, src, s0 + 3 * rs, NO);
+                    FloatVector t0 = r0.rearrange(LO1, r1), t1 = r0.rearrange(HI1, r1);
+                    FloatVector t2 = r2.rearrange(LO1, r3), t3 = r2.rearrange(HI1, r3);
+                    // u0..u3 hold, for p .. p+LANES-1 in turn, the 4 rows of each p (LANES/4 p's per vector)
+                    FloatVector u0 = t0.rearrange(LO2, t2), u1 = t0.rearrange(HI2, t2);
+                    FloatVector u2 = t1.rearrange(LO2, t3), u3 = t1.rearrange(HI2, t3);
+                    if (w == 4) {
+                        int d = base + p * 4;
+                        u0.intoArray(dst, d);
+                        u1.intoArray(dst, d + LANES);
+                        u2.intoArray(dst, d + 2 * LANES);
+                        u3.intoArray(dst, d + 3 * LANES);
+                    } else if (LANES == 4) {
+                        // w = 8: u_j is row group g at p + j
+                        int d = base + p * w + g;
+                        u0.intoArray(dst, d);
+                        u1.intoArray(dst, d + w);
+                        u2.intoArray(dst, d + 2 * w);
+                        u3.intoArray(dst, d + 3 * w);
+                    } else {
+                        // LANES = 8, w = 16: pair these 4 rows with the next 4 and finish the 8 x 8
+                        // transpose with a third stage; vector j is then rows g..g+7 at p + j
+                        long s4 = s0 + 4 * rs;
+                        FloatVector r4 = FloatVector.fromMemorySegment(S, src, s4, NO);
+                        FloatVector r5 = FloatVector.fromMemorySegment(S, src, s4 + rs, NO);
+                        FloatVector r6 = FloatVector.fromMemorySegment(S, src, s4 + 2 * rs, NO);
+                        FloatVector r7 = FloatVector.fromMemorySegment(S, src, s4 + 3 * rs, NO);
+                        FloatVector t4 = r4.rearrange(LO1, r5), t5 = r4.rearrange(HI1, r5);
+                        FloatVector t6 = r6.rearrange(LO1, r7), t7 = r6.rearrange(HI1, r7);
+                        FloatVector u4 = t4.rearrange(LO2, t6), u5 = t4.rearrange(HI2, t6);
+                        FloatVector u6 = t5.rearrange(LO2, t7), u7 = t5.rearrange(HI2, t7);
+                        int d = base + p * w + g;
+                        u0.rearrange(LO4, u4).intoArray(dst, d);
+                        u0.rearrange(HI4, u4).intoArray(dst, d + w);
+                        u1.rearrange(LO4, u5).intoArray(dst, d + 2 * w);
+                        u1.rearrange(HI4, u5).intoArray(dst, d + 3 * w);
+                        u2.rearrange(LO4, u6).intoArray(dst, d + 4 * w);
+                        u2.rearrange(HI4, u6).intoArray(dst, d + 5 * w);
+                        u3.rearrange(LO4, u7).intoArray(dst, d + 6 * w);
+                        u3.rearrange(HI4, u7).intoArray(dst, d + 7 * w);
+                    }
+                }
+            }
+            // the p tail the vectors did not cover
+            for (int j = 0; j < w; j++) {
+                long s = off + (long) (x0 + q * w + j) * ld + p0;
+                for (int p = pv; p < kcur; p++) dst[base + p * w + j] = src.getAtIndex(JAVA_FLOAT, s + p);
+            }
+        }
+        int firstScalar = network ? fullPanels : 0;
+        int panels = (count + w - 1) / w;
+        if (firstScalar == panels) return;
+        float[] rowBuf = ws.rows(w * kcur);
+        for (int q = firstScalar; q < panels; q++) {
+            int base = dOff + q * w * kcur;
+            int valid = Math.min(w, count - q * w);
+            for (int j = 0; j < valid; j++) {
+                long s = off + (long) (x0 + q * w + j) * ld + p0;
+                MemorySegment.copy(src, JAVA_FLOAT, s * Float.BYTES, rowBuf, j * kcur, kcur);
+            }
+            if (valid < w) java.util.Arrays.fill(rowBuf, valid * kcur, w * kcur, 0f);
+            for (int j = 0; j < w; j++) {
+                int r = j * kcur;
+                for (int p = 0; p < kcur; p++) dst[base + p * w + j] = rowBuf[r + p];
+            }
+        }
+    }
+
+    /** C := beta*C over m x n ({@code beta == 0} writes zeros without reading C). */
+    private static void scaleC(int m, int n, float beta, MemorySegment c, long cOff, int ldc) {
+        FloatVector vb = FloatVector.broadcast(S, beta);
+        for (int i = 0; i < m; i++) {
+            long row = cOff + (long) i * ldc;
+            int j = 0;
+            for (; j + LANES <= n; j += LANES) {
+                long o = (row + j) * Float.BYTES;
+                FloatVector v = beta == 0f ? FloatVector.zero(S) : FloatVector.fromMemorySegment(S, c, o, NO).mul(vb);
+                v.intoMemorySegment(c, o, NO);
+            }
+            if (j < n) {
+                VectorMask<Float> mask = S.indexInRange(j, n);
+                long o = (row + j) * Float.BYTES;
+                FloatVector v = beta == 0f ? FloatVector.zero(S)
+                        : FloatVector.fromMemorySegment(S, c, o, NO, mask).mul(vb);
+                v.intoMemorySegment(c, o, NO, mask);
+            }
+        }
+    }
+
+    private static int roundUp(int v, int m) {
+        return (v + m - 1) / m * m;
+    }
+
+    @Override
+    public String toString() {
+        return "VectorGemm[" + blocking + "]";
     }
 }

@@ -1,0 +1,95 @@
+package io.tensorlane.kernels;
+
+import static io.tensorlane.kernels.GemmFixture.assertBitIdentical;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tensorlane.kernels.simd.VectorGemm;
+import io.tensorlane.kernels.simd.VectorWidth;
+import java.util.Random;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Vector API GEMM against the oracle, at every vector width the build runs it with (tag "simd"),
+ * plus blockings small enough that every loop of the BLIS nest runs several times on small matrices.
+ */
+@Tag("simd")
+class VectorGemmTest extends GemmContractTest {
+    private static final int NR = 2 * VectorWidth.FLOAT.length();
+
+    @Override
+    GemmKernels gemm() {
+        return Kernels.get(Impl.SIMD).gemm();
+    }
+
+    @Override
+    int randomTriples() {
+        return 60;
+    }
+
+    private static void allTransposes(GemmKernels gemm, int[][] shapes, long seed) {
+        Random rnd = new Random(seed);
+        for (int[] s : shapes) {
+            for (Trans ta : TRANS) {
+                for (Trans tb : TRANS) {
+                    Case r = random(rnd, s[0], s[1], s[2]);
+                    Case cs = new Case(ta, tb, s[0], s[1], s[2], r.alpha(), r.beta(), r.padA(), r.padB(), r.padC(),
+                            r.offA(), r.offB(), r.offC(), r.heap());
+                    runAndCheck(gemm, cs, rnd.nextBoolean() ? Parallelism.single() : Parallelism.threads(3), rnd.nextLong());
+                }
+            }
+        }
+    }
+
+    @Test
+    void tinyBlockingRunsEveryLoopLevelManyTimes() {
+        // mc = 8 rows, kc = 16, nc = 2 panels: a 33 x 65 x 40 product takes 5 x 3 x 3 blocks, with edges everywhere
+        GemmKernels tiny = new VectorGemm(new GemmBlocking(4, NR, 8, 16, 2 * NR));
+        allTransposes(tiny, new int[][] {{33, 65, 40}, {9, 2 * NR + 1, 17}, {4, NR, 16}, {5, 3, 33}}, 41);
+    }
+
+    @Test
+    void eightRowMicrokernel() {
+        // the 512-bit default; runs here at whatever width this JVM has
+        GemmKernels eight = new VectorGemm(new GemmBlocking(8, NR, 16, 24, 2 * NR));
+        allTransposes(eight, new int[][] {{33, 65, 40}, {8, NR, 24}, {17, 3 * NR - 1, 7}, {129, 33, 50}}, 43);
+    }
+
+    @Test
+    void blockingNeverChangesTheResults() {
+        // every kc block continues one recursive sum per element, so mc, kc and nc only move work around
+        GemmKernels a = new VectorGemm(new GemmBlocking(4, NR, 128, 32, 64 * NR));
+        GemmKernels b = new VectorGemm(new GemmBlocking(4, NR, 12, 48, 2 * NR));
+        Random rnd = new Random(47);
+        for (int[] s : new int[][] {{100, 129, 97}, {37, 5 * NR + 3, 64}}) {
+            Case cs = random(rnd, s[0], s[1], s[2]);
+            long seed = rnd.nextLong();
+            assertBitIdentical(runAndCheck(a, cs, Parallelism.single(), seed),
+                    runAndCheck(b, cs, Parallelism.threads(2), seed), cs + " with other mc, kc and nc");
+        }
+    }
+
+    @Test
+    void deepProductsTakeSeveralPassesOverC() {
+        // k beyond one pass (4096): the partial sums of each pass are added to C in turn
+        GemmKernels tiny = new VectorGemm(new GemmBlocking(4, NR, 8, 700, 2 * NR));
+        allTransposes(tiny, new int[][] {{5, NR + 3, 9000}}, 53);
+        allTransposes(gemm(), new int[][] {{3, 2 * NR + 1, 4097}}, 59);
+    }
+
+    @Test
+    void rejectsARegisterTileWithoutMicrokernel() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new VectorGemm(new GemmBlocking(6, NR, 12, 64, 4 * NR)));
+        assertTrue(e.getMessage().contains("mr=6"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new VectorGemm(new GemmBlocking(4, NR + 2, 8, 64, 4 * (NR + 2))));
+    }
+
+    @Test
+    void describeReportsTheBlocking() {
+        String d = Kernels.describe();
+        assertTrue(d.contains("gemm"), d);
+        if (Kernels.get().impl() == Impl.SIMD) assertTrue(d.contains("kc="), d);
+    }
+}

@@ -16,13 +16,15 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Vector API SGEMM, the BLIS split: packing of A into MR-row panels and of B into NR-column panels
  * (all four transposes are resolved while packing, so the microkernel sees one layout), MC/KC/NC cache
- * blocking, and an MR x NR register-blocked microkernel ({@link GemmMicrokernels}). Products with
- * m == 1 or n == 1 are matrix-vector products ({@link VectorGemv}), which stream the matrix once.
+ * blocking (the loop nest is drawn in {@link GemmBlocking}), and an MR x NR register-blocked microkernel
+ * ({@link GemmMicrokernels}) whose tiles go to a per-thread buffer that is merged into C row by row with
+ * alpha and beta. Products with m == 1 or n == 1 are matrix-vector products ({@link VectorGemv}), which
+ * stream the matrix once.
  *
  * <p>Threads: the output is cut into a grid of rectangular chunks aligned to whole MR x NR tiles, one per
  * thread; each chunk packs its own operands into its thread's workspace and runs the same loop nest. A
- * C element is always computed by the same tile with the same KC split of k, whatever the chunk that
- * holds it, so results are bit-identical for any thread count (no split-K).
+ * C element is always one recursive sum over each pass over k (passes depend on k alone), whatever the
+ * chunk that holds it, so results are bit-identical for any thread count (no split-K).
  */
 public final class VectorGemm implements GemmKernels {
     private static final VectorSpecies<Float> S = VectorWidth.FLOAT;

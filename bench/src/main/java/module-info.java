@@ -15,6 +15,7 @@ module io.tensorlane.bench {
     requires jmh.core;
     requires dev.ludovic.netlib.blas;
     requires org.knowm.xchart;
+    requires java.management;
 
     opens io.tensorlane.bench.cli to info.picocli;
     opens io.tensorlane.bench.harness to info.picocli, com.fasterxml.jackson.databind;

@@ -33,7 +33,7 @@ public record GemmBlocking(int mr, int nr, int mc, int kc, int nc) {
     public static final String NC_PROPERTY = "tensorlane.gemm.nc";
 
     /** Caps that keep the per-thread packing buffers (mc*kc + kc*nc floats) of a sane size. */
-    private static final int MAX_MC = 1 << 14, MAX_KC = 1 << 14, MAX_NC = 1 << 16;
+    private static final int MAX_MC = 1 << 14, MAX_KC = 1 << 14, MAX_NC = 1 << 13;
 
     public GemmBlocking {
         check("mr", mr, 1, 64);

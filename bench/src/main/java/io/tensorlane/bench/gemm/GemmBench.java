@@ -63,8 +63,9 @@ public final class GemmBench implements Callable<Integer> {
             description = "Threads for tensorlane and OpenBLAS (default ${DEFAULT-VALUE}); netlib runs single-threaded.")
     int threads;
 
-    @Option(names = "--anchors", description = "Also time OpenBLAS and netlib VectorBLAS.")
-    boolean anchors;
+    @Option(names = "--anchors", arity = "0..1", fallbackValue = "openblas,netlib", paramLabel = "LIST",
+            description = "Also time the native and Java anchors: openblas, netlib, or both (the default when no LIST is given).")
+    String anchors;
 
     @Option(names = "--reps", defaultValue = "9", paramLabel = "R",
             description = "Timed rounds; the median is reported (default ${DEFAULT-VALUE}).")
@@ -97,7 +98,13 @@ public final class GemmBench implements Callable<Integer> {
         out.println("bench gemm: " + Kernels.describe() + ", " + threads + " thread(s), median of " + reps + " rounds");
         OpenBlasAnchor openblas = null;
         NetlibAnchor netlib = null;
-        if (anchors) {
+        List<String> wanted = anchors == null ? List.of() : Arrays.asList(anchors.toLowerCase(Locale.ROOT).split(","));
+        for (String w : wanted) {
+            if (!w.equals("openblas") && !w.equals("netlib")) {
+                throw new ParameterException(spec.commandLine(), "bench gemm: unknown anchor '" + w + "' (known: openblas, netlib)");
+            }
+        }
+        if (wanted.contains("openblas")) {
             OpenBlasAnchor.Result ob = OpenBlasAnchor.load();
             if (ob.anchor().isPresent()) {
                 openblas = ob.anchor().get();
@@ -107,6 +114,8 @@ public final class GemmBench implements Callable<Integer> {
             } else {
                 out.println("openblas: anchor unavailable: " + ob.whyNot());
             }
+        }
+        if (wanted.contains("netlib")) {
             NetlibAnchor.Result nl = NetlibAnchor.load();
             if (nl.anchor().isPresent()) netlib = nl.anchor().get();
             else out.println("netlib-vectorblas: anchor unavailable: " + nl.whyNot());
@@ -189,6 +198,8 @@ public final class GemmBench implements Callable<Integer> {
             double[][] samples = new double[impls.size()][reps];
             int[] batch = new int[impls.size()];
             for (int i = 0; i < impls.size(); i++) batch[i] = warmUp(impls.get(i).call(), warmupMs);
+            awaitJitQuiet(Math.max(200, 10 * warmupMs));
+            for (int i = 0; i < impls.size(); i++) batch[i] = warmUp(impls.get(i).call(), warmupMs / 5);
             // two untimed rounds first: the JIT may still be compiling what the warm-ups triggered
             for (int r = -2; r < reps; r++) {
                 for (int i = 0; i < impls.size(); i++) {
@@ -235,18 +246,52 @@ public final class GemmBench implements Callable<Integer> {
     }
 
     /**
-     * Runs the call for {@code ms} (so the JIT has compiled it) and returns how many calls one timed
+     * Waits (at most {@code maxMs}) until the JIT has compiled nothing for 300 ms: on a small machine the
+     * compiler threads that the warm-ups started compete with the timed calls, and a method still waiting in
+     * the compile queue runs interpreted, which made the first shapes of a run look 10x slower.
+     */
+    private static void awaitJitQuiet(long maxMs) {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) return;
+        long end = System.nanoTime() + maxMs * 1_000_000L;
+        long last = jit.getTotalCompilationTime();
+        while (System.nanoTime() < end) {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            long now = jit.getTotalCompilationTime();
+            if (now == last) return;
+            last = now;
+        }
+    }
+
+    /**
+     * Runs the call for at least {@code ms} and until its speed has settled (two consecutive ~50 ms
+     * batches within 5% of each other, at most 10 s): until C2 has compiled it, a call can be 10-100x
+     * slower, and on a busy machine the compile queue can take seconds. Returns how many calls one timed
      * sample needs to last at least ~20 ms.
      */
     private static int warmUp(Runnable call, long ms) {
-        long end = System.nanoTime() + ms * 1_000_000L;
+        long start = System.nanoTime(), minEnd = start + ms * 1_000_000L, maxEnd = start + 10_000_000_000L;
+        double previous = Double.MAX_VALUE, perCall;
         int calls = 0;
-        long t0 = System.nanoTime();
-        do {
-            call.run();
-            calls++;
-        } while (System.nanoTime() < end || calls < 3);
-        double perCall = (System.nanoTime() - t0) / (double) calls;
+        while (true) {
+            long t0 = System.nanoTime();
+            int n = 0;
+            do {
+                call.run();
+                n++;
+            } while (System.nanoTime() - t0 < 50_000_000L);
+            calls += n;
+            perCall = (System.nanoTime() - t0) / (double) n;
+            long now = System.nanoTime();
+            boolean settled = Math.abs(perCall - previous) <= 0.05 * previous;
+            if (now >= maxEnd || (now >= minEnd && settled && calls >= 3)) break;
+            previous = perCall;
+        }
         return (int) Math.max(1, Math.min(1_000_000, Math.ceil(20e6 / perCall)));
     }
 

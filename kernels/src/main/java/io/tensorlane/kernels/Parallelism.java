@@ -1,13 +1,12 @@
 package io.tensorlane.kernels;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * How many threads a kernel may use, and where they come from.
@@ -96,49 +95,97 @@ public final class Parallelism {
     /**
      * Runs {@code body} over [start, end) in chunks of {@code grain} indices (the last may be shorter).
      * Chunk boundaries depend only on start, end and grain. Blocks until every chunk is done; the first
-     * exception thrown by a chunk is rethrown on the caller.
+     * exception thrown by a chunk is rethrown on the caller (chunks not yet started are then skipped).
+     *
+     * <p>The caller works on chunks too and waits only for chunks that have been claimed, never for a
+     * helper task that has not started: a {@code parallelFor} nested inside a chunk therefore cannot
+     * deadlock on a saturated pool, it simply runs on the thread that called it. If the executor
+     * rejects a helper, the caller does that helper's share.
      */
     public void parallelFor(long start, long end, long grain, RangeBody body) {
         if (grain < 1) throw new IllegalArgumentException("parallelFor: grain must be >= 1, got " + grain);
+        if (body == null) throw new IllegalArgumentException("parallelFor: body is null");
         if (end <= start) return;
-        long chunks = (end - start + grain - 1) / grain;
+        long span = end - start;
+        if (span < 0) {
+            throw new IllegalArgumentException("parallelFor: range [" + start + ", " + end + ") overflows a long");
+        }
+        long chunks = (span - 1) / grain + 1;
         if (threads == 1 || chunks == 1) {
             for (long s = start; s < end; s += grain) {
-                body.run(s, Math.min(end, s + grain));
+                body.run(s, s + Math.min(grain, end - s));
             }
             return;
         }
-        // Chunks are claimed dynamically by up to `threads` workers; which thread runs a chunk does
-        // not change what the chunk computes.
-        int workers = (int) Math.min(threads, chunks);
-        java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong();
-        Runnable worker = () -> {
-            for (long c; (c = next.getAndIncrement()) < chunks; ) {
-                long s = start + c * grain;
-                body.run(s, Math.min(end, s + grain));
-            }
-        };
+        Job job = new Job(start, end, grain, chunks, body);
+        int helpers = (int) Math.min(threads - 1, chunks - 1);
         Executor ex = executor != null ? executor : SharedPool.get(threads - 1);
-        List<CompletableFuture<Void>> helpers = new ArrayList<>(workers - 1);
-        for (int w = 1; w < workers; w++) {
-            helpers.add(CompletableFuture.runAsync(worker, ex));
-        }
-        Throwable failure = null;
-        try {
-            worker.run();
-        } catch (Throwable t) {
-            failure = t;
-        }
-        for (CompletableFuture<Void> f : helpers) {
+        for (int h = 0; h < helpers; h++) {
             try {
-                f.join();
-            } catch (CompletionException e) {
-                if (failure == null) failure = e.getCause();
+                ex.execute(job::work);
+            } catch (RejectedExecutionException e) {
+                break; // the caller claims whatever the missing helpers would have done
             }
         }
+        job.work();
+        job.awaitAllChunks();
+        Throwable failure = job.failure.get();
         if (failure instanceof RuntimeException re) throw re;
         if (failure instanceof Error err) throw err;
         if (failure != null) throw new IllegalStateException(failure);
+    }
+
+    /**
+     * One parallelFor: chunks are claimed dynamically by whichever thread asks next (which thread runs
+     * a chunk does not change what it computes). Every chunk is claimed exactly once, by a helper or
+     * by the caller, and counted as finished after it ran (or was skipped after a failure).
+     */
+    private static final class Job {
+        private final long start, end, grain, chunks;
+        private final RangeBody body;
+        private final AtomicLong next = new AtomicLong();
+        private final AtomicLong finished = new AtomicLong();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Job(long start, long end, long grain, long chunks, RangeBody body) {
+            this.start = start;
+            this.end = end;
+            this.grain = grain;
+            this.chunks = chunks;
+            this.body = body;
+        }
+
+        void work() {
+            for (long c; (c = next.getAndIncrement()) < chunks; ) {
+                try {
+                    if (failure.get() == null) {
+                        long s = start + c * grain;
+                        body.run(s, s + Math.min(grain, end - s));
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    if (finished.incrementAndGet() == chunks) {
+                        synchronized (this) {
+                            notifyAll();
+                        }
+                    }
+                }
+            }
+        }
+
+        /** Returns once every chunk has finished; the chunks' writes are then visible to the caller. */
+        synchronized void awaitAllChunks() {
+            boolean interrupted = false;
+            while (finished.get() < chunks) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true; // chunks still write to the caller's memory: keep waiting
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+        }
     }
 
     @Override
@@ -150,27 +197,34 @@ public final class Parallelism {
     /** A process-wide pool of daemon threads, grown on demand, never shrunk; no thread is made per call. */
     private static final class SharedPool {
         private static final AtomicInteger IDS = new AtomicInteger();
-        private static volatile ExecutorService pool;
-        private static volatile int size;
+
+        /** Pool and size published together: reading them separately could pair a new size with an old pool. */
+        private record Sized(ExecutorService pool, int size) {
+        }
+
+        private static volatile Sized current;
 
         static Executor get(int wanted) {
-            ExecutorService p = pool;
-            if (p != null && size >= wanted) return p; // steady state: no lock
+            Sized c = current;
+            if (c != null && c.size >= wanted) return c.pool; // steady state: no lock
             return grow(wanted);
         }
 
         private static synchronized Executor grow(int wanted) {
-            if (pool == null || size < wanted) {
-                ExecutorService old = pool;
-                size = Math.max(wanted, Runtime.getRuntime().availableProcessors());
-                pool = Executors.newFixedThreadPool(size, r -> {
+            Sized c = current;
+            if (c == null || c.size < wanted) {
+                int size = Math.max(wanted, Runtime.getRuntime().availableProcessors());
+                ExecutorService pool = Executors.newFixedThreadPool(size, r -> {
                     Thread t = new Thread(r, "tensorlane-worker-" + IDS.incrementAndGet());
                     t.setDaemon(true);
                     return t;
                 });
-                if (old != null) old.shutdown();
+                current = new Sized(pool, size);
+                // Tasks already queued on the old pool still run; new ones go to the new pool.
+                if (c != null) c.pool.shutdown();
+                c = current;
             }
-            return pool;
+            return c.pool;
         }
     }
 }

@@ -2,29 +2,48 @@ package io.tensorlane.runtime;
 
 import io.tensorlane.kernels.ActivationKernels;
 import io.tensorlane.kernels.Checks;
+import io.tensorlane.kernels.ElementwiseKernels;
 import io.tensorlane.kernels.KernelSet;
 import io.tensorlane.kernels.MseReduction;
 import io.tensorlane.kernels.Parallelism;
+import io.tensorlane.kernels.RangeBody;
+import io.tensorlane.kernels.ReductionKernels;
+import io.tensorlane.kernels.SoftmaxKernels;
 import io.tensorlane.kernels.Trans;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The tensor-level facade: validates every argument (before touching memory), then dispatches to the
- * device's kernels, splitting large work over {@link Parallelism} in chunks that do not depend on the
- * thread count (so results are identical for any count).
+ * device's kernels ({@code device.kernels().<family>()}), splitting large work over
+ * {@link Parallelism} in chunks that depend only on the sizes, never on the thread count, and that
+ * each write disjoint outputs, so results are bit-identical for any thread count.
  *
- * <p>Inputs may be non-contiguous views (they are copied to contiguous form first). Outputs passed
- * in must be contiguous and of the right shape and dtype. Allocating forms return a new contiguous
+ * <p>Inputs may be non-contiguous views: they are first copied to contiguous temporary memory (on
+ * the GC-managed heap, not in the caller's arena, so repeated ops do not pile copies into a
+ * long-lived arena). Outputs passed in must be contiguous, writable, of the right shape and dtype.
+ * Elementwise ops, activations and softmax may write in place (an output that is exactly an input);
+ * an output that overlaps an input only partly is rejected. Allocating forms return a new contiguous
  * tensor "like" the first input: in its arena when it has one, else on the heap.
  *
+ * <p>Threads: an op whose tensors include memory from a confined arena ({@code Arena.ofConfined()})
+ * runs on the calling thread only, because the JDK forbids any other thread from touching it; use
+ * {@code Arena.ofShared()}, {@code Arena.ofAuto()}, {@link Memory#arena()} or heap arrays for
+ * multi-threaded ops.
+ *
  * <p>Errors are {@link IllegalArgumentException}s naming the op, the argument and the shapes, e.g.
- * {@code add: b has shape [3, 5] but a has [3, 4]}.
+ * {@code add: b has shape [3, 5] but a has [3, 4]}; memory freed by closing its arena gives the JDK's
+ * {@link IllegalStateException}.
  */
 public final class Ops {
-    /** Elements per parallel chunk of an elementwise op: large enough to amortise the hand-off. */
+    /** Elements per parallel chunk: large enough to amortise the hand-off to another thread. */
     static final long GRAIN = 1 << 16;
+
+    /** Never the owner of a confined segment (never started): probes whether other threads may access one. */
+    private static final Thread OTHER_THREAD = Thread.ofPlatform().unstarted(() -> { });
 
     private final Device device;
     private final Parallelism par;
@@ -87,75 +106,126 @@ public final class Ops {
         }
     }
 
-    private static void checkOut(String op, Tensor out, DType dtype, long[] shape, String relation) {
-        notNull(op, "out", out);
+    /** An output tensor: right dtype and shape, contiguous, writable. */
+    private static void checkOut(String op, String name, Tensor out, DType dtype, long[] shape, String relation) {
+        notNull(op, name, out);
         if (out.dtype() != dtype) {
-            throw new IllegalArgumentException(op + ": out must be " + dtype + ", got " + out.dtype() + " (out=" + s(out) + ")");
+            throw new IllegalArgumentException(op + ": " + name + " must be " + dtype + ", got " + out.dtype()
+                    + " (" + name + "=" + s(out) + ")");
         }
         if (!Arrays.equals(out.shape(), shape)) {
-            throw new IllegalArgumentException(op + ": out has shape " + Arrays.toString(out.shape()) + " but "
+            throw new IllegalArgumentException(op + ": " + name + " has shape " + Arrays.toString(out.shape()) + " but "
                     + relation + " " + Arrays.toString(shape));
         }
         if (!out.isContiguous()) {
-            throw new IllegalArgumentException(op + ": out " + s(out) + " with strides " + Arrays.toString(out.strides())
-                    + " is not contiguous");
+            throw new IllegalArgumentException(op + ": " + name + " " + s(out) + " with strides "
+                    + Arrays.toString(out.strides()) + " is not contiguous");
+        }
+        if (out.segment().isReadOnly()) {
+            throw new IllegalArgumentException(op + ": " + name + " " + s(out) + " is read-only");
         }
     }
 
-    /** Splits [0, n) into fixed chunks; the body gets element ranges. */
-    private void chunks(long n, io.tensorlane.kernels.RangeBody body) {
-        par.parallelFor(0, n, GRAIN, body);
+    /** The bytes a tensor may touch: from its first element to its last (strides are never negative). */
+    private static MemorySegment span(Tensor t) {
+        long last = t.offset();
+        long[] shape = t.shape(), strides = t.strides();
+        for (int i = 0; i < shape.length; i++) last += (shape[i] - 1) * strides[i];
+        long elem = t.dtype().byteSize();
+        return t.segment().asSlice(t.offset() * elem, (last - t.offset() + 1) * elem);
     }
 
-    /** Splits rows so that one chunk is about GRAIN elements. */
-    private void rowChunks(long rows, long cols, io.tensorlane.kernels.RangeBody body) {
-        par.parallelFor(0, rows, Math.max(1, GRAIN / Math.max(1, cols)), body);
+    /**
+     * Rejects an output that shares memory with an input the kernel reads directly (a contiguous one;
+     * strided inputs are copied before anything is written). With {@code exactAllowed}, an output that
+     * is exactly the input (in-place) is fine: such kernels read element i before writing element i.
+     */
+    private static void checkNoOverlap(String op, String outName, Tensor out, String inName, Tensor in, boolean exactAllowed) {
+        if (out.numel() == 0 || in.numel() == 0 || !in.isContiguous()) return;
+        MemorySegment o = span(out), i = span(in);
+        Optional<MemorySegment> shared = o.asOverlappingSlice(i);
+        if (shared.isEmpty()) return;
+        // Two equally long ranges whose overlap is as long as they are coincide.
+        if (exactAllowed && o.byteSize() == i.byteSize() && shared.get().byteSize() == o.byteSize()) return;
+        throw new IllegalArgumentException(op + ": " + outName + " " + s(out) + " overlaps " + inName + " " + s(in)
+                + (exactAllowed ? " without being the same elements (in-place needs " + outName + " == " + inName + ")"
+                : "; use a separate output"));
+    }
+
+    /**
+     * The thread policy for an op on these tensors: the caller alone when any of them is confined to
+     * a thread (pool threads may not touch it), else {@link #par}. Chunking is the same either way.
+     */
+    private Parallelism parFor(Tensor... ts) {
+        if (par.isSingle()) return par;
+        for (Tensor t : ts) {
+            if (t != null && !t.segment().isAccessibleBy(OTHER_THREAD)) return Parallelism.single();
+        }
+        return par;
+    }
+
+    /** Splits [0, n) into fixed chunks of {@link #GRAIN} elements. */
+    private static void chunks(Parallelism p, long n, RangeBody body) {
+        p.parallelFor(0, n, GRAIN, body);
+    }
+
+    /** Splits rows so that one chunk is about {@link #GRAIN} elements (fixed by the shape). */
+    private static void rowChunks(Parallelism p, long rows, long cols, RangeBody body) {
+        p.parallelFor(0, rows, Math.max(1, GRAIN / Math.max(1, cols)), body);
     }
 
     // ============================================================ elementwise
 
     private interface Binary {
-        void run(io.tensorlane.kernels.ElementwiseKernels k, long n, java.lang.foreign.MemorySegment a, long ao,
-                 java.lang.foreign.MemorySegment b, long bo, java.lang.foreign.MemorySegment o, long oo);
+        void run(ElementwiseKernels k, long n, MemorySegment a, long ao, MemorySegment b, long bo, MemorySegment o, long oo);
     }
 
     private Tensor binary(String op, Binary f, Tensor a, Tensor b, Tensor out) {
         f32(op, "a", a);
         f32(op, "b", b);
         sameShape(op, "a", a, "b", b);
-        if (out == null) out = Tensor.allocateLike(a, DType.F32, a.shape());
-        else checkOut(op, f32(op, "out", out), DType.F32, a.shape(), "a has");
-        Tensor ca = a.contiguous(), cb = b.contiguous(), co = out;
-        chunks(a.numel(), (from, to) -> f.run(k().elementwise(), to - from, ca.segment(), ca.offset() + from,
+        if (out == null) {
+            out = Tensor.allocateLike(a, DType.F32, a.shape());
+        } else {
+            checkOut(op, "out", out, DType.F32, a.shape(), "a has");
+            checkNoOverlap(op, "out", out, "a", a, true);
+            checkNoOverlap(op, "out", out, "b", b, true);
+        }
+        Tensor ca = a.contiguousScratch(), cb = b.contiguousScratch(), co = out;
+        ElementwiseKernels k = k().elementwise();
+        chunks(parFor(ca, cb, co), a.numel(), (from, to) -> f.run(k, to - from, ca.segment(), ca.offset() + from,
                 cb.segment(), cb.offset() + from, co.segment(), co.offset() + from));
         return out;
     }
 
     /** a + b (same shapes). */
     public Tensor add(Tensor a, Tensor b) {
-        return binary("add", io.tensorlane.kernels.ElementwiseKernels::add, a, b, null);
+        return binary("add", ElementwiseKernels::add, a, b, null);
     }
 
+    /** out = a + b; out may be a or b (in place). */
     public void add(Tensor a, Tensor b, Tensor out) {
-        binary("add", io.tensorlane.kernels.ElementwiseKernels::add, a, b, notNull("add", "out", out));
+        binary("add", ElementwiseKernels::add, a, b, notNull("add", "out", out));
     }
 
     /** a - b (same shapes). */
     public Tensor sub(Tensor a, Tensor b) {
-        return binary("sub", io.tensorlane.kernels.ElementwiseKernels::sub, a, b, null);
+        return binary("sub", ElementwiseKernels::sub, a, b, null);
     }
 
+    /** out = a - b; out may be a or b (in place). */
     public void sub(Tensor a, Tensor b, Tensor out) {
-        binary("sub", io.tensorlane.kernels.ElementwiseKernels::sub, a, b, notNull("sub", "out", out));
+        binary("sub", ElementwiseKernels::sub, a, b, notNull("sub", "out", out));
     }
 
     /** a * b elementwise (same shapes). */
     public Tensor mul(Tensor a, Tensor b) {
-        return binary("mul", io.tensorlane.kernels.ElementwiseKernels::mul, a, b, null);
+        return binary("mul", ElementwiseKernels::mul, a, b, null);
     }
 
+    /** out = a * b elementwise; out may be a or b (in place). */
     public void mul(Tensor a, Tensor b, Tensor out) {
-        binary("mul", io.tensorlane.kernels.ElementwiseKernels::mul, a, b, notNull("mul", "out", out));
+        binary("mul", ElementwiseKernels::mul, a, b, notNull("mul", "out", out));
     }
 
     /** alpha * x */
@@ -166,93 +236,114 @@ public final class Ops {
         return out;
     }
 
+    /** out = alpha * x; out may be x. */
     public void scale(Tensor x, float alpha, Tensor out) {
         f32("scale", "x", x);
-        checkOut("scale", out, DType.F32, x.shape(), "x has");
-        Tensor cx = x.contiguous();
-        chunks(x.numel(), (from, to) -> k().elementwise().scale(to - from, alpha, cx.segment(), cx.offset() + from,
+        checkOut("scale", "out", out, DType.F32, x.shape(), "x has");
+        checkNoOverlap("scale", "out", out, "x", x, true);
+        Tensor cx = x.contiguousScratch();
+        ElementwiseKernels k = k().elementwise();
+        chunks(parFor(cx, out), x.numel(), (from, to) -> k.scale(to - from, alpha, cx.segment(), cx.offset() + from,
                 out.segment(), out.offset() + from));
     }
 
-    /** y += alpha * x (y contiguous, updated in place). */
+    /** y += alpha * x (y contiguous, updated in place; x of the same shape, any layout). */
     public void axpy(float alpha, Tensor x, Tensor y) {
         f32("axpy", "x", x);
         f32("axpy", "y", y);
         sameShape("axpy", "x", x, "y", y);
-        checkOut("axpy", y, DType.F32, x.shape(), "x has");
-        Tensor cx = x.contiguous();
-        chunks(x.numel(), (from, to) -> k().elementwise().axpy(to - from, alpha, cx.segment(), cx.offset() + from,
+        checkOut("axpy", "y", y, DType.F32, x.shape(), "x has");
+        checkNoOverlap("axpy", "y", y, "x", x, true);
+        Tensor cx = x.contiguousScratch();
+        ElementwiseKernels k = k().elementwise();
+        chunks(parFor(cx, y), x.numel(), (from, to) -> k.axpy(to - from, alpha, cx.segment(), cx.offset() + from,
                 y.segment(), y.offset() + from));
     }
 
     /** Sets every element of the contiguous F32 tensor {@code out} to {@code value}. */
     public void fill(Tensor out, float value) {
         f32("fill", "out", out);
-        checkOut("fill", out, DType.F32, out.shape(), "it has");
-        chunks(out.numel(), (from, to) -> k().elementwise().fill(to - from, value, out.segment(), out.offset() + from));
+        checkOut("fill", "out", out, DType.F32, out.shape(), "it has");
+        ElementwiseKernels k = k().elementwise();
+        chunks(parFor(out), out.numel(), (from, to) -> k.fill(to - from, value, out.segment(), out.offset() + from));
     }
 
-    /** Copies {@code src} (any layout) into the contiguous {@code dst} of the same shape and dtype. */
+    /** Copies {@code src} (any layout, F32 or I32) into the contiguous {@code dst} of the same shape and dtype. */
     public void copy(Tensor src, Tensor dst) {
         notNull("copy", "src", src);
         notNull("copy", "dst", dst);
         sameShape("copy", "src", src, "dst", dst);
         if (src.dtype() != dst.dtype()) {
-            throw new IllegalArgumentException("copy: dst is " + dst.dtype() + " but src is " + src.dtype());
+            throw new IllegalArgumentException("copy: dst is " + dst.dtype() + " but src is " + src.dtype()
+                    + " (src=" + s(src) + ", dst=" + s(dst) + ")");
         }
-        checkOut("copy", dst, src.dtype(), src.shape(), "src has");
-        if (!src.isContiguous()) {
-            Tensor.copyStrided(src, dst);
+        checkOut("copy", "dst", dst, src.dtype(), src.shape(), "src has");
+        if (src.isContiguous()) {
+            // MemorySegment.copy is memmove: correct even when src and dst overlap.
+            long elem = src.dtype().byteSize();
+            MemorySegment.copy(src.segment(), src.offset() * elem, dst.segment(), dst.offset() * elem, src.numel() * elem);
             return;
         }
-        long elem = src.dtype().byteSize();
-        java.lang.foreign.MemorySegment.copy(src.segment(), src.offset() * elem, dst.segment(), dst.offset() * elem,
-                src.numel() * elem);
+        // A strided source that overlaps dst would read elements already overwritten: go through scratch.
+        boolean overlaps = src.numel() > 0 && span(dst).asOverlappingSlice(span(src)).isPresent();
+        Tensor.copyStrided(overlaps ? src.contiguousScratch() : src, dst);
     }
 
     // ============================================================ activations
 
     private interface Unary {
-        void run(ActivationKernels k, long n, java.lang.foreign.MemorySegment x, long xo, java.lang.foreign.MemorySegment y, long yo);
+        void run(ActivationKernels k, long n, MemorySegment x, long xo, MemorySegment y, long yo);
     }
 
     private interface Grad {
-        void run(ActivationKernels k, long n, java.lang.foreign.MemorySegment x, long xo, java.lang.foreign.MemorySegment d, long dOff,
-                 java.lang.foreign.MemorySegment dx, long dxo);
+        void run(ActivationKernels k, long n, MemorySegment a, long ao, MemorySegment d, long dOff, MemorySegment g, long go);
     }
 
     private Tensor unary(String op, Unary f, Tensor x, Tensor out) {
         f32(op, "x", x);
-        if (out == null) out = Tensor.allocateLike(x, DType.F32, x.shape());
-        else checkOut(op, f32(op, "out", out), DType.F32, x.shape(), "x has");
-        Tensor cx = x.contiguous(), co = out;
-        chunks(x.numel(), (from, to) -> f.run(k().activations(), to - from, cx.segment(), cx.offset() + from,
+        if (out == null) {
+            out = Tensor.allocateLike(x, DType.F32, x.shape());
+        } else {
+            checkOut(op, "out", out, DType.F32, x.shape(), "x has");
+            checkNoOverlap(op, "out", out, "x", x, true);
+        }
+        Tensor cx = x.contiguousScratch(), co = out;
+        ActivationKernels k = k().activations();
+        chunks(parFor(cx, co), x.numel(), (from, to) -> f.run(k, to - from, cx.segment(), cx.offset() + from,
                 co.segment(), co.offset() + from));
         return out;
     }
 
-    private Tensor grad(String op, String in, Grad f, Tensor x, Tensor dout, Tensor dx) {
-        f32(op, in, x);
+    /** Backward of an activation: {@code a} is x (relu) or the forward output y (sigmoid, tanh). */
+    private Tensor grad(String op, String aName, Grad f, Tensor a, Tensor dout, Tensor dx) {
+        f32(op, aName, a);
         f32(op, "dout", dout);
-        sameShape(op, in, x, "dout", dout);
-        if (dx == null) dx = Tensor.allocateLike(x, DType.F32, x.shape());
-        else checkOut(op, f32(op, "dx", dx), DType.F32, x.shape(), in + " has");
-        Tensor cx = x.contiguous(), cd = dout.contiguous(), cdx = dx;
-        chunks(x.numel(), (from, to) -> f.run(k().activations(), to - from, cx.segment(), cx.offset() + from,
-                cd.segment(), cd.offset() + from, cdx.segment(), cdx.offset() + from));
+        sameShape(op, aName, a, "dout", dout);
+        if (dx == null) {
+            dx = Tensor.allocateLike(a, DType.F32, a.shape());
+        } else {
+            checkOut(op, "dx", dx, DType.F32, a.shape(), aName + " has");
+            checkNoOverlap(op, "dx", dx, aName, a, true);
+            checkNoOverlap(op, "dx", dx, "dout", dout, true);
+        }
+        Tensor ca = a.contiguousScratch(), cd = dout.contiguousScratch(), g = dx;
+        ActivationKernels k = k().activations();
+        chunks(parFor(ca, cd, g), a.numel(), (from, to) -> f.run(k, to - from, ca.segment(), ca.offset() + from,
+                cd.segment(), cd.offset() + from, g.segment(), g.offset() + from));
         return dx;
     }
 
-    /** max(x, 0) */
+    /** max(x, 0), any shape. */
     public Tensor relu(Tensor x) {
         return unary("relu", ActivationKernels::relu, x, null);
     }
 
+    /** out = max(x, 0); out may be x. */
     public void relu(Tensor x, Tensor out) {
         unary("relu", ActivationKernels::relu, x, notNull("relu", "out", out));
     }
 
-    /** dout where x &gt; 0, else 0 */
+    /** dout where x &gt; 0, else 0. */
     public Tensor reluBackward(Tensor x, Tensor dout) {
         return grad("relu_backward", "x", ActivationKernels::reluBackward, x, dout, null);
     }
@@ -261,22 +352,23 @@ public final class Ops {
         grad("relu_backward", "x", ActivationKernels::reluBackward, x, dout, notNull("relu_backward", "dx", dx));
     }
 
-    /** x &gt; 0 ? x : slope * x */
+    /** x where x &gt; 0, else slope * x. */
     public Tensor leakyRelu(Tensor x, float slope) {
-        return unary("leaky_relu", (kk, n, a, ao, y, yo) -> kk.leakyRelu(n, slope, a, ao, y, yo), x, null);
+        return unary("leaky_relu", (k, n, a, ao, y, yo) -> k.leakyRelu(n, slope, a, ao, y, yo), x, null);
     }
 
     public void leakyRelu(Tensor x, float slope, Tensor out) {
-        unary("leaky_relu", (kk, n, a, ao, y, yo) -> kk.leakyRelu(n, slope, a, ao, y, yo), x, notNull("leaky_relu", "out", out));
+        unary("leaky_relu", (k, n, a, ao, y, yo) -> k.leakyRelu(n, slope, a, ao, y, yo), x, notNull("leaky_relu", "out", out));
     }
 
+    /** dout where x &gt; 0, else slope * dout. */
     public Tensor leakyReluBackward(Tensor x, Tensor dout, float slope) {
-        return grad("leaky_relu_backward", "x", (kk, n, a, ao, d, dOff, g, go) -> kk.leakyReluBackward(n, slope, a, ao, d, dOff, g, go),
+        return grad("leaky_relu_backward", "x", (k, n, a, ao, d, dOff, g, go) -> k.leakyReluBackward(n, slope, a, ao, d, dOff, g, go),
                 x, dout, null);
     }
 
     public void leakyReluBackward(Tensor x, Tensor dout, float slope, Tensor dx) {
-        grad("leaky_relu_backward", "x", (kk, n, a, ao, d, dOff, g, go) -> kk.leakyReluBackward(n, slope, a, ao, d, dOff, g, go),
+        grad("leaky_relu_backward", "x", (k, n, a, ao, d, dOff, g, go) -> k.leakyReluBackward(n, slope, a, ao, d, dOff, g, go),
                 x, dout, notNull("leaky_relu_backward", "dx", dx));
     }
 
@@ -298,6 +390,7 @@ public final class Ops {
         grad("sigmoid_backward", "y", ActivationKernels::sigmoidBackward, y, dout, notNull("sigmoid_backward", "dx", dx));
     }
 
+    /** tanh(x) */
     public Tensor tanh(Tensor x) {
         return unary("tanh", ActivationKernels::tanh, x, null);
     }
@@ -318,31 +411,42 @@ public final class Ops {
     // ============================================================ softmax
 
     private interface RowFwd {
-        void run(io.tensorlane.kernels.SoftmaxKernels k, long rows, long cols, java.lang.foreign.MemorySegment x, long xo,
-                 java.lang.foreign.MemorySegment y, long yo);
+        void run(SoftmaxKernels k, long rows, long cols, MemorySegment x, long xo, MemorySegment y, long yo);
     }
 
     private interface RowBwd {
-        void run(io.tensorlane.kernels.SoftmaxKernels k, long rows, long cols, java.lang.foreign.MemorySegment y, long yo,
-                 java.lang.foreign.MemorySegment d, long dOff, java.lang.foreign.MemorySegment dx, long dxo);
+        void run(SoftmaxKernels k, long rows, long cols, MemorySegment y, long yo, MemorySegment d, long dOff,
+                 MemorySegment dx, long dxo);
+    }
+
+    private static int softmaxDim(String op, String arg, Tensor t, int dim) {
+        if (t.rank() == 0) {
+            throw new IllegalArgumentException(op + ": dim " + dim + " out of range for " + arg + "=[] (a scalar has no dims)");
+        }
+        return t.normalizeDim(op, dim);
     }
 
     /**
-     * Runs a last-dim row kernel along {@code dim}: a non-last dim is moved last with a transposed
-     * contiguous copy, computed there, and copied back.
+     * Runs a last-dim row kernel along {@code dim}. The kernels only handle the last dim; another dim
+     * is moved last with a transposed contiguous copy (scratch), computed there, and copied back
+     * into {@code out}: one extra pass over the data each way.
      */
     private Tensor alongDim(String op, int dim, Tensor x, Tensor out, RowFwd f) {
         f32(op, "x", x);
-        if (x.rank() == 0) throw new IllegalArgumentException(op + ": x must have at least 1 dim, got a scalar");
-        int d = x.normalizeDim(op, dim);
-        if (out == null) out = Tensor.allocateLike(x, DType.F32, x.shape());
-        else checkOut(op, f32(op, "out", out), DType.F32, x.shape(), "x has");
+        int d = softmaxDim(op, "x", x, dim);
+        if (out == null) {
+            out = Tensor.allocateLike(x, DType.F32, x.shape());
+        } else {
+            checkOut(op, "out", out, DType.F32, x.shape(), "x has");
+            checkNoOverlap(op, "out", out, "x", x, true);
+        }
         int last = x.rank() - 1;
-        Tensor cx = (d == last ? x : x.transpose(d, last)).contiguous();
-        Tensor target = d == last ? out : Tensor.allocateLike(x, DType.F32, cx.shape());
+        Tensor cx = (d == last ? x : x.transpose(d, last)).contiguousScratch();
+        Tensor target = d == last ? out : Tensor.scratch(DType.F32, cx.shape());
         long cols = cx.dim(last), rows = cols == 0 ? 0 : cx.numel() / cols;
         Tensor t = target;
-        rowChunks(rows, cols, (from, to) -> f.run(k().softmax(), to - from, cols, cx.segment(), cx.offset() + from * cols,
+        SoftmaxKernels k = k().softmax();
+        rowChunks(parFor(cx, t), rows, cols, (from, to) -> f.run(k, to - from, cols, cx.segment(), cx.offset() + from * cols,
                 t.segment(), t.offset() + from * cols));
         if (d != last) Tensor.copyStrided(target.transpose(d, last), out);
         return out;
@@ -352,17 +456,22 @@ public final class Ops {
         f32(op, "y", y);
         f32(op, "dout", dout);
         sameShape(op, "y", y, "dout", dout);
-        if (y.rank() == 0) throw new IllegalArgumentException(op + ": y must have at least 1 dim, got a scalar");
-        int d = y.normalizeDim(op, dim);
-        if (dx == null) dx = Tensor.allocateLike(y, DType.F32, y.shape());
-        else checkOut(op, f32(op, "dx", dx), DType.F32, y.shape(), "y has");
+        int d = softmaxDim(op, "y", y, dim);
+        if (dx == null) {
+            dx = Tensor.allocateLike(y, DType.F32, y.shape());
+        } else {
+            checkOut(op, "dx", dx, DType.F32, y.shape(), "y has");
+            checkNoOverlap(op, "dx", dx, "y", y, true);
+            checkNoOverlap(op, "dx", dx, "dout", dout, true);
+        }
         int last = y.rank() - 1;
-        Tensor cy = (d == last ? y : y.transpose(d, last)).contiguous();
-        Tensor cd = (d == last ? dout : dout.transpose(d, last)).contiguous();
-        Tensor target = d == last ? dx : Tensor.allocateLike(y, DType.F32, cy.shape());
+        Tensor cy = (d == last ? y : y.transpose(d, last)).contiguousScratch();
+        Tensor cd = (d == last ? dout : dout.transpose(d, last)).contiguousScratch();
+        Tensor target = d == last ? dx : Tensor.scratch(DType.F32, cy.shape());
         long cols = cy.dim(last), rows = cols == 0 ? 0 : cy.numel() / cols;
         Tensor t = target;
-        rowChunks(rows, cols, (from, to) -> f.run(k().softmax(), to - from, cols, cy.segment(), cy.offset() + from * cols,
+        SoftmaxKernels k = k().softmax();
+        rowChunks(parFor(cy, cd, t), rows, cols, (from, to) -> f.run(k, to - from, cols, cy.segment(), cy.offset() + from * cols,
                 cd.segment(), cd.offset() + from * cols, t.segment(), t.offset() + from * cols));
         if (d != last) Tensor.copyStrided(target.transpose(d, last), dx);
         return dx;
@@ -375,11 +484,12 @@ public final class Ops {
 
     /** Softmax along {@code dim} (negative counts from the end). */
     public Tensor softmax(Tensor x, int dim) {
-        return alongDim("softmax", dim, x, null, io.tensorlane.kernels.SoftmaxKernels::softmax);
+        return alongDim("softmax", dim, x, null, SoftmaxKernels::softmax);
     }
 
+    /** out = softmax(x) along {@code dim}; out may be x. */
     public void softmax(Tensor x, int dim, Tensor out) {
-        alongDim("softmax", dim, x, notNull("softmax", "out", out), io.tensorlane.kernels.SoftmaxKernels::softmax);
+        alongDim("softmax", dim, x, notNull("softmax", "out", out), SoftmaxKernels::softmax);
     }
 
     /** dx = y (dout - sum(dout y)) along the last dim, y the softmax output. */
@@ -388,12 +498,11 @@ public final class Ops {
     }
 
     public Tensor softmaxBackward(Tensor y, Tensor dout, int dim) {
-        return alongDimBackward("softmax_backward", dim, y, dout, null, io.tensorlane.kernels.SoftmaxKernels::softmaxBackward);
+        return alongDimBackward("softmax_backward", dim, y, dout, null, SoftmaxKernels::softmaxBackward);
     }
 
     public void softmaxBackward(Tensor y, Tensor dout, int dim, Tensor dx) {
-        alongDimBackward("softmax_backward", dim, y, dout, notNull("softmax_backward", "dx", dx),
-                io.tensorlane.kernels.SoftmaxKernels::softmaxBackward);
+        alongDimBackward("softmax_backward", dim, y, dout, notNull("softmax_backward", "dx", dx), SoftmaxKernels::softmaxBackward);
     }
 
     /** log-softmax along the last dim. */
@@ -402,11 +511,11 @@ public final class Ops {
     }
 
     public Tensor logSoftmax(Tensor x, int dim) {
-        return alongDim("log_softmax", dim, x, null, io.tensorlane.kernels.SoftmaxKernels::logSoftmax);
+        return alongDim("log_softmax", dim, x, null, SoftmaxKernels::logSoftmax);
     }
 
     public void logSoftmax(Tensor x, int dim, Tensor out) {
-        alongDim("log_softmax", dim, x, notNull("log_softmax", "out", out), io.tensorlane.kernels.SoftmaxKernels::logSoftmax);
+        alongDim("log_softmax", dim, x, notNull("log_softmax", "out", out), SoftmaxKernels::logSoftmax);
     }
 
     /** dx = dout - exp(y) sum(dout) along the last dim, y the log-softmax output. */
@@ -415,56 +524,79 @@ public final class Ops {
     }
 
     public Tensor logSoftmaxBackward(Tensor y, Tensor dout, int dim) {
-        return alongDimBackward("log_softmax_backward", dim, y, dout, null, io.tensorlane.kernels.SoftmaxKernels::logSoftmaxBackward);
+        return alongDimBackward("log_softmax_backward", dim, y, dout, null, SoftmaxKernels::logSoftmaxBackward);
     }
 
     public void logSoftmaxBackward(Tensor y, Tensor dout, int dim, Tensor dx) {
         alongDimBackward("log_softmax_backward", dim, y, dout, notNull("log_softmax_backward", "dx", dx),
-                io.tensorlane.kernels.SoftmaxKernels::logSoftmaxBackward);
+                SoftmaxKernels::logSoftmaxBackward);
     }
 
     // ============================================================ reductions
 
     private enum Reduce { SUM, MEAN, MAX, ARGMAX, VARIANCE }
 
-    private Tensor reduce(String op, Reduce kind, Tensor x, int dim) {
+    private static long[] without(long[] shape, int d) {
+        long[] out = new long[shape.length - 1];
+        for (int i = 0, j = 0; i < shape.length; i++) if (i != d) out[j++] = shape[i];
+        return out;
+    }
+
+    /**
+     * x viewed as [outer, len, inner] around {@code dim}: inner == 1 uses the row kernels over chunks
+     * of rows; otherwise each outer block is one column reduction of a [len, inner] matrix (the column
+     * kernels take no leading dim, so a block is never split), blocks spread over threads. Each output
+     * element is reduced by exactly one kernel call in a fixed order: results do not depend on threads.
+     */
+    private Tensor reduce(String op, Reduce kind, Tensor x, int dim, Tensor out) {
         f32(op, "x", x);
-        if (x.rank() == 0) throw new IllegalArgumentException(op + ": x must have at least 1 dim, got a scalar");
+        if (x.rank() == 0) {
+            throw new IllegalArgumentException(op + ": dim " + dim + " out of range for x=[] (a scalar has no dims)");
+        }
         int d = x.normalizeDim(op, dim);
         long[] shape = x.shape();
         long outer = 1, inner = 1, len = shape[d];
         for (int i = 0; i < d; i++) outer *= shape[i];
         for (int i = d + 1; i < shape.length; i++) inner *= shape[i];
-        long[] outShape = new long[shape.length - 1];
-        for (int i = 0, j = 0; i < shape.length; i++) if (i != d) outShape[j++] = shape[i];
+        long[] outShape = without(shape, d);
+        if (len == 0 && outer * inner > 0 && (kind == Reduce.MAX || kind == Reduce.ARGMAX)) {
+            throw new IllegalArgumentException(op + ": cannot reduce over dim " + dim + " of size 0 (x=" + s(x) + ")");
+        }
         DType outType = kind == Reduce.ARGMAX ? DType.I32 : DType.F32;
-        Tensor out = Tensor.allocateLike(x, outType, outShape);
-        Tensor cx = x.contiguous();
-        var r = k().reductions();
+        if (out == null) {
+            out = Tensor.allocateLike(x, outType, outShape);
+        } else {
+            checkOut(op, "out", out, outType, outShape, "x=" + s(x) + " reduced over dim " + dim + " has");
+            checkNoOverlap(op, "out", out, "x", x, false);
+        }
+        Tensor cx = x.contiguousScratch(), o = out;
+        ReductionKernels r = k().reductions();
+        Parallelism p = parFor(cx, o);
         if (inner == 1) {
             long cols = len;
-            rowChunks(outer, cols, (from, to) -> {
-                long rows = to - from, xo = cx.offset() + from * cols, oo = out.offset() + from;
+            rowChunks(p, outer, cols, (from, to) -> {
+                long rows = to - from, xo = cx.offset() + from * cols, oo = o.offset() + from;
+                MemorySegment xs = cx.segment(), os = o.segment();
                 switch (kind) {
-                    case SUM -> r.rowSum(rows, cols, cx.segment(), xo, out.segment(), oo);
-                    case MEAN -> r.rowMean(rows, cols, cx.segment(), xo, out.segment(), oo);
-                    case MAX -> r.rowMax(rows, cols, cx.segment(), xo, out.segment(), oo);
-                    case ARGMAX -> r.rowArgmax(rows, cols, cx.segment(), xo, out.segment(), oo);
-                    case VARIANCE -> r.rowVariance(rows, cols, cx.segment(), xo, out.segment(), oo);
+                    case SUM -> r.rowSum(rows, cols, xs, xo, os, oo);
+                    case MEAN -> r.rowMean(rows, cols, xs, xo, os, oo);
+                    case MAX -> r.rowMax(rows, cols, xs, xo, os, oo);
+                    case ARGMAX -> r.rowArgmax(rows, cols, xs, xo, os, oo);
+                    case VARIANCE -> r.rowVariance(rows, cols, xs, xo, os, oo);
                 }
             });
         } else {
             long in = inner;
-            // One column reduction of a [len, inner] block per outer index.
-            par.parallelFor(0, outer, Math.max(1, GRAIN / Math.max(1, len * inner)), (from, to) -> {
-                for (long o = from; o < to; o++) {
-                    long xo = cx.offset() + o * len * in, oo = out.offset() + o * in;
+            p.parallelFor(0, outer, Math.max(1, GRAIN / Math.max(1, len * inner)), (from, to) -> {
+                MemorySegment xs = cx.segment(), os = o.segment();
+                for (long b = from; b < to; b++) {
+                    long xo = cx.offset() + b * len * in, oo = o.offset() + b * in;
                     switch (kind) {
-                        case SUM -> r.colSum(len, in, cx.segment(), xo, out.segment(), oo);
-                        case MEAN -> r.colMean(len, in, cx.segment(), xo, out.segment(), oo);
-                        case MAX -> r.colMax(len, in, cx.segment(), xo, out.segment(), oo);
-                        case ARGMAX -> r.colArgmax(len, in, cx.segment(), xo, out.segment(), oo);
-                        case VARIANCE -> r.colVariance(len, in, cx.segment(), xo, out.segment(), oo);
+                        case SUM -> r.colSum(len, in, xs, xo, os, oo);
+                        case MEAN -> r.colMean(len, in, xs, xo, os, oo);
+                        case MAX -> r.colMax(len, in, xs, xo, os, oo);
+                        case ARGMAX -> r.colArgmax(len, in, xs, xo, os, oo);
+                        case VARIANCE -> r.colVariance(len, in, xs, xo, os, oo);
                     }
                 }
             });
@@ -472,29 +604,51 @@ public final class Ops {
         return out;
     }
 
-    /** Sum along {@code dim} (removed from the result shape). */
+    /** Sum along {@code dim} (removed from the result shape); 0 for an empty dim. */
     public Tensor sum(Tensor x, int dim) {
-        return reduce("sum", Reduce.SUM, x, dim);
+        return reduce("sum", Reduce.SUM, x, dim, null);
+    }
+
+    /** out (x's shape without {@code dim}, F32) = sum along {@code dim}. */
+    public void sum(Tensor x, int dim, Tensor out) {
+        reduce("sum", Reduce.SUM, x, dim, notNull("sum", "out", out));
     }
 
     /** Mean along {@code dim}; NaN for an empty dim. */
     public Tensor mean(Tensor x, int dim) {
-        return reduce("mean", Reduce.MEAN, x, dim);
+        return reduce("mean", Reduce.MEAN, x, dim, null);
     }
 
-    /** Maximum along {@code dim}; -Infinity for an empty dim. */
+    public void mean(Tensor x, int dim, Tensor out) {
+        reduce("mean", Reduce.MEAN, x, dim, notNull("mean", "out", out));
+    }
+
+    /** Maximum along {@code dim}; an empty dim is rejected (the maximum of nothing is undefined). */
     public Tensor max(Tensor x, int dim) {
-        return reduce("max", Reduce.MAX, x, dim);
+        return reduce("max", Reduce.MAX, x, dim, null);
     }
 
-    /** Index (I32) of the first maximum along {@code dim}; -1 for an empty dim. */
+    public void max(Tensor x, int dim, Tensor out) {
+        reduce("max", Reduce.MAX, x, dim, notNull("max", "out", out));
+    }
+
+    /** Index (I32) of the first maximum along {@code dim}; an empty dim is rejected. */
     public Tensor argmax(Tensor x, int dim) {
-        return reduce("argmax", Reduce.ARGMAX, x, dim);
+        return reduce("argmax", Reduce.ARGMAX, x, dim, null);
     }
 
-    /** Biased variance (divides by the count) along {@code dim}. */
+    /** out must be I32. */
+    public void argmax(Tensor x, int dim, Tensor out) {
+        reduce("argmax", Reduce.ARGMAX, x, dim, notNull("argmax", "out", out));
+    }
+
+    /** Biased variance (divides by the count, as batch norm uses it) along {@code dim}; NaN for an empty dim. */
     public Tensor variance(Tensor x, int dim) {
-        return reduce("variance", Reduce.VARIANCE, x, dim);
+        return reduce("variance", Reduce.VARIANCE, x, dim, null);
+    }
+
+    public void variance(Tensor x, int dim, Tensor out) {
+        reduce("variance", Reduce.VARIANCE, x, dim, notNull("variance", "out", out));
     }
 
     // ============================================================ matrix products
@@ -558,7 +712,7 @@ public final class Ops {
     public void matmul(Tensor a, Tensor b, Tensor out, float alpha, float beta) {
         String op = "matmul";
         long[] shape = matmulShape(op, a, b);
-        checkOut(op, f32(op, "out", out), DType.F32, shape, "a @ b has");
+        checkOut(op, "out", f32(op, "out", out), DType.F32, shape, "a @ b has");
         Operand oa = operand(a), ob = operand(b);
         int r = shape.length;
         int m = (int) shape[r - 2], n = (int) shape[r - 1], k = (int) a.dim(a.rank() - 1);
@@ -571,6 +725,7 @@ public final class Ops {
                 "b", ob.t().segment(), ob.t().offset(), bLen, Float.BYTES);
         if (m == 0 || n == 0 || batch == 0) return;
         var gemm = k().gemm();
+        Parallelism par = parFor(oa.t(), ob.t(), out); // confined memory: the caller alone
         if (batch == 1) {
             gemm.sgemm(oa.trans(), ob.trans(), m, n, k, alpha, oa.t().segment(), oa.t().offset(), oa.ld(),
                     ob.t().segment(), ob.t().offset(), ob.ld(), beta, out.segment(), out.offset(), n, par);
@@ -625,6 +780,8 @@ public final class Ops {
     }
 
     // ============================================================ losses
+    // Losses run as one kernel call: the loss is one sum over the batch, and splitting it over threads
+    // would make its rounding depend on the thread count.
 
     private static void checkClassification(String op, Tensor x, Tensor labels) {
         f32(op, "x", x);
@@ -635,8 +792,11 @@ public final class Ops {
         if (labels.dtype() != DType.I32) {
             throw new IllegalArgumentException(op + ": labels must be I32, got " + labels.dtype() + " (labels=" + s(labels) + ")");
         }
-        if (labels.rank() != 1 || labels.dim(0) != x.dim(0)) {
-            throw new IllegalArgumentException(op + ": labels has shape " + s(labels) + " but x has " + x.dim(0)
+        if (labels.rank() != 1) {
+            throw new IllegalArgumentException(op + ": labels must be 1-D (N), got labels=" + s(labels) + " (x=" + s(x) + ")");
+        }
+        if (labels.dim(0) != x.dim(0)) {
+            throw new IllegalArgumentException(op + ": labels has " + labels.dim(0) + " entries but x has " + x.dim(0)
                     + " rows (x=" + s(x) + ", labels=" + s(labels) + ")");
         }
         if (x.dim(0) == 0 || x.dim(1) == 0) {
@@ -652,14 +812,40 @@ public final class Ops {
         }
     }
 
-    /** Softmax cross-entropy, mean over the batch: x (N, C) scores, labels I32 (N). */
+    /** A gradient output for a loss: null means "loss only". */
+    private static void checkGrad(String op, String name, Tensor dx, String likeName, Tensor like, String otherName, Tensor other) {
+        if (dx == null) return;
+        checkOut(op, name, dx, DType.F32, like.shape(), likeName + " has");
+        checkNoOverlap(op, name, dx, likeName, like, false);
+        checkNoOverlap(op, name, dx, otherName, other, false);
+    }
+
+    private static MemorySegment seg(Tensor t) {
+        return t == null ? null : t.segment();
+    }
+
+    private static long off(Tensor t) {
+        return t == null ? 0 : t.offset();
+    }
+
+    /** Softmax cross-entropy, mean over the batch: x (N, C) scores, labels I32 (N) in [0, C); grad (N, C). */
     public LossResult softmaxCrossEntropy(Tensor x, Tensor labels) {
+        checkClassification("softmaxCrossEntropy", x, labels);
+        return runSoftmaxCrossEntropy(x, labels, Tensor.allocateLike(x, DType.F32, x.shape()));
+    }
+
+    /** As {@link #softmaxCrossEntropy(Tensor, Tensor)}, writing the gradient into dx (N, C); dx null: loss only. */
+    public LossResult softmaxCrossEntropy(Tensor x, Tensor labels, Tensor dx) {
         String op = "softmaxCrossEntropy";
         checkClassification(op, x, labels);
-        Tensor cx = x.contiguous(), cl = labels.contiguous();
-        Tensor dx = Tensor.allocateLike(x, DType.F32, x.shape());
+        checkGrad(op, "dx", dx, "x", x, "labels", labels);
+        return runSoftmaxCrossEntropy(x, labels, dx);
+    }
+
+    private LossResult runSoftmaxCrossEntropy(Tensor x, Tensor labels, Tensor dx) {
+        Tensor cx = x.contiguousScratch(), cl = labels.contiguousScratch();
         double loss = k().losses().softmaxCrossEntropy(x.dim(0), x.dim(1), cx.segment(), cx.offset(), cl.segment(), cl.offset(),
-                dx.segment(), dx.offset());
+                seg(dx), off(dx));
         return new LossResult(loss, dx);
     }
 
@@ -668,23 +854,36 @@ public final class Ops {
         return svmLoss(x, labels, 1f);
     }
 
-    /** Multiclass hinge loss (cs231n), mean over the batch. */
+    /** Multiclass hinge loss (cs231n), mean over the batch: x (N, C), labels I32 (N); grad (N, C). */
     public LossResult svmLoss(Tensor x, Tensor labels, float margin) {
+        checkMargin(margin);
+        checkClassification("svmLoss", x, labels);
+        return runSvm(x, labels, margin, Tensor.allocateLike(x, DType.F32, x.shape()));
+    }
+
+    /** As {@link #svmLoss(Tensor, Tensor, float)}, writing the gradient into dx; dx null: loss only. */
+    public LossResult svmLoss(Tensor x, Tensor labels, float margin, Tensor dx) {
         String op = "svmLoss";
-        if (!(margin >= 0f) || Float.isInfinite(margin)) {
-            throw new IllegalArgumentException(op + ": margin must be finite and >= 0, got " + margin);
-        }
+        checkMargin(margin);
         checkClassification(op, x, labels);
-        Tensor cx = x.contiguous(), cl = labels.contiguous();
-        Tensor dx = Tensor.allocateLike(x, DType.F32, x.shape());
+        checkGrad(op, "dx", dx, "x", x, "labels", labels);
+        return runSvm(x, labels, margin, dx);
+    }
+
+    private LossResult runSvm(Tensor x, Tensor labels, float margin, Tensor dx) {
+        Tensor cx = x.contiguousScratch(), cl = labels.contiguousScratch();
         double loss = k().losses().svmHinge(x.dim(0), x.dim(1), margin, cx.segment(), cx.offset(), cl.segment(), cl.offset(),
-                dx.segment(), dx.offset());
+                seg(dx), off(dx));
         return new LossResult(loss, dx);
     }
 
-    /** Mean squared error; EUCLIDEAN divides by 2N with N = pred.dim(0) (Caffe). */
-    public LossResult mseLoss(Tensor pred, Tensor target, MseReduction reduction) {
-        String op = "mseLoss";
+    private static void checkMargin(float margin) {
+        if (!(margin >= 0f) || Float.isInfinite(margin)) {
+            throw new IllegalArgumentException("svmLoss: margin must be finite and >= 0, got " + margin);
+        }
+    }
+
+    private static void checkMse(String op, Tensor pred, Tensor target, MseReduction reduction) {
         f32(op, "pred", pred);
         f32(op, "target", target);
         if (reduction == null) throw new IllegalArgumentException(op + ": reduction is null (valid: MEAN, EUCLIDEAN)");
@@ -692,24 +891,57 @@ public final class Ops {
         if (pred.rank() == 0 || pred.numel() == 0) {
             throw new IllegalArgumentException(op + ": pred must have a batch dim and at least one element, got pred=" + s(pred));
         }
-        Tensor cp = pred.contiguous(), ct = target.contiguous();
-        Tensor d = Tensor.allocateLike(pred, DType.F32, pred.shape());
-        double loss = k().losses().mse(reduction, pred.numel(), pred.dim(0), cp.segment(), cp.offset(), ct.segment(), ct.offset(),
-                d.segment(), d.offset());
-        return new LossResult(loss, d);
     }
 
-    /** Binary cross-entropy on logits, mean over all elements; target in [0, 1]. */
-    public LossResult sigmoidBceLoss(Tensor logits, Tensor target) {
-        String op = "sigmoidBceLoss";
+    /**
+     * Mean squared error of pred and target (same shape, N = shape[0]): MEAN divides the summed squares
+     * by numel (PyTorch), EUCLIDEAN by 2N (Caffe). Grad d loss / d pred, shape of pred.
+     */
+    public LossResult mseLoss(Tensor pred, Tensor target, MseReduction reduction) {
+        checkMse("mseLoss", pred, target, reduction);
+        return runMse(pred, target, reduction, Tensor.allocateLike(pred, DType.F32, pred.shape()));
+    }
+
+    /** As {@link #mseLoss(Tensor, Tensor, MseReduction)}, writing the gradient into dpred; null: loss only. */
+    public LossResult mseLoss(Tensor pred, Tensor target, MseReduction reduction, Tensor dpred) {
+        String op = "mseLoss";
+        checkMse(op, pred, target, reduction);
+        checkGrad(op, "dpred", dpred, "pred", pred, "target", target);
+        return runMse(pred, target, reduction, dpred);
+    }
+
+    private LossResult runMse(Tensor pred, Tensor target, MseReduction reduction, Tensor dpred) {
+        Tensor cp = pred.contiguousScratch(), ct = target.contiguousScratch();
+        double loss = k().losses().mse(reduction, pred.numel(), pred.dim(0), cp.segment(), cp.offset(), ct.segment(), ct.offset(),
+                seg(dpred), off(dpred));
+        return new LossResult(loss, dpred);
+    }
+
+    private static void checkBce(String op, Tensor logits, Tensor target) {
         f32(op, "logits", logits);
         f32(op, "target", target);
         sameShape(op, "logits", logits, "target", target);
         if (logits.numel() == 0) throw new IllegalArgumentException(op + ": logits is empty (logits=" + s(logits) + ")");
-        Tensor cx = logits.contiguous(), ct = target.contiguous();
-        Tensor dx = Tensor.allocateLike(logits, DType.F32, logits.shape());
+    }
+
+    /** Binary cross-entropy on logits, mean over all elements; target in [0, 1], same shape. */
+    public LossResult sigmoidBceLoss(Tensor logits, Tensor target) {
+        checkBce("sigmoidBceLoss", logits, target);
+        return runBce(logits, target, Tensor.allocateLike(logits, DType.F32, logits.shape()));
+    }
+
+    /** As {@link #sigmoidBceLoss(Tensor, Tensor)}, writing the gradient into dx; null: loss only. */
+    public LossResult sigmoidBceLoss(Tensor logits, Tensor target, Tensor dx) {
+        String op = "sigmoidBceLoss";
+        checkBce(op, logits, target);
+        checkGrad(op, "dx", dx, "logits", logits, "target", target);
+        return runBce(logits, target, dx);
+    }
+
+    private LossResult runBce(Tensor logits, Tensor target, Tensor dx) {
+        Tensor cx = logits.contiguousScratch(), ct = target.contiguousScratch();
         double loss = k().losses().sigmoidBce(logits.numel(), cx.segment(), cx.offset(), ct.segment(), ct.offset(),
-                dx.segment(), dx.offset());
+                seg(dx), off(dx));
         return new LossResult(loss, dx);
     }
 }

@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import io.tensorlane.kernels.Checks;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Objects;
@@ -53,6 +54,7 @@ public final class Tensor {
         long n = Checks.numel("allocate", "shape " + Arrays.toString(s), s);
         long bytes = Checks.multiply("allocate", "byte size of shape " + Arrays.toString(s), n, dtype.byteSize());
         MemorySegment seg = arena.allocate(Math.max(bytes, 1), ALIGNMENT);
+        Memory.recordTensor(arena, seg, dtype, s, bytes);
         return new Tensor(dtype, s, contiguousStrides(s), 0, seg, arena);
     }
 
@@ -78,34 +80,62 @@ public final class Tensor {
         return new Tensor(DType.I32, s, contiguousStrides(s), 0, MemorySegment.ofArray(data), null);
     }
 
-    /** Wraps a segment as a contiguous F32 tensor starting at byte 0. */
+    /** Wraps a segment as a contiguous F32 tensor starting at byte 0; no copy. */
     public static Tensor wrap(MemorySegment segment, long... shape) {
-        return wrap(segment, DType.F32, shape);
+        return wrap(segment, 0, DType.F32, shape);
     }
 
     /** Wraps a segment as a contiguous tensor starting at byte 0; the segment must be large enough. */
     public static Tensor wrap(MemorySegment segment, DType dtype, long... shape) {
-        Objects.requireNonNull(segment, "segment");
-        long[] s = checkShape("wrap", shape);
-        long n = Checks.numel("wrap", "shape", s);
-        long bytes = Checks.multiply("wrap", "byte size", n, dtype.byteSize());
-        if (bytes > segment.byteSize()) {
-            throw new IllegalArgumentException("wrap: shape " + Arrays.toString(s) + " needs " + bytes
-                    + " bytes but the segment has " + segment.byteSize());
-        }
-        return new Tensor(dtype, s, contiguousStrides(s), 0, segment, null);
+        return wrap(segment, 0, dtype, shape);
     }
 
     /**
-     * Wraps a direct {@link FloatBuffer} (from its position) without copying. Heap buffers are
-     * rejected: use {@link #of(float[], long...)} on their array.
+     * Wraps elements [offset, offset + numel) of a segment (offset in elements, not bytes) as a
+     * contiguous tensor; no copy. The segment must be aligned to the element size (a {@code byte[]}
+     * heap segment is not: wrap a {@code float[]}/{@code int[]} instead). A read-only segment gives a
+     * read-only tensor: ops reject it as an output.
+     */
+    public static Tensor wrap(MemorySegment segment, long offset, DType dtype, long... shape) {
+        if (segment == null) throw new IllegalArgumentException("wrap: segment is null");
+        if (dtype == null) throw new IllegalArgumentException("wrap: dtype is null");
+        long[] s = checkShape("wrap", shape);
+        long n = Checks.numel("wrap", "shape " + Arrays.toString(s), s);
+        long bytes = Checks.multiply("wrap", "byte size of shape " + Arrays.toString(s), n, dtype.byteSize());
+        if (segment.maxByteAlignment() < dtype.byteSize()) {
+            throw new IllegalArgumentException("wrap: the segment is only " + segment.maxByteAlignment()
+                    + "-byte aligned but " + dtype + " needs " + dtype.byteSize() + " (address " + segment.address() + ")");
+        }
+        long capacity = segment.byteSize() / dtype.byteSize();
+        if (offset < 0 || offset > capacity) {
+            throw new IllegalArgumentException("wrap: offset " + offset + " is outside the segment of " + capacity
+                    + " " + dtype + " elements (" + segment.byteSize() + " bytes)");
+        }
+        if (n > capacity - offset) {
+            throw new IllegalArgumentException("wrap: shape " + Arrays.toString(s) + " needs " + bytes + " bytes"
+                    + (offset == 0 ? "" : " from element " + offset) + " but the segment has "
+                    + (offset == 0 ? segment.byteSize() : (capacity - offset) * dtype.byteSize() + " left of " + segment.byteSize()));
+        }
+        return new Tensor(dtype, s, contiguousStrides(s), offset, segment, null);
+    }
+
+    /**
+     * Wraps a direct {@link FloatBuffer}, from its position to its limit, without copying. The buffer
+     * must be in the native byte order: {@code ByteBuffer.allocateDirect(n).asFloatBuffer()} is
+     * big-endian by default, so write {@code ByteBuffer.allocateDirect(n).order(ByteOrder.nativeOrder())
+     * .asFloatBuffer()}. Heap buffers are rejected: wrap their array with {@link #of(float[], long...)}.
      */
     public static Tensor wrap(FloatBuffer buffer, long... shape) {
+        if (buffer == null) throw new IllegalArgumentException("wrap: buffer is null");
         if (!buffer.isDirect()) {
-            throw new IllegalArgumentException("wrap: FloatBuffer is not direct; wrap its array with Tensor.of(buffer.array(), shape)");
+            throw new IllegalArgumentException("wrap: FloatBuffer is not direct; wrap its array with "
+                    + "Tensor.of(buffer.array(), shape) or copy it into a direct buffer");
         }
-        MemorySegment seg = MemorySegment.ofBuffer(buffer);
-        return wrap(seg, DType.F32, shape);
+        if (buffer.order() != ByteOrder.nativeOrder()) {
+            throw new IllegalArgumentException("wrap: FloatBuffer is " + buffer.order() + " but tensors use the native order "
+                    + ByteOrder.nativeOrder() + "; create it with ByteBuffer.allocateDirect(n).order(ByteOrder.nativeOrder()).asFloatBuffer()");
+        }
+        return wrap(MemorySegment.ofBuffer(buffer), 0, DType.F32, shape);
     }
 
     private static long[] checkShape(String op, long[] shape) {
@@ -166,8 +196,12 @@ public final class Tensor {
         return Optional.ofNullable(arena);
     }
 
-    /** Row-major contiguous (dims of size 1 may have any stride). */
+    /**
+     * Row-major contiguous (dims of size 1 may have any stride). A tensor with no elements touches no
+     * memory and counts as contiguous.
+     */
     public boolean isContiguous() {
+        if (numel == 0) return true;
         long s = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] != 1 && strides[i] != s) return false;
@@ -285,11 +319,33 @@ public final class Tensor {
     static Tensor allocateLike(Tensor ref, DType dtype, long... shape) {
         if (ref.arena != null) return allocate(ref.arena, dtype, shape);
         long n = Checks.numel("allocate", "shape", shape);
-        if (n > Integer.MAX_VALUE - 8) {
+        if (n > MAX_ARRAY) {
             throw new IllegalArgumentException("allocate: a heap result of " + n + " elements " + Arrays.toString(shape)
                     + " exceeds a Java array; allocate the inputs from an Arena");
         }
         return dtype == DType.F32 ? of(new float[(int) n], shape) : ofInts(new int[(int) n], shape);
+    }
+
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+
+    /**
+     * Temporary storage for an op (a contiguous copy of a strided input, a transposed intermediate):
+     * garbage-collected rather than taken from a caller's arena, where it would pile up until the arena
+     * closes, and readable by any thread (a confined arena's memory is not).
+     */
+    static Tensor scratch(DType dtype, long... shape) {
+        long n = Checks.numel("allocate", "shape", shape);
+        if (n <= MAX_ARRAY) return dtype == DType.F32 ? of(new float[(int) n], shape) : ofInts(new int[(int) n], shape);
+        long bytes = Checks.multiply("allocate", "byte size", n, dtype.byteSize());
+        return new Tensor(dtype, shape.clone(), contiguousStrides(shape), 0, Arena.ofAuto().allocate(bytes, ALIGNMENT), null);
+    }
+
+    /** This tensor when contiguous, else a contiguous {@link #scratch} copy. */
+    Tensor contiguousScratch() {
+        if (isContiguous()) return this;
+        Tensor out = scratch(dtype, shape);
+        copyStrided(this, out);
+        return out;
     }
 
     /** Copies element by element in row-major order of {@code src}'s shape into contiguous {@code dst}. */
@@ -298,8 +354,8 @@ public final class Tensor {
         if (n == 0) return;
         int r = src.rank();
         long elem = src.dtype.byteSize();
-        if (r == 0) {
-            MemorySegment.copy(src.segment, src.offset * elem, dst.segment, dst.offset * elem, elem);
+        if (r == 0 || src.isContiguous()) { // one run of numel elements
+            MemorySegment.copy(src.segment, src.offset * elem, dst.segment, dst.offset * elem, n * elem);
             return;
         }
         long inner = src.shape[r - 1];
@@ -373,9 +429,8 @@ public final class Tensor {
     public float[] toFloatArray() {
         requireType("toFloatArray", DType.F32);
         if (numel > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("toFloatArray: " + numel + " elements exceed a Java array");
-        Tensor c = contiguous();
         float[] out = new float[(int) numel];
-        MemorySegment.copy(c.segment, JAVA_FLOAT, c.offset * 4, out, 0, out.length);
+        copyStrided(this, of(out, shape));
         return out;
     }
 
@@ -383,9 +438,8 @@ public final class Tensor {
     public int[] toIntArray() {
         requireType("toIntArray", DType.I32);
         if (numel > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("toIntArray: " + numel + " elements exceed a Java array");
-        Tensor c = contiguous();
         int[] out = new int[(int) numel];
-        MemorySegment.copy(c.segment, JAVA_INT, c.offset * 4, out, 0, out.length);
+        copyStrided(this, ofInts(out, shape));
         return out;
     }
 
@@ -394,6 +448,7 @@ public final class Tensor {
     public String toString() {
         StringBuilder b = new StringBuilder("Tensor[").append(dtype).append(' ').append(shapeString());
         if (!segment.scope().isAlive()) return b.append(" (memory freed)]").toString();
+        if (!segment.isAccessibleBy(Thread.currentThread())) return b.append(" (confined to another thread)]").toString();
         long show = Math.min(numel, 8);
         long[] idx = new long[shape.length];
         for (long k = 0; k < show; k++) {

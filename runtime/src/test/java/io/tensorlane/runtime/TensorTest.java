@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -149,6 +150,167 @@ class TensorTest {
         }
         assertMsg(() -> x.getInt(0, 0, 0), "getInt", "F32");
         assertThrows(IndexOutOfBoundsException.class, () -> x.getFloat(2, 0, 0));
+    }
+
+    @Test
+    void emptyTensorsAreValidAndContiguous() {
+        try (Arena arena = Arena.ofConfined()) {
+            for (long[] shape : new long[][] {{5, 0}, {0, 5}, {2, 0, 3}, {0}}) {
+                Tensor t = Tensor.allocate(arena, DType.F32, shape);
+                assertEquals(0, t.numel());
+                assertTrue(t.isContiguous(), java.util.Arrays.toString(shape));
+                assertArrayEquals(new long[] {0}, t.reshape(0).shape());
+                assertEquals(0, t.contiguous().numel());
+                Ops.on(Device.cpu()).relu(t, t); // an empty output is a valid output
+            }
+            assertArrayEquals(new long[] {3, 0}, Tensor.allocate(arena, DType.F32, 3, 4).slice(1, 2, 2).shape());
+        }
+    }
+
+    @Test
+    void scalarsHaveRankZeroAndOneElement() {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor s = Tensor.allocate(arena, DType.F32);
+            assertEquals(0, s.rank());
+            assertEquals(1, s.numel());
+            s.setFloat(2.5f);
+            assertEquals(2.5f, s.getFloat());
+            assertArrayEquals(new float[] {2.5f}, s.reshape(1, 1).toFloatArray());
+            assertEquals("Tensor[F32 [] 2.5]", s.toString());
+        }
+    }
+
+    @Test
+    void wrapReadsTheSegmentInPlaceFromAnElementOffset() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(10 * 4, 64);
+            for (int i = 0; i < 10; i++) seg.setAtIndex(ValueLayout.JAVA_FLOAT, i, i);
+            Tensor t = Tensor.wrap(seg, 4, DType.F32, 2, 3); // elements 4..9
+            assertEquals(4, t.offset());
+            assertArrayEquals(new float[] {4, 5, 6, 7, 8, 9}, t.toFloatArray());
+            t.setFloat(-1f, 0, 0);
+            assertEquals(-1f, seg.getAtIndex(ValueLayout.JAVA_FLOAT, 4), "wrap does not copy");
+            assertTrue(t.arena().isEmpty(), "a wrapped tensor does not own its memory");
+            assertEquals(0, Tensor.wrap(seg, 10, DType.F32, 0).numel(), "an empty tensor may sit at the end");
+
+            MemorySegment ints = arena.allocate(12);
+            Tensor it = Tensor.wrap(ints, DType.I32, 3);
+            it.setInt(7, 2);
+            assertArrayEquals(new int[] {0, 0, 7}, it.toIntArray());
+        }
+        // heap segments of int[] work too
+        int[] arr = {1, 2, 3, 4};
+        assertArrayEquals(new int[] {3, 4}, Tensor.wrap(MemorySegment.ofArray(arr), 2, DType.I32, 2).toIntArray());
+    }
+
+    @Test
+    void wrapRejectsBadSegmentsBeforeAnyAccess() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(40, 64);
+            assertMsg(() -> Tensor.wrap(seg, 11, DType.F32, 0), "wrap: offset 11 is outside the segment of 10 F32 elements (40 bytes)");
+            assertMsg(() -> Tensor.wrap(seg, -1, DType.F32, 1), "wrap: offset -1 is outside the segment");
+            assertMsg(() -> Tensor.wrap(seg, 8, DType.F32, 3), "wrap: shape [3] needs 12 bytes from element 8 but the segment has 8 left of 40");
+            assertMsg(() -> Tensor.wrap(seg, 2, -5), "wrap: negative dim in shape [2, -5]");
+            assertMsg(() -> Tensor.wrap(seg, Long.MAX_VALUE / 2, 4), "wrap", "overflows");
+            assertMsg(() -> Tensor.wrap(seg, 1L << 40, 1L << 40), "wrap", "overflows");
+            assertMsg(() -> Tensor.wrap(seg.asSlice(2), 2), "wrap: the segment is only 2-byte aligned but F32 needs 4");
+            assertMsg(() -> Tensor.wrap(MemorySegment.ofArray(new byte[16]), 4), "1-byte aligned");
+            assertMsg(() -> Tensor.wrap((MemorySegment) null, 4), "wrap: segment is null");
+        }
+    }
+
+    @Test
+    void floatBuffersMustBeDirectAndInNativeOrder() {
+        FloatBuffer bigEndian = ByteBuffer.allocateDirect(16).asFloatBuffer(); // Java's default order
+        if (ByteOrder.nativeOrder() != ByteOrder.BIG_ENDIAN) {
+            assertMsg(() -> Tensor.wrap(bigEndian, 4), "wrap: FloatBuffer is BIG_ENDIAN", "order(ByteOrder.nativeOrder())");
+        }
+        FloatBuffer direct = ByteBuffer.allocateDirect(32).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        direct.put(new float[] {9, 9, 1, 2, 3, 4, 5, 6});
+        direct.position(2);
+        Tensor t = Tensor.wrap(direct, 2, 3); // from the position, no copy
+        assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, t.toFloatArray());
+        t.setFloat(10f, 0, 0);
+        assertEquals(10f, direct.get(2));
+        assertMsg(() -> Tensor.wrap(direct, 7), "wrap: shape [7] needs 28 bytes but the segment has 24");
+        assertMsg(() -> Tensor.wrap(FloatBuffer.wrap(new float[4]), 4), "not direct", "Tensor.of(buffer.array(), shape)");
+    }
+
+    @Test
+    void aReadOnlySegmentGivesAReadOnlyTensor() {
+        Tensor ro = Tensor.wrap(MemorySegment.ofArray(new float[] {1, -2}).asReadOnly(), 2);
+        Ops ops = Ops.on(Device.cpu());
+        assertArrayEquals(new float[] {1, 0}, ops.relu(ro).toFloatArray(), "readable as an input");
+        assertMsg(() -> ops.relu(ro, ro), "relu: out [2] is read-only");
+    }
+
+    @Test
+    void sizesAreOverflowCheckedAndDimsNonNegative() {
+        try (Arena arena = Arena.ofConfined()) {
+            assertMsg(() -> Tensor.allocate(arena, DType.F32, 1L << 31, 1L << 31, 4), "allocate", "overflows");
+            assertMsg(() -> Tensor.allocate(arena, DType.F32, 3, -1), "allocate: negative dim in shape [3, -1]");
+            assertMsg(() -> Tensor.allocate(arena, DType.I32, Long.MAX_VALUE / 2), "allocate", "byte size", "overflows");
+        }
+        Tensor x = Tensor.of(new float[6], 2, 3);
+        assertMsg(() -> x.reshape(Long.MAX_VALUE, 2), "reshape", "overflows");
+        assertMsg(() -> x.reshape(3, -2), "reshape: negative dim in [3, -2]");
+        assertMsg(() -> x.reshape(0, -1), "reshape: cannot infer -1 in [0, -1]");
+        assertMsg(() -> x.transpose(0, 2), "transpose: dim 2 out of range for x=[2,3]");
+        assertMsg(() -> x.dim(-3), "dim -3 out of range");
+        assertMsg(() -> Tensor.ofInts(new int[2], 3), "ofInts: shape [3] holds 3 elements but the array has 2");
+    }
+
+    @Test
+    void aTensorNeverOutlivesItsArena() {
+        Ops ops = Ops.on(Device.cpu());
+        Arena arena = Arena.ofShared();
+        Tensor a = Tensor.allocate(arena, DType.F32, 3, 4), b = Tensor.allocate(arena, DType.F32, 3, 4);
+        Tensor labels = Tensor.allocate(arena, DType.I32, 3);
+        Tensor view = a.transpose(0, 1);
+        arena.close();
+        assertThrows(IllegalStateException.class, () -> a.setFloat(1f, 0, 0));
+        assertThrows(IllegalStateException.class, view::contiguous, "copying a view reads freed memory");
+        assertThrows(IllegalStateException.class, () -> a.transpose(0, 1).toFloatArray(), "views are metadata; reading fails");
+        assertThrows(IllegalStateException.class, () -> ops.add(a, b));
+        assertThrows(IllegalStateException.class, () -> ops.add(Tensor.of(new float[12], 3, 4), Tensor.of(new float[12], 3, 4), b));
+        assertThrows(IllegalStateException.class, () -> ops.softmax(view));
+        assertThrows(IllegalStateException.class, () -> ops.sum(a, 0));
+        assertThrows(IllegalStateException.class, () -> ops.softmaxCrossEntropy(Tensor.of(new float[12], 3, 4), labels));
+        assertThrows(IllegalStateException.class, () -> ops.fill(a, 1f));
+        assertThrows(IllegalStateException.class, () -> Tensor.allocate(arena, DType.F32, 2));
+        // bad input is still reported as such: validation looks at shapes only, before any memory
+        assertMsg(() -> ops.add(a, Tensor.of(new float[3], 3)), "add: b has shape [3] but a has [3, 4]");
+        assertTrue(a.toString().contains("memory freed"), a.toString());
+    }
+
+    @Test
+    void confinedMemoryStaysWithItsThread() throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor t = Tensor.allocate(arena, DType.F32, 4);
+            Throwable[] seen = new Throwable[1];
+            String[] text = new String[1];
+            Thread other = new Thread(() -> {
+                try {
+                    text[0] = t.toString();
+                    t.getFloat(0);
+                } catch (Throwable e) {
+                    seen[0] = e;
+                }
+            });
+            other.start();
+            other.join();
+            assertInstanceOf(WrongThreadException.class, seen[0]);
+            assertTrue(text[0].contains("confined to another thread"), text[0]);
+        }
+    }
+
+    @Test
+    void toStringShowsDtypeShapeAndAFewValues() {
+        assertEquals("Tensor[F32 [2, 3] 0.0, 1.0, 2.0, 3.0, 4.0, 5.0]", Tensor.of(iota(6), 2, 3).toString());
+        assertEquals("Tensor[F32 [3, 2] 0.0, 3.0, 1.0, 4.0, 2.0, 5.0]", Tensor.of(iota(6), 2, 3).transpose(0, 1).toString());
+        assertEquals("Tensor[I32 [3] 7, 8, 9]", Tensor.ofInts(new int[] {7, 8, 9}, 3).toString());
+        assertEquals("Tensor[F32 [0, 4]]", Tensor.of(new float[0], 0, 4).toString());
+        assertEquals("Tensor[F32 [10] 0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, ...]", Tensor.of(iota(10), 10).toString());
     }
 
     static void assertMsg(org.junit.jupiter.api.function.Executable call, String... fragments) {

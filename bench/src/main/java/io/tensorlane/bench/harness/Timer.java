@@ -7,14 +7,20 @@ public final class Timer {
     private Timer() {
     }
 
+    /** Warm-up wall time: Vector API code runs interpreted (up to 1000x slower) until C2 compiles it. */
+    static final long WARM_NANOS = 1_000_000_000L;
+    /** Warm-up calls after which the kernel is surely compiled, so short calls stop warming early. */
+    static final int WARM_CALLS = 20_000;
+
     /**
-     * Warms up for at least {@code reps} calls and ~0.3 s (so the JIT has compiled the kernel), then
-     * returns the median of {@code reps} timed calls, in milliseconds.
+     * Warms up for at least {@code reps} calls and about a second (or {@value #WARM_CALLS} calls, if
+     * sooner) so the JIT has compiled the kernel, then returns the median of {@code reps} timed calls,
+     * in milliseconds.
      */
     public static double medianMs(Runnable call, int reps) {
-        long warmUntil = System.nanoTime() + 300_000_000L;
+        long warmUntil = System.nanoTime() + WARM_NANOS;
         int warm = 0;
-        while (warm < reps || (System.nanoTime() < warmUntil && warm < 50 * reps)) {
+        while (warm < reps || (System.nanoTime() < warmUntil && warm < WARM_CALLS)) {
             call.run();
             warm++;
         }

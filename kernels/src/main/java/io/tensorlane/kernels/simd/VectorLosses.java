@@ -105,7 +105,7 @@ public final class VectorLosses implements LossKernels {
                 positive += pos.trueCount();
                 if (dx != null) zero.blend(invV, pos).intoMemorySegment(dx, dxo + i * Float.BYTES, NATIVE, m);
             }
-            double rowLoss = acc.reduceLanes(VectorOperators.ADD);
+            double rowLoss = VectorMath.sumLanes(acc);
             float own = (correct - correct) + margin; // what the label's column contributed
             if (own > 0f) {
                 rowLoss -= own;
@@ -133,13 +133,13 @@ public final class VectorLosses implements LossKernels {
                 acc = d.fma(d, acc);
                 if (dpred != null) d.mul(gradScale).intoMemorySegment(dpred, (dOff + i) * Float.BYTES, NATIVE);
             }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += VectorMath.sumLanes(acc);
         }
         if (i < numel) {
             VectorMask<Float> m = S.indexInRange(i, numel);
             FloatVector d = FloatVector.fromMemorySegment(S, pred, (pOff + i) * Float.BYTES, NATIVE, m)
                     .sub(FloatVector.fromMemorySegment(S, target, (tOff + i) * Float.BYTES, NATIVE, m));
-            total += d.mul(d).reduceLanes(VectorOperators.ADD); // masked-off lanes are 0 - 0
+            total += VectorMath.sumLanes(d.mul(d)); // masked-off lanes are 0 - 0
             if (dpred != null) d.mul(gradScale).intoMemorySegment(dpred, (dOff + i) * Float.BYTES, NATIVE, m);
         }
         return reduction == MseReduction.MEAN ? total / numel : total / (2.0 * batch);
@@ -182,7 +182,7 @@ public final class VectorLosses implements LossKernels {
                     s.sub(t).mul(inv).intoMemorySegment(dx, (dxOff + i) * Float.BYTES, NATIVE);
                 }
             }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += VectorMath.sumLanes(acc);
         }
         for (; i < numel; i++) { // scalar tail with the lanes' operations
             float v = x.getAtIndex(JAVA_FLOAT, xOff + i);

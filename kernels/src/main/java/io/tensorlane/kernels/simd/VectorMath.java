@@ -100,6 +100,19 @@ final class VectorMath {
         return x < EXP_LO ? 0f : er * twoN;
     }
 
+    /**
+     * The sum of the lanes, added in lane order. {@code reduceLanes(ADD)} may add in a different
+     * order before and after the JIT compiles a kernel, so the same input could give two different
+     * float sums within one run; a fixed order keeps SIMD results reproducible.
+     */
+    static float sumLanes(FloatVector v) {
+        float s = v.lane(0);
+        for (int i = 1; i < v.length(); i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
+
     /** 1 / (1 + exp(-x)): relative error ~ that of exp (adding a positive number cannot cancel). */
     static FloatVector sigmoid(FloatVector x, MemorySegment scratch, long off) {
         return splat(1f).div(exp(x.neg(), scratch, off).add(1f));

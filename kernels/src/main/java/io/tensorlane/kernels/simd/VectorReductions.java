@@ -267,11 +267,10 @@ public final class VectorReductions implements ReductionKernels {
             for (; i < end; i += L) {
                 acc = acc.add(FloatVector.fromMemorySegment(S, x, o + i * Float.BYTES, NATIVE));
             }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += VectorMath.sumLanes(acc);
         }
         if (i < cols) {
-            total += FloatVector.fromMemorySegment(S, x, o + i * Float.BYTES, NATIVE, S.indexInRange(i, cols))
-                    .reduceLanes(VectorOperators.ADD);
+            total += VectorMath.sumLanes(FloatVector.fromMemorySegment(S, x, o + i * Float.BYTES, NATIVE, S.indexInRange(i, cols)));
         }
         return total;
     }
@@ -287,12 +286,12 @@ public final class VectorReductions implements ReductionKernels {
                 FloatVector d = FloatVector.fromMemorySegment(S, x, o + i * Float.BYTES, NATIVE).sub(mean);
                 acc = d.fma(d, acc);
             }
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += VectorMath.sumLanes(acc);
         }
         if (i < cols) {
             VectorMask<Float> m = S.indexInRange(i, cols);
             FloatVector d = FloatVector.fromMemorySegment(S, x, o + i * Float.BYTES, NATIVE, m).sub(mean);
-            total += d.mul(d).reduceLanes(VectorOperators.ADD, m);
+            total += VectorMath.sumLanes(d.mul(d).blend(0f, m.not()));
         }
         return total;
     }

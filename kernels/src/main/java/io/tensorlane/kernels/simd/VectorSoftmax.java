@@ -59,7 +59,7 @@ public final class VectorSoftmax implements SoftmaxKernels {
                 FloatVector vd = FloatVector.fromMemorySegment(S, dout, dO + i * Float.BYTES, NATIVE, m);
                 acc = vy.fma(vd, acc); // masked-off lanes loaded as 0 and add nothing
             }
-            float dot = acc.reduceLanes(VectorOperators.ADD);
+            float dot = VectorMath.sumLanes(acc);
             for (i = 0; i < bound; i += L) {
                 FloatVector vy = FloatVector.fromMemorySegment(S, y, yo + i * Float.BYTES, NATIVE);
                 FloatVector vd = FloatVector.fromMemorySegment(S, dout, dO + i * Float.BYTES, NATIVE);
@@ -131,7 +131,7 @@ public final class VectorSoftmax implements SoftmaxKernels {
             if (i < cols) {
                 acc = acc.add(FloatVector.fromMemorySegment(S, dout, dO + i * Float.BYTES, NATIVE, S.indexInRange(i, cols)));
             }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
+            float sum = VectorMath.sumLanes(acc);
             FloatVector sumV = FloatVector.broadcast(S, sum);
             for (i = 0; i < bound; i += L) {
                 // load both inputs before exp uses dx as scratch (dx may alias either)
@@ -164,7 +164,7 @@ public final class VectorSoftmax implements SoftmaxKernels {
                 e.intoMemorySegment(y, yo + i * Float.BYTES, NATIVE);
                 sum = sum.add(e);
             }
-            total += sum.reduceLanes(VectorOperators.ADD);
+            total += VectorMath.sumLanes(sum);
         }
         for (; i < cols; i++) { // scalar tail, the lanes' exact operations
             float e = VectorMath.exp(x.get(JAVA_FLOAT, xo + i * Float.BYTES) - max);
@@ -185,7 +185,7 @@ public final class VectorSoftmax implements SoftmaxKernels {
                 FloatVector v = FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max);
                 sum = sum.add(VectorMath.exp(v, scratch, 0));
             }
-            total += sum.reduceLanes(VectorOperators.ADD);
+            total += VectorMath.sumLanes(sum);
         }
         for (; i < cols; i++) {
             total += VectorMath.exp(x.get(JAVA_FLOAT, xo + i * Float.BYTES) - max);

@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,8 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  * storage order, and never packs it. Used for {@code sgemv} and for GEMMs with m == 1 or n == 1.
  *
  * <p>Both split the work over outputs only (rows for {@link #rowDots}, column ranges for
- * {@link #columnSums}) and sum each output in a fixed order, so results are bit-identical for any thread
- * count.
+ * {@link #columnSums}) and sum each output in a fixed order (lanes through {@code VectorMath.sumLanes},
+ * not {@code reduceLanes}, whose order can change when the JIT recompiles), so results are bit-identical
+ * for any thread count.
  */
 final class VectorGemv {
     private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
@@ -80,10 +80,10 @@ final class VectorGemv {
                 s20 = load(a, a2 + j, m).fma(x0, s20);
                 s30 = load(a, a3 + j, m).fma(x0, s30);
             }
-            store(y, yOff + i * incy, alpha, s00.add(s01).reduceLanes(VectorOperators.ADD), beta);
-            store(y, yOff + (i + 1) * incy, alpha, s10.add(s11).reduceLanes(VectorOperators.ADD), beta);
-            store(y, yOff + (i + 2) * incy, alpha, s20.add(s21).reduceLanes(VectorOperators.ADD), beta);
-            store(y, yOff + (i + 3) * incy, alpha, s30.add(s31).reduceLanes(VectorOperators.ADD), beta);
+            store(y, yOff + i * incy, alpha, VectorMath.sumLanes(s00.add(s01)), beta);
+            store(y, yOff + (i + 1) * incy, alpha, VectorMath.sumLanes(s10.add(s11)), beta);
+            store(y, yOff + (i + 2) * incy, alpha, VectorMath.sumLanes(s20.add(s21)), beta);
+            store(y, yOff + (i + 3) * incy, alpha, VectorMath.sumLanes(s30.add(s31)), beta);
         }
         for (; i < r1; i++) {
             long a0 = aOff + (long) i * lda;
@@ -97,7 +97,7 @@ final class VectorGemv {
                 VectorMask<Float> m = S.indexInRange(j, cols);
                 s0 = load(a, a0 + j, m).fma(FloatVector.fromArray(S, x, j, m), s0);
             }
-            store(y, yOff + i * incy, alpha, s0.add(s1).reduceLanes(VectorOperators.ADD), beta);
+            store(y, yOff + i * incy, alpha, VectorMath.sumLanes(s0.add(s1)), beta);
         }
     }
 

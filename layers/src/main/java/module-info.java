@@ -1,0 +1,13 @@
+/**
+ * tensorlane layers: layers with forward/backward over the runtime's {@code Ops}, nets, losses,
+ * initialisers, optimizers, the {@code Solver}, gradient checks, data sets and scaling, classic
+ * models and model files. Layers never call kernels directly, so a net runs on any device.
+ */
+module io.tensorlane.layers {
+    requires transitive io.tensorlane.runtime;
+    requires com.fasterxml.jackson.databind;
+    requires org.knowm.xchart;
+    requires java.desktop;
+
+    exports io.tensorlane.layers;
+}

@@ -944,4 +944,86 @@ public final class Ops {
                 seg(dx), off(dx));
         return new LossResult(loss, dx);
     }
+
+    // ---- convolution (issue 5) ----
+
+    private ConvOps conv() {
+        return new ConvOps(k(), par);
+    }
+
+    /** Fully connected: x (N, d1..dk) read as N x D, w (D, M), b (M) or null: returns x @ w + b, (N, M). */
+    public Tensor affine(Tensor x, Tensor w, Tensor b) {
+        return conv().affine(x, w, b, null);
+    }
+
+    /** {@link #affine(Tensor, Tensor, Tensor)} into a contiguous out (N, M). */
+    public void affine(Tensor x, Tensor w, Tensor b, Tensor out) {
+        conv().affine(x, w, b, f32out("affine", out));
+    }
+
+    /** Gradients of sum(affine(x, w, b) * dout) for dout (N, M): dx like x, dw (D, M), db (M). */
+    public Grads affineBackward(Tensor x, Tensor w, Tensor dout) {
+        return conv().affineBackward(x, w, dout, null, null, null, true);
+    }
+
+    /** {@link #affineBackward(Tensor, Tensor, Tensor)} into contiguous outputs (overwritten); a null one is not computed. */
+    public void affineBackward(Tensor x, Tensor w, Tensor dout, Tensor dx, Tensor dw, Tensor db) {
+        conv().affineBackward(x, w, dout, dx, dw, db, false);
+    }
+
+    /** x (C,H,W) to cols (C*kh*kw, Ho*Wo), or x (N,C,H,W) to (N, C*kh*kw, Ho*Wo) (PyTorch unfold layout; groups ignored). */
+    public Tensor im2col(Tensor x, io.tensorlane.kernels.Conv2dDesc desc) {
+        return conv().im2col(x, desc);
+    }
+
+    /** The adjoint of im2col (PyTorch fold): cols (C*kh*kw, Ho*Wo) to (C,h,w), or (N, C*kh*kw, Ho*Wo) to (N,C,h,w). */
+    public Tensor col2im(Tensor cols, io.tensorlane.kernels.Conv2dDesc desc, long h, long w) {
+        return conv().col2im(cols, desc, h, w);
+    }
+
+    /** conv2d (cross-correlation): x (N,C,H,W), w (F,C/groups,kh,kw), b (F) or null; returns (N,F,Ho,Wo). */
+    public Tensor conv2d(Tensor x, Tensor w, Tensor b, io.tensorlane.kernels.Conv2dDesc desc) {
+        return conv().conv2d(x, w, b, desc, null);
+    }
+
+    /** {@link #conv2d(Tensor, Tensor, Tensor, Conv2dDesc)} into a contiguous out (N,F,Ho,Wo). */
+    public void conv2d(Tensor x, Tensor w, Tensor b, io.tensorlane.kernels.Conv2dDesc desc, Tensor out) {
+        conv().conv2d(x, w, b, desc, f32out("conv2d", out));
+    }
+
+    /** Gradients of sum(conv2d(x, w, b) * dout) for dout (N,F,Ho,Wo): dx like x, dw like w, db (F). */
+    public Grads conv2dBackward(Tensor x, Tensor w, Tensor dout, io.tensorlane.kernels.Conv2dDesc desc) {
+        return conv().conv2dBackward(x, w, dout, desc, null, null, null, true);
+    }
+
+    /** {@link #conv2dBackward(Tensor, Tensor, Tensor, Conv2dDesc)} into contiguous outputs (overwritten); a null one is not computed. */
+    public void conv2dBackward(Tensor x, Tensor w, Tensor dout, io.tensorlane.kernels.Conv2dDesc desc, Tensor dx, Tensor dw, Tensor db) {
+        conv().conv2dBackward(x, w, dout, desc, dx, dw, db, false);
+    }
+
+    /** Transposed conv: x (N,Cin,H,W), w (Cin,Cout/groups,kh,kw), b (Cout) or null; returns (N,Cout,Ho,Wo). */
+    public Tensor convTranspose2d(Tensor x, Tensor w, Tensor b, io.tensorlane.kernels.ConvTranspose2dDesc desc) {
+        return conv().convTranspose2d(x, w, b, desc, null);
+    }
+
+    /** {@link #convTranspose2d(Tensor, Tensor, Tensor, ConvTranspose2dDesc)} into a contiguous out (N,Cout,Ho,Wo). */
+    public void convTranspose2d(Tensor x, Tensor w, Tensor b, io.tensorlane.kernels.ConvTranspose2dDesc desc, Tensor out) {
+        conv().convTranspose2d(x, w, b, desc, f32out("conv_transpose2d", out));
+    }
+
+    /** Gradients of sum(convTranspose2d(x, w, b) * dout): dx like x, dw like w, db (Cout). */
+    public Grads convTranspose2dBackward(Tensor x, Tensor w, Tensor dout, io.tensorlane.kernels.ConvTranspose2dDesc desc) {
+        return conv().convTranspose2dBackward(x, w, dout, desc, null, null, null, true);
+    }
+
+    /** {@link #convTranspose2dBackward(Tensor, Tensor, Tensor, ConvTranspose2dDesc)} into contiguous outputs; a null one is not computed. */
+    public void convTranspose2dBackward(Tensor x, Tensor w, Tensor dout, io.tensorlane.kernels.ConvTranspose2dDesc desc,
+                                        Tensor dx, Tensor dw, Tensor db) {
+        conv().convTranspose2dBackward(x, w, dout, desc, dx, dw, db, false);
+    }
+
+    private static Tensor f32out(String op, Tensor out) {
+        if (out == null) throw new IllegalArgumentException(op + ": out is null");
+        return out;
+    }
 }

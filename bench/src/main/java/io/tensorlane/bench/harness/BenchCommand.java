@@ -1,6 +1,7 @@
 package io.tensorlane.bench.harness;
 
 import io.tensorlane.bench.act.ActBench;
+import io.tensorlane.bench.conv.ConvBench;
 import io.tensorlane.bench.gemm.GemmBench;
 import java.util.List;
 import picocli.CommandLine;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Command;
                 "  ./tensorlane bench act --threads 1 --json act.json",
                 "  ./tensorlane bench gemm --anchors --json gemm.json --chart gemm.png"},
         commandListHeading = "%nFamilies:%n",
-        subcommands = {ActBench.class, GemmBench.class})
+        subcommands = {ActBench.class, GemmBench.class, ConvBench.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

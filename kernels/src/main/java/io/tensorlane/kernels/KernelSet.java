@@ -19,7 +19,9 @@ public record KernelSet(
         ReductionKernels reductions,
         LossKernels losses,
         GemmKernels gemm,
-        ConvKernels conv) {
+        ConvKernels conv,
+        NormKernels norm,
+        OptimizerKernels optim) {
 
     public KernelSet {
         Objects.requireNonNull(impl, "impl");
@@ -30,6 +32,8 @@ public record KernelSet(
         Objects.requireNonNull(reductions, "reductions");
         Objects.requireNonNull(losses, "losses");
         Objects.requireNonNull(gemm, "gemm");
-        Objects.requireNonNull(conv, "conv");
+        Objects.requireNonNull(conv, "conv",
+        Objects.requireNonNull(norm, "norm");
+        Objects.requireNonNull(optim, "optim");
     }
 }

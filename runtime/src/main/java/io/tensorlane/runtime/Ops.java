@@ -1025,5 +1025,139 @@ public final class Ops {
     private static Tensor f32out(String op, Tensor out) {
         if (out == null) throw new IllegalArgumentException(op + ": out is null");
         return out;
+    // ---- norm, dropout, optimizers (issue 6) ----
+    // Validation and dispatch live in NormOps / OptimOps; see /work/notes/API-norm.md for the contract.
+
+    /**
+     * Batch-norm training forward. x (N, D) per feature, or (N, C, L) / (N, C, H, W) per channel; gamma, beta,
+     * runningMean, runningVar (C). Returns out (shape of x), the batch mean and BIASED var (C); updates the running
+     * statistics in place as {@code r = momentum * r + (1 - momentum) * batchStat} (momentum 0.9 keeps 90%).
+     */
+    public BatchNormResult batchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                          float momentum, float eps) {
+        return new NormOps(device, par).batchNormTrain(x, gamma, beta, runningMean, runningVar, momentum, eps, null, null, null);
+    }
+
+    /** As {@link #batchNormTrain(Tensor, Tensor, Tensor, Tensor, Tensor, float, float)} into out (shape of x), mean and var (C). */
+    public void batchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                               float momentum, float eps, Tensor out, Tensor mean, Tensor var) {
+        new NormOps(device, par).batchNormTrain(x, gamma, beta, runningMean, runningVar, momentum, eps,
+                notNull("batchNormTrain", "out", out), notNull("batchNormTrain", "mean", mean), notNull("batchNormTrain", "var", var));
+    }
+
+    /** Batch-norm eval forward: {@code gamma * (x - runningMean) / sqrt(runningVar + eps) + beta} (stats not updated). */
+    public Tensor batchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float eps) {
+        return new NormOps(device, par).batchNormEval(x, gamma, beta, runningMean, runningVar, eps, null);
+    }
+
+    /** As {@link #batchNormEval(Tensor, Tensor, Tensor, Tensor, Tensor, float)} into out (shape of x; may be x). */
+    public void batchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, float eps, Tensor out) {
+        new NormOps(device, par).batchNormEval(x, gamma, beta, runningMean, runningVar, eps, notNull("batchNormEval", "out", out));
+    }
+
+    /** Backward of the training forward; mean and var (C) are the batch statistics it returned. dx (shape of x), dgamma, dbeta (C). */
+    public BatchNormGrads batchNormBackward(Tensor x, Tensor dout, Tensor gamma, Tensor mean, Tensor var, float eps) {
+        return new NormOps(device, par).batchNormBackward(true, x, dout, gamma, mean, var, eps, null, null, null);
+    }
+
+    /** As {@link #batchNormBackward(Tensor, Tensor, Tensor, Tensor, Tensor, float)} into dx, dgamma, dbeta (overwritten). */
+    public void batchNormBackward(Tensor x, Tensor dout, Tensor gamma, Tensor mean, Tensor var, float eps,
+                                  Tensor dx, Tensor dgamma, Tensor dbeta) {
+        String op = "batchNormBackward";
+        new NormOps(device, par).batchNormBackward(true, x, dout, gamma, mean, var, eps, notNull(op, "dx", dx),
+                notNull(op, "dgamma", dgamma), notNull(op, "dbeta", dbeta));
+    }
+
+    /** Backward of the eval forward (running stats are constants): dx = dout * gamma / sqrt(runningVar + eps). */
+    public BatchNormGrads batchNormEvalBackward(Tensor x, Tensor dout, Tensor gamma, Tensor runningMean, Tensor runningVar, float eps) {
+        return new NormOps(device, par).batchNormBackward(false, x, dout, gamma, runningMean, runningVar, eps, null, null, null);
+    }
+
+    /** As {@link #batchNormEvalBackward(Tensor, Tensor, Tensor, Tensor, Tensor, float)} into dx, dgamma, dbeta (overwritten). */
+    public void batchNormEvalBackward(Tensor x, Tensor dout, Tensor gamma, Tensor runningMean, Tensor runningVar, float eps,
+                                      Tensor dx, Tensor dgamma, Tensor dbeta) {
+        String op = "batchNormEvalBackward";
+        new NormOps(device, par).batchNormBackward(false, x, dout, gamma, runningMean, runningVar, eps, notNull(op, "dx", dx),
+                notNull(op, "dgamma", dgamma), notNull(op, "dbeta", dbeta));
+    }
+
+    /**
+     * Inverted dropout (train mode), p = DROP probability in [0, 1): out = x * mask / (1 - p). The mask (shape of x,
+     * 1f keep / 0f drop) is a pure function of (seed, flat index): see {@code io.tensorlane.kernels.DropoutMask}.
+     */
+    public DropoutResult dropout(Tensor x, float p, long seed) {
+        return new NormOps(device, par).dropout(x, p, seed, null, null);
+    }
+
+    /** As {@link #dropout(Tensor, float, long)} into out (may be x) and mask (shape of x). */
+    public void dropout(Tensor x, float p, long seed, Tensor out, Tensor mask) {
+        new NormOps(device, par).dropout(x, p, seed, notNull("dropout", "out", out), notNull("dropout", "mask", mask));
+    }
+
+    /** Dropout with an explicit mask (0/1 floats, shape of x): x * mask / (1 - p). */
+    public Tensor dropoutWithMask(Tensor x, Tensor mask, float p) {
+        return new NormOps(device, par).dropoutWithMask("dropoutWithMask", "x", x, mask, p, null);
+    }
+
+    /** As {@link #dropoutWithMask(Tensor, Tensor, float)} into out. */
+    public void dropoutWithMask(Tensor x, Tensor mask, float p, Tensor out) {
+        new NormOps(device, par).dropoutWithMask("dropoutWithMask", "x", x, mask, p, notNull("dropoutWithMask", "out", out));
+    }
+
+    /** Dropout backward: dx = dout * mask / (1 - p). */
+    public Tensor dropoutBackward(Tensor dout, Tensor mask, float p) {
+        return new NormOps(device, par).dropoutWithMask("dropoutBackward", "dout", dout, mask, p, null);
+    }
+
+    /** As {@link #dropoutBackward(Tensor, Tensor, float)} into dx (may be dout). */
+    public void dropoutBackward(Tensor dout, Tensor mask, float p, Tensor dx) {
+        new NormOps(device, par).dropoutWithMask("dropoutBackward", "dout", dout, mask, p, notNull("dropoutBackward", "dx", dx));
+    }
+
+    /**
+     * SGD in place: {@code w -= lr * (g + weightDecay * w)}. Returns false and changes nothing when g holds a NaN
+     * or infinity (the non-finite rule of every optimizer step).
+     */
+    public boolean sgdStep(Tensor w, Tensor g, float lr, float weightDecay) {
+        return new OptimOps(device, par).sgd(w, g, lr, weightDecay);
+    }
+
+    /** Momentum in place: {@code v = momentum*v - lr*g'; w += v} (g' = g + weightDecay*w); false = skipped (non-finite g). */
+    public boolean momentumStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float weightDecay) {
+        return new OptimOps(device, par).momentum(false, w, g, v, lr, momentum, weightDecay);
+    }
+
+    /** Nesterov momentum, cs231n form: {@code vp = v; v = mu*v - lr*g'; w += -mu*vp + (1+mu)*v}; false = skipped. */
+    public boolean nesterovStep(Tensor w, Tensor g, Tensor v, float lr, float momentum, float weightDecay) {
+        return new OptimOps(device, par).momentum(true, w, g, v, lr, momentum, weightDecay);
+    }
+
+    /** Adagrad: {@code cache += g'^2; w -= lr*g'/(sqrt(cache)+eps)}; false = skipped. */
+    public boolean adagradStep(Tensor w, Tensor g, Tensor cache, float lr, float eps, float weightDecay) {
+        return new OptimOps(device, par).adagrad(w, g, cache, lr, eps, weightDecay);
+    }
+
+    /** RMSprop: {@code cache = d*cache + (1-d)*g'^2; w -= lr*g'/(sqrt(cache)+eps)}; false = skipped. */
+    public boolean rmspropStep(Tensor w, Tensor g, Tensor cache, float lr, float decayRate, float eps, float weightDecay) {
+        return new OptimOps(device, par).rmsprop(w, g, cache, lr, decayRate, eps, weightDecay);
+    }
+
+    /** Adam step t = 1, 2, ... with bias correction (eps outside the sqrt; L2 weight decay, not AdamW); false = skipped. */
+    public boolean adamStep(Tensor w, Tensor g, Tensor m, Tensor v, long t, float lr, float beta1, float beta2, float eps,
+                            float weightDecay) {
+        return new OptimOps(device, par).adam(w, g, m, v, t, lr, beta1, beta2, eps, weightDecay);
+    }
+
+    /** Sum of squares of every element of every gradient, in double; NaN or infinite when any value is. */
+    public double gradSumSquares(java.util.List<Tensor> grads) {
+        return new OptimOps(device, par).gradSumSquares("gradSumSquares", grads);
+    }
+
+    /**
+     * Global L2-norm clipping: returns the norm before clipping; when it exceeds maxNorm every gradient is scaled in
+     * place by {@code maxNorm / (norm + 1e-6)}; a non-finite norm leaves them untouched (skip the step).
+     */
+    public double clipGradNorm(java.util.List<Tensor> grads, double maxNorm) {
+        return new OptimOps(device, par).clipGradNorm(grads, maxNorm, this);
     }
 }

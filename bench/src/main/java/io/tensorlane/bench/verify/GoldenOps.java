@@ -17,6 +17,8 @@ public final class GoldenOps {
         all.addAll(LossGoldenOps.all());
         all.add(new GemmGoldenOp());
         all.addAll(ConvGoldenOps.all());
+        all.addAll(NormGoldenOps.all());
+        all.addAll(OptimizerGoldenOps.all());
         Map<String, GoldenOp> m = new LinkedHashMap<>();
         for (GoldenOp op : all) m.put(op.name(), op);
         OPS = Collections.unmodifiableMap(m);

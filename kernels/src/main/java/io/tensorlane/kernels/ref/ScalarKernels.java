@@ -16,6 +16,8 @@ public final class ScalarKernels {
                 new ScalarReductions(),
                 new ScalarLosses(),
                 new ScalarGemm(),
-                new ScalarConv());
+                new ScalarConv(),
+                new ScalarNorm(),
+                new ScalarOptimizers());
     }
 }

@@ -31,6 +31,8 @@ public final class SimdKernels {
                 new VectorReductions(),
                 new VectorLosses(),
                 new VectorGemm(),
-                new VectorConv());
+                new VectorConv(),
+                new VectorNorm(),
+                new VectorOptimizers());
     }
 }

@@ -1,0 +1,385 @@
+package io.tensorlane.kernels.simd;
+
+import io.tensorlane.kernels.DropoutMask;
+import io.tensorlane.kernels.NormKernels;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * Vector API version of {@link NormKernels}.
+ *
+ * <p>Batch norm, spatial layout ({@code inner > 1}): channel by channel. A channel's N planes (100 KiB for
+ * 8x56x56) stay in L2 between its passes, so memory sees one read of x and one write of y (forward), or one read
+ * of x and dout and one write of dx (backward). Statistics: each block of up to {@value #BLOCK} contiguous values
+ * (8 KiB, in L1 for its second pass) gets its float sum, then its sum of squares around that block mean; the
+ * blocks' (count, mean, M2) are merged in double (Chan et al.). So float rounding only ever spans one block of
+ * centred values, and a large mean does not cancel digits of the variance as sum(x^2) - m*mean^2 would.
+ *
+ * <p>Per-feature layout ({@code inner == 1}, x is N x D): lanes run across features, L columns at a time,
+ * rows in blocks of {@value #ROWS} (block sum, then centred squares), blocks merged per lane with the same
+ * formula in float.
+ *
+ * <p>Dropout: the integer hash of {@link DropoutMask} on int lanes (bit-identical masks to the scalar twin).
+ */
+public final class VectorNorm implements NormKernels {
+    private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
+    private static final VectorSpecies<Integer> I = VectorWidth.INT;
+    private static final int L = S.length();
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    static final int BLOCK = 2048;
+    static final int ROWS = 128;
+
+    private static FloatVector load(MemorySegment s, long i) {
+        return FloatVector.fromMemorySegment(S, s, i * Float.BYTES, NATIVE);
+    }
+
+    private static FloatVector load(MemorySegment s, long i, VectorMask<Float> m) {
+        return FloatVector.fromMemorySegment(S, s, i * Float.BYTES, NATIVE, m);
+    }
+
+    private static float get(MemorySegment s, long i) {
+        return s.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i);
+    }
+
+    private static void set(MemorySegment s, long i, float v) {
+        s.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, v);
+    }
+
+    // ------------------------------------------------------------------ block sums (spatial layout)
+
+    /** Float sum of x[p, p + len), two accumulators. */
+    private static float sum(MemorySegment x, long p, int len) {
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+        int bound = S.loopBound(len);
+        int i = 0;
+        for (; i + L < bound; i += 2 * L) {
+            a0 = a0.add(load(x, p + i));
+            a1 = a1.add(load(x, p + i + L));
+        }
+        for (; i < bound; i += L) a0 = a0.add(load(x, p + i));
+        if (i < len) a1 = a1.add(load(x, p + i, S.indexInRange(i, len)));
+        return VectorMath.sumLanes(a0.add(a1));
+    }
+
+    /** Float sum of (x - c)^2 over x[p, p + len). */
+    private static float centredSquares(MemorySegment x, long p, int len, float c) {
+        FloatVector cv = FloatVector.broadcast(S, c);
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+        int bound = S.loopBound(len);
+        int i = 0;
+        for (; i + L < bound; i += 2 * L) {
+            FloatVector d0 = load(x, p + i).sub(cv), d1 = load(x, p + i + L).sub(cv);
+            a0 = d0.fma(d0, a0);
+            a1 = d1.fma(d1, a1);
+        }
+        for (; i < bound; i += L) {
+            FloatVector d0 = load(x, p + i).sub(cv);
+            a0 = d0.fma(d0, a0);
+        }
+        if (i < len) {
+            VectorMask<Float> m = S.indexInRange(i, len);
+            FloatVector d0 = load(x, p + i, m).sub(cv, m); // masked lanes stay 0
+            a1 = d0.fma(d0, a1);
+        }
+        return VectorMath.sumLanes(a0.add(a1));
+    }
+
+    /** y = (x - mu) * scale + beta over [p, p + len). */
+    private static void normalise(MemorySegment x, long xp, MemorySegment y, long yp, long len, float mu, float scale, float beta) {
+        FloatVector mv = FloatVector.broadcast(S, mu), sv = FloatVector.broadcast(S, scale), bv = FloatVector.broadcast(S, beta);
+        long bound = S.loopBound(len);
+        long i = 0;
+        for (; i < bound; i += L) {
+            load(x, xp + i).sub(mv).fma(sv, bv).intoMemorySegment(y, (yp + i) * Float.BYTES, NATIVE);
+        }
+        if (i < len) {
+            VectorMask<Float> m = S.indexInRange(i, len);
+            load(x, xp + i, m).sub(mv).fma(sv, bv).intoMemorySegment(y, (yp + i) * Float.BYTES, NATIVE, m);
+        }
+    }
+
+    // ------------------------------------------------------------------ training forward
+
+    @Override
+    public void batchNormTrainForward(long outer, long channels, long inner, long c0, long c1,
+                                      MemorySegment x, long xOff, MemorySegment gamma, long gOff, MemorySegment beta, long bOff,
+                                      float eps, float momentum, MemorySegment runMean, long rmOff, MemorySegment runVar, long rvOff,
+                                      MemorySegment y, long yOff, MemorySegment mean, long meanOff, MemorySegment var, long varOff) {
+        if (inner == 1) {
+            featureTrain(outer, channels, c0, c1, x, xOff, gamma, gOff, beta, bOff, eps, momentum, runMean, rmOff,
+                    runVar, rvOff, y, yOff, mean, meanOff, var, varOff);
+            return;
+        }
+        for (long c = c0; c < c1; c++) {
+            double cnt = 0, mu = 0, m2 = 0;
+            for (long o = 0; o < outer; o++) {
+                long plane = xOff + (o * channels + c) * inner;
+                for (long b = 0; b < inner; b += BLOCK) {
+                    int len = (int) Math.min(BLOCK, inner - b);
+                    double bMean = (double) sum(x, plane + b, len) / len;
+                    double bM2 = centredSquares(x, plane + b, len, (float) bMean);
+                    double n = cnt + len;
+                    double delta = bMean - mu;
+                    mu += delta * len / n;
+                    m2 += bM2 + delta * delta * cnt * len / n;
+                    cnt = n;
+                }
+            }
+            double va = Math.max(m2 / cnt, 0);
+            double inv = 1.0 / Math.sqrt(va + eps);
+            float fmu = (float) mu;
+            float scale = (float) (get(gamma, gOff + c) * inv);
+            float be = get(beta, bOff + c);
+            for (long o = 0; o < outer; o++) {
+                long at = (o * channels + c) * inner;
+                normalise(x, xOff + at, y, yOff + at, inner, fmu, scale, be);
+            }
+            set(mean, meanOff + c, fmu);
+            set(var, varOff + c, (float) va);
+            set(runMean, rmOff + c, (float) (momentum * (double) get(runMean, rmOff + c) + (1.0 - momentum) * mu));
+            set(runVar, rvOff + c, (float) (momentum * (double) get(runVar, rvOff + c) + (1.0 - momentum) * va));
+        }
+    }
+
+    /** Per-feature training forward: x is outer x channels, columns [c0, c1), L columns per vector. */
+    private static void featureTrain(long rows, long cols, long c0, long c1, MemorySegment x, long xOff,
+                                     MemorySegment gamma, long gOff, MemorySegment beta, long bOff, float eps, float momentum,
+                                     MemorySegment runMean, long rmOff, MemorySegment runVar, long rvOff,
+                                     MemorySegment y, long yOff, MemorySegment mean, long meanOff, MemorySegment var, long varOff) {
+        for (long c = c0; c < c1; c += L) {
+            VectorMask<Float> cm = S.indexInRange(c, c1);
+            FloatVector mu = FloatVector.zero(S), m2 = FloatVector.zero(S);
+            long cnt = 0;
+            for (long r0 = 0; r0 < rows; r0 += ROWS) {
+                long rn = Math.min(ROWS, rows - r0);
+                FloatVector s = FloatVector.zero(S);
+                for (long r = r0; r < r0 + rn; r++) s = s.add(load(x, xOff + r * cols + c, cm));
+                FloatVector bm = s.div((float) rn);
+                FloatVector q = FloatVector.zero(S);
+                for (long r = r0; r < r0 + rn; r++) {
+                    FloatVector d = load(x, xOff + r * cols + c, cm).sub(bm);
+                    q = d.fma(d, q);
+                }
+                long n = cnt + rn;
+                FloatVector delta = bm.sub(mu);
+                mu = delta.fma(FloatVector.broadcast(S, (float) ((double) rn / n)), mu);
+                m2 = m2.add(q).add(delta.mul(delta).mul((float) ((double) cnt * rn / n)));
+                cnt = n;
+            }
+            FloatVector va = m2.div((float) rows);
+            mu.intoMemorySegment(mean, (meanOff + c) * Float.BYTES, NATIVE, cm);
+            va.intoMemorySegment(var, (varOff + c) * Float.BYTES, NATIVE, cm);
+            float keep = 1f - momentum;
+            load(runMean, rmOff + c, cm).mul(momentum).add(mu.mul(keep))
+                    .intoMemorySegment(runMean, (rmOff + c) * Float.BYTES, NATIVE, cm);
+            load(runVar, rvOff + c, cm).mul(momentum).add(va.mul(keep))
+                    .intoMemorySegment(runVar, (rvOff + c) * Float.BYTES, NATIVE, cm);
+            FloatVector scale = load(gamma, gOff + c, cm).div(va.add(eps).sqrt());
+            FloatVector be = load(beta, bOff + c, cm);
+            for (long r = 0; r < rows; r++) {
+                load(x, xOff + r * cols + c, cm).sub(mu).fma(scale, be)
+                        .intoMemorySegment(y, (yOff + r * cols + c) * Float.BYTES, NATIVE, cm);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ eval forward
+
+    @Override
+    public void batchNormEvalForward(long outer, long channels, long inner, long c0, long c1,
+                                     MemorySegment x, long xOff, MemorySegment gamma, long gOff, MemorySegment beta, long bOff,
+                                     MemorySegment mean, long meanOff, MemorySegment var, long varOff, float eps,
+                                     MemorySegment y, long yOff) {
+        if (inner == 1) {
+            for (long c = c0; c < c1; c += L) {
+                VectorMask<Float> cm = S.indexInRange(c, c1);
+                FloatVector mu = load(mean, meanOff + c, cm);
+                FloatVector scale = load(gamma, gOff + c, cm).div(load(var, varOff + c, cm).add(eps).sqrt());
+                FloatVector be = load(beta, bOff + c, cm);
+                for (long r = 0; r < outer; r++) {
+                    load(x, xOff + r * channels + c, cm).sub(mu).fma(scale, be)
+                            .intoMemorySegment(y, (yOff + r * channels + c) * Float.BYTES, NATIVE, cm);
+                }
+            }
+            return;
+        }
+        for (long c = c0; c < c1; c++) {
+            float mu = get(mean, meanOff + c);
+            float scale = (float) (get(gamma, gOff + c) / Math.sqrt((double) get(var, varOff + c) + eps));
+            float be = get(beta, bOff + c);
+            for (long o = 0; o < outer; o++) {
+                long at = (o * channels + c) * inner;
+                normalise(x, xOff + at, y, yOff + at, inner, mu, scale, be);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ backward
+
+    @Override
+    public void batchNormBackward(boolean training, long outer, long channels, long inner, long c0, long c1,
+                                  MemorySegment x, long xOff, MemorySegment dout, long dOff, MemorySegment gamma, long gOff,
+                                  MemorySegment mean, long meanOff, MemorySegment var, long varOff, float eps,
+                                  MemorySegment dx, long dxOff, MemorySegment dgamma, long dgOff, MemorySegment dbeta, long dbOff) {
+        if (inner == 1) {
+            featureBackward(training, outer, channels, c0, c1, x, xOff, dout, dOff, gamma, gOff, mean, meanOff, var, varOff,
+                    eps, dx, dxOff, dgamma, dgOff, dbeta, dbOff);
+            return;
+        }
+        double m = (double) outer * inner;
+        for (long c = c0; c < c1; c++) {
+            float mu = get(mean, meanOff + c);
+            double inv = 1.0 / Math.sqrt((double) get(var, varOff + c) + eps);
+            double sd = 0, sdx = 0;
+            for (long o = 0; o < outer; o++) {
+                long at = (o * channels + c) * inner;
+                for (long b = 0; b < inner; b += BLOCK) {
+                    int len = (int) Math.min(BLOCK, inner - b);
+                    sd += sum(dout, dOff + at + b, len);
+                    sdx += centredDot(x, xOff + at + b, dout, dOff + at + b, len, mu);
+                }
+            }
+            double a = get(gamma, gOff + c) * inv;
+            double dg = sdx * inv;
+            float fa = (float) a;
+            float k = training ? (float) (-a * inv * dg / m) : 0f;
+            float k0 = training ? (float) (-a * sd / m) : 0f;
+            for (long o = 0; o < outer; o++) {
+                long at = (o * channels + c) * inner;
+                backwardPlane(x, xOff + at, dout, dOff + at, dx, dxOff + at, inner, mu, fa, k, k0);
+            }
+            set(dgamma, dgOff + c, (float) dg);
+            set(dbeta, dbOff + c, (float) sd);
+        }
+    }
+
+    /** Float sum of (x - c) * d over [0, len) of x at xp and d at dp. */
+    private static float centredDot(MemorySegment x, long xp, MemorySegment d, long dp, int len, float c) {
+        FloatVector cv = FloatVector.broadcast(S, c);
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+        int bound = S.loopBound(len);
+        int i = 0;
+        for (; i + L < bound; i += 2 * L) {
+            a0 = load(x, xp + i).sub(cv).fma(load(d, dp + i), a0);
+            a1 = load(x, xp + i + L).sub(cv).fma(load(d, dp + i + L), a1);
+        }
+        for (; i < bound; i += L) a0 = load(x, xp + i).sub(cv).fma(load(d, dp + i), a0);
+        if (i < len) {
+            VectorMask<Float> m = S.indexInRange(i, len);
+            a1 = load(x, xp + i, m).sub(cv).fma(load(d, dp + i, m), a1); // masked dout lanes are 0
+        }
+        return VectorMath.sumLanes(a0.add(a1));
+    }
+
+    /** dx = (x - mu) * k + (dout * a + k0) over [0, len). */
+    private static void backwardPlane(MemorySegment x, long xp, MemorySegment d, long dp, MemorySegment dx, long gp,
+                                      long len, float mu, float a, float k, float k0) {
+        FloatVector mv = FloatVector.broadcast(S, mu), av = FloatVector.broadcast(S, a),
+                kv = FloatVector.broadcast(S, k), k0v = FloatVector.broadcast(S, k0);
+        long bound = S.loopBound(len);
+        long i = 0;
+        for (; i < bound; i += L) {
+            load(x, xp + i).sub(mv).fma(kv, load(d, dp + i).fma(av, k0v))
+                    .intoMemorySegment(dx, (gp + i) * Float.BYTES, NATIVE);
+        }
+        if (i < len) {
+            VectorMask<Float> m = S.indexInRange(i, len);
+            load(x, xp + i, m).sub(mv).fma(kv, load(d, dp + i, m).fma(av, k0v))
+                    .intoMemorySegment(dx, (gp + i) * Float.BYTES, NATIVE, m);
+        }
+    }
+
+    private static void featureBackward(boolean training, long rows, long cols, long c0, long c1,
+                                        MemorySegment x, long xOff, MemorySegment dout, long dOff, MemorySegment gamma, long gOff,
+                                        MemorySegment mean, long meanOff, MemorySegment var, long varOff, float eps,
+                                        MemorySegment dx, long dxOff, MemorySegment dgamma, long dgOff, MemorySegment dbeta, long dbOff) {
+        float invM = (float) (1.0 / rows);
+        for (long c = c0; c < c1; c += L) {
+            VectorMask<Float> cm = S.indexInRange(c, c1);
+            FloatVector mu = load(mean, meanOff + c, cm);
+            FloatVector inv = FloatVector.broadcast(S, 1f).div(load(var, varOff + c, cm).add(eps).sqrt());
+            FloatVector sd = FloatVector.zero(S), sdx = FloatVector.zero(S);
+            for (long r0 = 0; r0 < rows; r0 += ROWS) {
+                long end = Math.min(rows, r0 + ROWS);
+                FloatVector bd = FloatVector.zero(S), bdx = FloatVector.zero(S);
+                for (long r = r0; r < end; r++) {
+                    FloatVector d = load(dout, dOff + r * cols + c, cm);
+                    bd = bd.add(d);
+                    bdx = load(x, xOff + r * cols + c, cm).sub(mu).fma(d, bdx);
+                }
+                sd = sd.add(bd);
+                sdx = sdx.add(bdx);
+            }
+            FloatVector dg = sdx.mul(inv);
+            dg.intoMemorySegment(dgamma, (dgOff + c) * Float.BYTES, NATIVE, cm);
+            sd.intoMemorySegment(dbeta, (dbOff + c) * Float.BYTES, NATIVE, cm);
+            FloatVector a = load(gamma, gOff + c, cm).mul(inv);
+            FloatVector k = training ? a.mul(inv).mul(dg).mul(-invM) : FloatVector.zero(S);
+            FloatVector k0 = training ? a.mul(sd).mul(-invM) : FloatVector.zero(S);
+            for (long r = 0; r < rows; r++) {
+                load(x, xOff + r * cols + c, cm).sub(mu).fma(k, load(dout, dOff + r * cols + c, cm).fma(a, k0))
+                        .intoMemorySegment(dx, (dxOff + r * cols + c) * Float.BYTES, NATIVE, cm);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ dropout
+
+    @Override
+    public void dropoutForward(long n, long index0, long seed, int keepThreshold, float scale,
+                               MemorySegment x, long xOff, MemorySegment mask, long mOff, MemorySegment y, long yOff) {
+        long j = 0;
+        while (j < n) {
+            // within one run the high 32 bits of the index, hence the key, stay the same
+            long idx = index0 + j;
+            long run = Math.min(n - j, (1L << 32) - (idx & 0xFFFFFFFFL));
+            dropoutRun(run, (int) idx, DropoutMask.key(seed, idx >>> 32), keepThreshold, scale,
+                    x, xOff + j, mask, mOff + j, y, yOff + j);
+            j += run;
+        }
+    }
+
+    private static void dropoutRun(long n, int lo, int key, int keepThreshold, float scale,
+                                   MemorySegment x, long xOff, MemorySegment mask, long mOff, MemorySegment y, long yOff) {
+        IntVector lane = IntVector.zero(I).addIndex(1);
+        float thr = keepThreshold;
+        FloatVector zero = FloatVector.zero(S);
+        long bound = S.loopBound(n);
+        long i = 0;
+        for (; i < bound; i += L) {
+            IntVector h = lane.add(lo + (int) i).mul(DropoutMask.GOLDEN32).add(key);
+            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x85EBCA6B);
+            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 13)).mul(0xC2B2AE35);
+            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).lanewise(VectorOperators.LSHR, 8);
+            FloatVector u = (FloatVector) h.convert(VectorOperators.I2F, 0);
+            FloatVector k = zero.blend(1f, u.compare(VectorOperators.LT, thr));
+            k.intoMemorySegment(mask, (mOff + i) * Float.BYTES, NATIVE);
+            load(x, xOff + i).mul(k).mul(scale).intoMemorySegment(y, (yOff + i) * Float.BYTES, NATIVE);
+        }
+        for (; i < n; i++) { // the same bits as the lanes above, one element at a time
+            float k = (DropoutMask.fmix32((lo + (int) i) * DropoutMask.GOLDEN32 + key) >>> 8) < keepThreshold ? 1f : 0f;
+            set(mask, mOff + i, k);
+            set(y, yOff + i, get(x, xOff + i) * k * scale);
+        }
+    }
+
+    @Override
+    public void dropoutApply(long n, float scale, MemorySegment x, long xOff, MemorySegment mask, long mOff,
+                             MemorySegment y, long yOff) {
+        long bound = S.loopBound(n);
+        long i = 0;
+        for (; i < bound; i += L) {
+            load(x, xOff + i).mul(load(mask, mOff + i)).mul(scale).intoMemorySegment(y, (yOff + i) * Float.BYTES, NATIVE);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            load(x, xOff + i, m).mul(load(mask, mOff + i, m)).mul(scale).intoMemorySegment(y, (yOff + i) * Float.BYTES, NATIVE, m);
+        }
+    }
+}

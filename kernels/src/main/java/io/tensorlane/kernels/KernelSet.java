@@ -18,7 +18,9 @@ public record KernelSet(
         SoftmaxKernels softmax,
         ReductionKernels reductions,
         LossKernels losses,
-        GemmKernels gemm) {
+        GemmKernels gemm,
+        RecurrentKernels recurrent,
+        DetectionKernels detection) {
 
     public KernelSet {
         Objects.requireNonNull(impl, "impl");
@@ -29,5 +31,7 @@ public record KernelSet(
         Objects.requireNonNull(reductions, "reductions");
         Objects.requireNonNull(losses, "losses");
         Objects.requireNonNull(gemm, "gemm");
+        Objects.requireNonNull(recurrent, "recurrent");
+        Objects.requireNonNull(detection, "detection");
     }
 }

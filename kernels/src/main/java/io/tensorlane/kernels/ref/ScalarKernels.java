@@ -15,6 +15,8 @@ public final class ScalarKernels {
                 new ScalarSoftmax(),
                 new ScalarReductions(),
                 new ScalarLosses(),
-                new ScalarGemm());
+                new ScalarGemm(),
+                new ScalarRecurrent(),
+                new ScalarDetection());
     }
 }

@@ -30,6 +30,8 @@ public final class SimdKernels {
                 new VectorSoftmax(),
                 new VectorReductions(),
                 new VectorLosses(),
-                new VectorGemm());
+                new VectorGemm(),
+                new VectorRecurrent(),
+                new VectorDetection());
     }
 }

@@ -66,12 +66,12 @@ class CliTest {
         try (Stream<Path> s = Files.list(dir)) {
             all = s.filter(p -> p.toString().endsWith(".json")).count();
         }
-        // every registered op passes all its cases (other tests check that per family)
+        // every registered op passes all its cases; cases of ops not (yet) registered count as failed
+        // (malformedFilesAreReportedPerFileAndNeverAbort checks the message for an unknown op)
         long supported = casesOf(dir, List.copyOf(io.tensorlane.bench.verify.GoldenOps.all().keySet()));
         Run r = run("verify", dir.toString());
-        assertEquals(1, r.exit());
+        assertEquals(supported == all ? 0 : 1, r.exit(), r.out());
         assertTrue(r.out().contains("verify: " + supported + " passed, " + (all - supported) + " failed"), r.out());
-        assertTrue(r.out().contains("unsupported op nms"), r.out());
     }
 
     @Test

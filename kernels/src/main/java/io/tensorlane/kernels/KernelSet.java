@@ -21,7 +21,9 @@ public record KernelSet(
         GemmKernels gemm,
         ConvKernels conv,
         NormKernels norm,
-        OptimizerKernels optim) {
+        OptimizerKernels optim,
+        RecurrentKernels recurrent,
+        DetectionKernels detection) {
 
     public KernelSet {
         Objects.requireNonNull(impl, "impl");
@@ -34,6 +36,8 @@ public record KernelSet(
         Objects.requireNonNull(gemm, "gemm");
         Objects.requireNonNull(conv, "conv",
         Objects.requireNonNull(norm, "norm");
-        Objects.requireNonNull(optim, "optim");
+        Objects.requireNonNull(optim, "optim",
+        Objects.requireNonNull(recurrent, "recurrent");
+        Objects.requireNonNull(detection, "detection");
     }
 }

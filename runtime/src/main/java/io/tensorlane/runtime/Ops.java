@@ -1159,5 +1159,140 @@ public final class Ops {
      */
     public double clipGradNorm(java.util.List<Tensor> grads, double maxNorm) {
         return new OptimOps(device, par).clipGradNorm(grads, maxNorm, this);
+    // ---- recurrent + detection (issue 6) ----
+    // Validation and dispatch live in RecurrentOps / DetectionOps. Recurrent shapes: x (N,D) per step or
+    // (N,T,D) per sequence (batch-major), hidden/cell states (N,H), wx (D,G*H), wh (H,G*H), b (G*H) with
+    // G = 1 (tanh RNN) or 4 (LSTM, gate order i|f|o|g). Backward "out" forms overwrite dx, dh0/dPrevH and
+    // dc0/dPrevC and ACCUMULATE (+=) into dWx, dWh, db; allocating forms return fresh grads.
+
+    /** Tanh RNN step: {@code nextH (N,H) = tanh(x@wx + prevH@wh + b)}, x (N,D), wx (D,H), wh (H,H), b (H). */
+    public Tensor rnnStep(Tensor x, Tensor prevH, Tensor wx, Tensor wh, Tensor b) {
+        return RecurrentOps.rnn(k(), par, "rnnStep", false, x, prevH, wx, wh, b, null);
+    }
+
+    /** {@link #rnnStep(Tensor, Tensor, Tensor, Tensor, Tensor)} into a contiguous nextH (N,H). */
+    public void rnnStep(Tensor x, Tensor prevH, Tensor wx, Tensor wh, Tensor b, Tensor nextH) {
+        RecurrentOps.rnn(k(), par, "rnnStep", false, x, prevH, wx, wh, b, nextH);
+    }
+
+    /** Grads of an RNN step given its output nextH and upstream dNextH (N,H): dx, dh0 (= dPrevH), dWx, dWh, db. */
+    public RecurrentGrads rnnStepBackward(Tensor x, Tensor prevH, Tensor wx, Tensor wh, Tensor nextH, Tensor dNextH) {
+        return RecurrentOps.rnnBackward(k(), par, "rnnStepBackward", false, x, prevH, wx, wh, nextH, dNextH,
+                null, null, null, null, null);
+    }
+
+    /** As {@link #rnnStepBackward(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)}; dx, dPrevH overwritten, dWx, dWh, db accumulated. */
+    public void rnnStepBackward(Tensor x, Tensor prevH, Tensor wx, Tensor wh, Tensor nextH, Tensor dNextH,
+                                Tensor dx, Tensor dPrevH, Tensor dWx, Tensor dWh, Tensor db) {
+        RecurrentOps.rnnBackward(k(), par, "rnnStepBackward", false, x, prevH, wx, wh, nextH, dNextH, dx, dPrevH, dWx, dWh, db);
+    }
+
+    /** Tanh RNN over a sequence: x (N,T,D), h0 (N,H) → h (N,T,H), {@code h[:,t] = tanh(x[:,t]@wx + h[:,t-1]@wh + b)}. */
+    public Tensor rnnSeq(Tensor x, Tensor h0, Tensor wx, Tensor wh, Tensor b) {
+        return RecurrentOps.rnn(k(), par, "rnnSeq", true, x, h0, wx, wh, b, null);
+    }
+
+    /** {@link #rnnSeq(Tensor, Tensor, Tensor, Tensor, Tensor)} into a contiguous h (N,T,H). */
+    public void rnnSeq(Tensor x, Tensor h0, Tensor wx, Tensor wh, Tensor b, Tensor h) {
+        RecurrentOps.rnn(k(), par, "rnnSeq", true, x, h0, wx, wh, b, h);
+    }
+
+    /** Backward through time of {@link #rnnSeq}: h its output, dh (N,T,H) upstream on every step → dx, dh0, dWx, dWh, db. */
+    public RecurrentGrads rnnSeqBackward(Tensor x, Tensor h0, Tensor wx, Tensor wh, Tensor h, Tensor dh) {
+        return RecurrentOps.rnnBackward(k(), par, "rnnSeqBackward", true, x, h0, wx, wh, h, dh, null, null, null, null, null);
+    }
+
+    /** As {@link #rnnSeqBackward(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)}; dx, dh0 overwritten, dWx, dWh, db accumulated. */
+    public void rnnSeqBackward(Tensor x, Tensor h0, Tensor wx, Tensor wh, Tensor h, Tensor dh,
+                               Tensor dx, Tensor dh0, Tensor dWx, Tensor dWh, Tensor db) {
+        RecurrentOps.rnnBackward(k(), par, "rnnSeqBackward", true, x, h0, wx, wh, h, dh, dx, dh0, dWx, dWh, db);
+    }
+
+    /** LSTM step: x (N,D), prevH, prevC (N,H), wx (D,4H), wh (H,4H), b (4H) → nextH, nextC (N,H), gates (N,4H). */
+    public LstmOutput lstmStep(Tensor x, Tensor prevH, Tensor prevC, Tensor wx, Tensor wh, Tensor b) {
+        return RecurrentOps.lstm(k(), par, "lstmStep", false, x, prevH, prevC, wx, wh, b, null, null, null);
+    }
+
+    /** {@link #lstmStep(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)} into contiguous nextH, nextC (N,H), gates (N,4H). */
+    public void lstmStep(Tensor x, Tensor prevH, Tensor prevC, Tensor wx, Tensor wh, Tensor b,
+                         Tensor nextH, Tensor nextC, Tensor gates) {
+        RecurrentOps.lstm(k(), par, "lstmStep", false, x, prevH, prevC, wx, wh, b, nextH, nextC, gates);
+    }
+
+    /** Grads of an LSTM step (fwd = its output) for upstream dNextH and dNextC (N,H; null = 0): dx, dh0, dc0, dWx, dWh, db. */
+    public RecurrentGrads lstmStepBackward(Tensor x, Tensor prevH, Tensor prevC, Tensor wx, Tensor wh, LstmOutput fwd,
+                                           Tensor dNextH, Tensor dNextC) {
+        return RecurrentOps.lstmBackward(k(), par, "lstmStepBackward", false, x, prevH, prevC, wx, wh, fwd, dNextH, dNextC,
+                true, null, null, null, null, null, null);
+    }
+
+    /** As {@link #lstmStepBackward(Tensor, Tensor, Tensor, Tensor, Tensor, LstmOutput, Tensor, Tensor)}; dWx, dWh, db accumulated. */
+    public void lstmStepBackward(Tensor x, Tensor prevH, Tensor prevC, Tensor wx, Tensor wh, LstmOutput fwd,
+                                 Tensor dNextH, Tensor dNextC, Tensor dx, Tensor dPrevH, Tensor dPrevC,
+                                 Tensor dWx, Tensor dWh, Tensor db) {
+        RecurrentOps.lstmBackward(k(), par, "lstmStepBackward", false, x, prevH, prevC, wx, wh, fwd, dNextH, dNextC,
+                false, dx, dPrevH, dPrevC, dWx, dWh, db);
+    }
+
+    /** LSTM over a sequence: x (N,T,D), h0 (N,H), c0 (N,H) or null (zeros) → h, c (N,T,H), gates (N,T,4H). */
+    public LstmOutput lstmSeq(Tensor x, Tensor h0, Tensor c0, Tensor wx, Tensor wh, Tensor b) {
+        return RecurrentOps.lstm(k(), par, "lstmSeq", true, x, h0, c0, wx, wh, b, null, null, null);
+    }
+
+    /** {@link #lstmSeq(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)} into contiguous h, c (N,T,H) and gates (N,T,4H). */
+    public void lstmSeq(Tensor x, Tensor h0, Tensor c0, Tensor wx, Tensor wh, Tensor b, Tensor h, Tensor c, Tensor gates) {
+        RecurrentOps.lstm(k(), par, "lstmSeq", true, x, h0, c0, wx, wh, b, h, c, gates);
+    }
+
+    /** Backward through time of {@link #lstmSeq}: dh (N,T,H) on every h, dcLast (N,H) on the last c or null → dx, dh0, dc0, dWx, dWh, db. */
+    public RecurrentGrads lstmSeqBackward(Tensor x, Tensor h0, Tensor c0, Tensor wx, Tensor wh, LstmOutput fwd,
+                                          Tensor dh, Tensor dcLast) {
+        return RecurrentOps.lstmBackward(k(), par, "lstmSeqBackward", true, x, h0, c0, wx, wh, fwd, dh, dcLast,
+                true, null, null, null, null, null, null);
+    }
+
+    /** As {@link #lstmSeqBackward(Tensor, Tensor, Tensor, Tensor, Tensor, LstmOutput, Tensor, Tensor)}; dc0 may be null; dWx, dWh, db accumulated. */
+    public void lstmSeqBackward(Tensor x, Tensor h0, Tensor c0, Tensor wx, Tensor wh, LstmOutput fwd, Tensor dh, Tensor dcLast,
+                                Tensor dx, Tensor dh0, Tensor dc0, Tensor dWx, Tensor dWh, Tensor db) {
+        RecurrentOps.lstmBackward(k(), par, "lstmSeqBackward", true, x, h0, c0, wx, wh, fwd, dh, dcLast,
+                false, dx, dh0, dc0, dWx, dWh, db);
+    }
+
+    /** Pairwise IoU of boxes (x1, y1, x2, y2): boxesA (N,4), boxesB (M,4) → (N,M) (torchvision box_iou). */
+    public Tensor iou(Tensor boxesA, Tensor boxesB) {
+        return DetectionOps.iou(k(), boxesA, boxesB, null);
+    }
+
+    /** {@link #iou(Tensor, Tensor)} into a contiguous out (N,M). */
+    public void iou(Tensor boxesA, Tensor boxesB, Tensor out) {
+        DetectionOps.iou(k(), boxesA, boxesB, out);
+    }
+
+    /**
+     * Greedy NMS (torchvision nms): boxes (N,4), scores (N) not NaN, iouThreshold in [0, 1]; drops a box whose
+     * IoU with a kept one is strictly greater. Returns the kept indices (I32, K) by decreasing score (ties: lower index).
+     */
+    public Tensor nms(Tensor boxes, Tensor scores, float iouThreshold) {
+        return DetectionOps.nms(k(), boxes, scores, iouThreshold);
+    }
+
+    /** Anchor-relative deltas of boxes (N,4) against anchors (N,4), SSD / Faster R-CNN form (see kernels' Detection). */
+    public Tensor encodeBoxes(Tensor anchors, Tensor boxes, float centerVariance, float sizeVariance) {
+        return DetectionOps.boxCoding(k(), true, anchors, boxes, centerVariance, sizeVariance, null);
+    }
+
+    /** Boxes (N,4) from anchors (N,4) and deltas (N,4), the inverse of {@link #encodeBoxes}. */
+    public Tensor decodeBoxes(Tensor anchors, Tensor deltas, float centerVariance, float sizeVariance) {
+        return DetectionOps.boxCoding(k(), false, anchors, deltas, centerVariance, sizeVariance, null);
+    }
+
+    /** Smooth-L1 loss (PyTorch, mean over elements, beta >= 0; 0 = L1) of pred vs target (same shape); grad like pred. */
+    public LossResult smoothL1Loss(Tensor pred, Tensor target, float beta) {
+        return DetectionOps.smoothL1(k(), pred, target, beta, null, true);
+    }
+
+    /** As {@link #smoothL1Loss(Tensor, Tensor, float)}, writing the gradient into dpred; null: loss only. */
+    public LossResult smoothL1Loss(Tensor pred, Tensor target, float beta, Tensor dpred) {
+        return DetectionOps.smoothL1(k(), pred, target, beta, dpred, false);
     }
 }

@@ -19,6 +19,8 @@ public final class GoldenOps {
         all.addAll(ConvGoldenOps.all());
         all.addAll(NormGoldenOps.all());
         all.addAll(OptimizerGoldenOps.all());
+        all.addAll(RecurrentGoldenOps.all());
+        all.addAll(DetectionGoldenOps.all());
         Map<String, GoldenOp> m = new LinkedHashMap<>();
         for (GoldenOp op : all) m.put(op.name(), op);
         OPS = Collections.unmodifiableMap(m);

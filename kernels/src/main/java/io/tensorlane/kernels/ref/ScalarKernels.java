@@ -18,6 +18,8 @@ public final class ScalarKernels {
                 new ScalarGemm(),
                 new ScalarConv(),
                 new ScalarNorm(),
-                new ScalarOptimizers());
+                new ScalarOptimizers(),
+                new ScalarRecurrent(),
+                new ScalarDetection());
     }
 }

@@ -33,6 +33,8 @@ public final class SimdKernels {
                 new VectorGemm(),
                 new VectorConv(),
                 new VectorNorm(),
-                new VectorOptimizers());
+                new VectorOptimizers(),
+                new VectorRecurrent(),
+                new VectorDetection());
     }
 }

@@ -10,4 +10,5 @@ module io.tensorlane.layers {
     requires java.desktop;
 
     exports io.tensorlane.layers;
+    exports io.tensorlane.layers.data;
 }

@@ -11,4 +11,5 @@ module io.tensorlane.layers {
 
     exports io.tensorlane.layers;
     exports io.tensorlane.layers.data;
+    exports io.tensorlane.layers.io;
 }

@@ -12,4 +12,6 @@ module io.tensorlane.layers {
     exports io.tensorlane.layers;
     exports io.tensorlane.layers.data;
     exports io.tensorlane.layers.io;
+    exports io.tensorlane.layers.metrics;
+    exports io.tensorlane.layers.models;
 }

@@ -10,6 +10,7 @@
  */
 module io.tensorlane.bench {
     requires io.tensorlane.runtime;
+    requires io.tensorlane.layers;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
     requires jmh.core;

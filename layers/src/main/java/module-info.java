@@ -10,4 +10,8 @@ module io.tensorlane.layers {
     requires java.desktop;
 
     exports io.tensorlane.layers;
+    exports io.tensorlane.layers.data;
+    exports io.tensorlane.layers.io;
+    exports io.tensorlane.layers.metrics;
+    exports io.tensorlane.layers.models;
 }

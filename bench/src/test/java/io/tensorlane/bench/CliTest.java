@@ -23,7 +23,7 @@ import picocli.CommandLine;
 class CliTest {
     /** The Foundation ops (and gemm, whose cases run through the GEMM kernel). */
     static final List<String> OPS = List.of("relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
-            "softmax_loss", "svm_loss", "mse_loss", "sigmoid_bce_loss", "gemm");
+            "softmax_loss", "svm_loss", "mse_loss", "sigmoid_bce_loss", "gemm", "pca");
 
     record Run(int exit, String out, String err) {
     }
@@ -57,6 +57,15 @@ class CliTest {
         Run r = run("verify", dir.toString(), "--ops", String.join(",", OPS), "--impl", impl);
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("verify: " + expected + " passed, 0 failed"), r.out());
+    }
+
+    @Test
+    void pcaGoldenCasesPass() throws Exception {
+        long cases = casesOf(corpus(), List.of("pca"));
+        assertTrue(cases >= 4, "corpus has the pca cases: " + cases);
+        Run r = run("verify", corpus().toString(), "--ops", "pca");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertEquals("verify: " + cases + " passed, 0 failed", lastLine(r.out()), r.out());
     }
 
     @Test

@@ -21,6 +21,7 @@ public final class GoldenOps {
         all.addAll(OptimizerGoldenOps.all());
         all.addAll(RecurrentGoldenOps.all());
         all.addAll(DetectionGoldenOps.all());
+        all.add(new PcaGoldenOp());
         Map<String, GoldenOp> m = new LinkedHashMap<>();
         for (GoldenOp op : all) m.put(op.name(), op);
         OPS = Collections.unmodifiableMap(m);

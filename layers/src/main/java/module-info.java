@@ -10,4 +10,6 @@ module io.tensorlane.layers {
     requires java.desktop;
 
     exports io.tensorlane.layers;
+    exports io.tensorlane.layers.nn;
+    exports io.tensorlane.layers.loss;
 }

@@ -12,4 +12,5 @@ module io.tensorlane.layers {
     exports io.tensorlane.layers;
     exports io.tensorlane.layers.nn;
     exports io.tensorlane.layers.loss;
+    exports io.tensorlane.layers.net;
 }

@@ -13,4 +13,7 @@ module io.tensorlane.layers {
     exports io.tensorlane.layers.nn;
     exports io.tensorlane.layers.loss;
     exports io.tensorlane.layers.net;
+    exports io.tensorlane.layers.optim;
+    exports io.tensorlane.layers.solver;
+    exports io.tensorlane.layers.data;
 }

@@ -14,4 +14,9 @@ module io.tensorlane.layers {
     exports io.tensorlane.layers.io;
     exports io.tensorlane.layers.metrics;
     exports io.tensorlane.layers.models;
+    exports io.tensorlane.layers.nn;
+    exports io.tensorlane.layers.loss;
+    exports io.tensorlane.layers.net;
+    exports io.tensorlane.layers.optim;
+    exports io.tensorlane.layers.solver;
 }

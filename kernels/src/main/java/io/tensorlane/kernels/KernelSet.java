@@ -34,9 +34,9 @@ public record KernelSet(
         Objects.requireNonNull(reductions, "reductions");
         Objects.requireNonNull(losses, "losses");
         Objects.requireNonNull(gemm, "gemm");
-        Objects.requireNonNull(conv, "conv",
+        Objects.requireNonNull(conv, "conv");
         Objects.requireNonNull(norm, "norm");
-        Objects.requireNonNull(optim, "optim",
+        Objects.requireNonNull(optim, "optim");
         Objects.requireNonNull(recurrent, "recurrent");
         Objects.requireNonNull(detection, "detection");
     }

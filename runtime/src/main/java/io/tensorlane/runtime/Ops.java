@@ -1025,6 +1025,8 @@ public final class Ops {
     private static Tensor f32out(String op, Tensor out) {
         if (out == null) throw new IllegalArgumentException(op + ": out is null");
         return out;
+    }
+
     // ---- norm, dropout, optimizers (issue 6) ----
     // Validation and dispatch live in NormOps / OptimOps; see /work/notes/API-norm.md for the contract.
 
@@ -1159,6 +1161,8 @@ public final class Ops {
      */
     public double clipGradNorm(java.util.List<Tensor> grads, double maxNorm) {
         return new OptimOps(device, par).clipGradNorm(grads, maxNorm, this);
+    }
+
     // ---- recurrent + detection (issue 6) ----
     // Validation and dispatch live in RecurrentOps / DetectionOps. Recurrent shapes: x (N,D) per step or
     // (N,T,D) per sequence (batch-major), hidden/cell states (N,H), wx (D,G*H), wh (H,G*H), b (G*H) with

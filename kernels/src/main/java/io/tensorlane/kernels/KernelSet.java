@@ -18,7 +18,8 @@ public record KernelSet(
         SoftmaxKernels softmax,
         ReductionKernels reductions,
         LossKernels losses,
-        GemmKernels gemm) {
+        GemmKernels gemm,
+        PoolKernels pool) {
 
     public KernelSet {
         Objects.requireNonNull(impl, "impl");
@@ -29,5 +30,6 @@ public record KernelSet(
         Objects.requireNonNull(reductions, "reductions");
         Objects.requireNonNull(losses, "losses");
         Objects.requireNonNull(gemm, "gemm");
+        Objects.requireNonNull(pool, "pool");
     }
 }

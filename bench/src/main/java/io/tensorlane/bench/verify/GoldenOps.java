@@ -16,6 +16,7 @@ public final class GoldenOps {
         all.addAll(SoftmaxGoldenOps.all());
         all.addAll(LossGoldenOps.all());
         all.add(new GemmGoldenOp());
+        all.addAll(PoolGoldenOps.all());
         Map<String, GoldenOp> m = new LinkedHashMap<>();
         for (GoldenOp op : all) m.put(op.name(), op);
         OPS = Collections.unmodifiableMap(m);

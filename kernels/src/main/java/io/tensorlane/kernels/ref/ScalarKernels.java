@@ -15,6 +15,7 @@ public final class ScalarKernels {
                 new ScalarSoftmax(),
                 new ScalarReductions(),
                 new ScalarLosses(),
-                new ScalarGemm());
+                new ScalarGemm(),
+                new ScalarPool());
     }
 }

@@ -30,6 +30,7 @@ public final class SimdKernels {
                 new VectorSoftmax(),
                 new VectorReductions(),
                 new VectorLosses(),
-                new VectorGemm());
+                new VectorGemm(),
+                new VectorPool());
     }
 }

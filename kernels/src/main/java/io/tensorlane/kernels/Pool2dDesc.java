@@ -80,11 +80,11 @@ public record Pool2dDesc(int kernelH, int kernelW, int strideH, int strideW, int
     /**
      * Validates the window against an NCHW input of shape {@code xShape} and returns the output shape
      * {@code [N, C, Ho, Wo]}. Fails with {@code op}'s name, e.g.
-     * {@code max_pool2d: kernel 5 larger than padded input 4 (x=[1, 1, 2, 2])}. Planes must fit int32
+     * {@code max_pool2d: kernel 5 larger than padded input 4 (x=[1,1,2,2])}. Planes must fit int32
      * flat indices ({@code H*W <= Integer.MAX_VALUE}), the convention of pooling indices.
      */
     public long[] outputShape(String op, long... xShape) {
-        String xs = "(x=" + Arrays.toString(xShape) + ")";
+        String xs = "(x=" + Arrays.toString(xShape).replace(" ", "") + ")";
         if (xShape == null || xShape.length != 4) {
             throw new IllegalArgumentException(op + ": x must be 4-D (N, C, H, W), got " + xs);
         }

@@ -54,7 +54,7 @@ public final class Pooling {
         Checks.floats(op, "dx", dx, dxOff, xl);
         Checks.disjoint(op, "dout", dout, doutOff, ol, Float.BYTES, "dx", dx, dxOff, xl, Float.BYTES);
         Checks.disjoint(op, "indices", idx, idxOff, ol, Integer.BYTES, "dx", dx, dxOff, xl, Float.BYTES);
-        checkIndices(op, "indices", idx, idxOff, ol, 0, h * w, "x=" + Arrays.toString(new long[] {n, c, h, w}));
+        checkIndices(op, "indices", idx, idxOff, ol, 0, h * w, "x=" + dims(n, c, h, w));
         PoolKernels k = Kernels.get().pool();
         long ohw = os[2] * os[3];
         par.parallelFor(0, n * c, planeGrain(h * w), (p0, p1) -> k.maxPool2dBackward(p1 - p0, h, w, d,
@@ -124,7 +124,7 @@ public final class Pooling {
         long[] shape = {n, c, h, w};
         Checks.numel(op, "x", shape);
         if (h == 0 || w == 0) {
-            throw new IllegalArgumentException(op + ": x has empty planes (x=" + Arrays.toString(shape) + ")");
+            throw new IllegalArgumentException(op + ": x has empty planes (x=" + dims(shape) + ")");
         }
         return h * w;
     }
@@ -147,7 +147,7 @@ public final class Pooling {
         Checks.floats(op, "out", out, outOff, ol);
         Checks.disjoint(op, "x", x, xOff, il, Float.BYTES, "out", out, outOff, ol, Float.BYTES);
         Checks.disjoint(op, "indices", idx, idxOff, il, Integer.BYTES, "out", out, outOff, ol, Float.BYTES);
-        checkIndices(op, "indices", idx, idxOff, il, 0, outHW, "out=" + Arrays.toString(os));
+        checkIndices(op, "indices", idx, idxOff, il, 0, outHW, "out=" + dims(os));
         PoolKernels k = Kernels.get().pool();
         par.parallelFor(0, n * c, planeGrain(outHW), (p0, p1) -> k.maxUnpool2d(p1 - p0, inHW, outHW,
                 x, xOff + p0 * inHW, idx, idxOff + p0 * inHW, out, outOff + p0 * outHW));
@@ -166,7 +166,7 @@ public final class Pooling {
         Checks.floats(op, "dx", dx, dxOff, il);
         Checks.disjoint(op, "dout", dout, doutOff, ol, Float.BYTES, "dx", dx, dxOff, il, Float.BYTES);
         Checks.disjoint(op, "indices", idx, idxOff, il, Integer.BYTES, "dx", dx, dxOff, il, Float.BYTES);
-        checkIndices(op, "indices", idx, idxOff, il, 0, outHW, "dout=" + Arrays.toString(os));
+        checkIndices(op, "indices", idx, idxOff, il, 0, outHW, "dout=" + dims(os));
         PoolKernels k = Kernels.get().pool();
         par.parallelFor(0, n * c, planeGrain(inHW), (p0, p1) -> k.maxUnpool2dBackward(p1 - p0, inHW, outHW,
                 dout, doutOff + p0 * outHW, idx, idxOff + p0 * inHW, dx, dxOff + p0 * inHW));
@@ -216,7 +216,7 @@ public final class Pooling {
         Checks.disjoint(op, "argmax", argmax, argmaxOff, ol, Integer.BYTES, "dx", dx, dxOff, xl, Float.BYTES);
         d.checkRois(op, rois, roisOff, numRois, n);
         Checks.disjoint(op, "rois", rois, roisOff, numRois * 5, Float.BYTES, "dx", dx, dxOff, xl, Float.BYTES);
-        checkIndices(op, "argmax", argmax, argmaxOff, ol, -1, h * w, "x=" + Arrays.toString(new long[] {n, c, h, w}));
+        checkIndices(op, "argmax", argmax, argmaxOff, ol, -1, h * w, "x=" + dims(n, c, h, w));
         PoolKernels k = Kernels.get().pool();
         par.parallelFor(0, c, planeGrain(n * h * w), (c0, c1) -> k.roiPoolBackward(c0, c1, n, c, h, w, numRois, d,
                 rois, roisOff, dout, doutOff, argmax, argmaxOff, dx, dxOff));
@@ -228,9 +228,14 @@ public final class Pooling {
         long xl = Checks.numel(op, "x", shape);
         if (h * w > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(op + ": plane H*W = " + h * w + " exceeds the int32 index range (x="
-                    + Arrays.toString(shape) + ")");
+                    + dims(shape) + ")");
         }
         return xl;
+    }
+
+    /** A shape as in messages: {@code [1,3,8,8]}. */
+    static String dims(long... shape) {
+        return Arrays.toString(shape).replace(" ", "");
     }
 
     /**

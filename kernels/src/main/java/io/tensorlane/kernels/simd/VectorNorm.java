@@ -252,6 +252,7 @@ public final class VectorNorm implements NormKernels {
             return;
         }
         double m = (double) outer * inner;
+        float[] pair = new float[2]; // the two block sums of centredDot (one small array per call, not per block)
         for (long c = c0; c < c1; c++) {
             float mu = get(mean, meanOff + c);
             double inv = 1.0 / Math.sqrt((double) get(var, varOff + c) + eps);
@@ -260,8 +261,9 @@ public final class VectorNorm implements NormKernels {
                 long at = (o * channels + c) * inner;
                 for (long b = 0; b < inner; b += BLOCK) {
                     int len = (int) Math.min(BLOCK, inner - b);
-                    sd += sum(dout, dOff + at + b, len, 0f);
-                    sdx += centredDot(x, xOff + at + b, dout, dOff + at + b, len, mu);
+                    centredDot(x, xOff + at + b, dout, dOff + at + b, len, mu, pair);
+                    sd += pair[0];
+                    sdx += pair[1];
                 }
             }
             double a = get(gamma, gOff + c) * inv;
@@ -278,22 +280,35 @@ public final class VectorNorm implements NormKernels {
         }
     }
 
-    /** Float sum of (x - c) * d over [0, len) of x at xp and d at dp. */
-    private static float centredDot(MemorySegment x, long xp, MemorySegment d, long dp, int len, float c) {
+    /**
+     * One pass over a block: {@code out[0]} = float sum of d, {@code out[1]} = float sum of (x - c) * d, over
+     * [0, len) of x at xp and d at dp.
+     */
+    private static void centredDot(MemorySegment x, long xp, MemorySegment d, long dp, int len, float c, float[] out) {
         FloatVector cv = FloatVector.broadcast(S, c);
-        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
         int bound = S.loopBound(len);
         int i = 0;
         for (; i + L < bound; i += 2 * L) {
-            a0 = load(x, xp + i).sub(cv).fma(load(d, dp + i), a0);
-            a1 = load(x, xp + i + L).sub(cv).fma(load(d, dp + i + L), a1);
+            FloatVector d0 = load(d, dp + i), d1 = load(d, dp + i + L);
+            s0 = s0.add(d0);
+            s1 = s1.add(d1);
+            a0 = load(x, xp + i).sub(cv).fma(d0, a0);
+            a1 = load(x, xp + i + L).sub(cv).fma(d1, a1);
         }
-        for (; i < bound; i += L) a0 = load(x, xp + i).sub(cv).fma(load(d, dp + i), a0);
+        for (; i < bound; i += L) {
+            FloatVector d0 = load(d, dp + i);
+            s0 = s0.add(d0);
+            a0 = load(x, xp + i).sub(cv).fma(d0, a0);
+        }
         if (i < len) {
             VectorMask<Float> m = S.indexInRange(i, len);
-            a1 = load(x, xp + i, m).sub(cv).fma(load(d, dp + i, m), a1); // masked dout lanes are 0
+            FloatVector d0 = load(d, dp + i, m); // masked lanes are 0
+            s1 = s1.add(d0);
+            a1 = load(x, xp + i, m).sub(cv).fma(d0, a1);
         }
-        return VectorMath.sumLanes(a0.add(a1));
+        out[0] = VectorMath.sumLanes(s0.add(s1));
+        out[1] = VectorMath.sumLanes(a0.add(a1));
     }
 
     /**

@@ -21,6 +21,7 @@ module io.tensorlane.bench {
     opens io.tensorlane.bench.harness to info.picocli, com.fasterxml.jackson.databind;
     opens io.tensorlane.bench.act to info.picocli;
     opens io.tensorlane.bench.gemm to info.picocli;
+    opens io.tensorlane.bench.lstm to info.picocli;
     opens io.tensorlane.bench.verify to info.picocli, com.fasterxml.jackson.databind;
 
     exports io.tensorlane.bench.verify;

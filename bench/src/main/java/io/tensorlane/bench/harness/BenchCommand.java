@@ -2,6 +2,7 @@ package io.tensorlane.bench.harness;
 
 import io.tensorlane.bench.act.ActBench;
 import io.tensorlane.bench.gemm.GemmBench;
+import io.tensorlane.bench.lstm.LstmBench;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Command;
                 "  ./tensorlane bench act --threads 1 --json act.json",
                 "  ./tensorlane bench gemm --anchors --json gemm.json --chart gemm.png"},
         commandListHeading = "%nFamilies:%n",
-        subcommands = {ActBench.class, GemmBench.class})
+        subcommands = {ActBench.class, GemmBench.class, LstmBench.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -47,6 +47,7 @@ import picocli.CommandLine.Spec;
                 "",
                 "Examples:",
                 "  ./tensorlane bench lstm --threads 1 --json lstm.json",
+                "  ./tensorlane bench lstm --no-scalar --no-seq --reps 51",
                 "  ./tensorlane bench lstm --batch 32 --input 256 --hidden 256 --steps 20"})
 public final class LstmBench implements Callable<Integer> {
     @Spec
@@ -74,6 +75,12 @@ public final class LstmBench implements Callable<Integer> {
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the rows as a JSON array.")
     Path json;
+
+    @Option(names = "--no-scalar", description = "Skip the (slow) scalar cell row; SIMD results are still checked against it.")
+    boolean noScalar;
+
+    @Option(names = "--no-seq", description = "Skip the sequence row (time the cell only).")
+    boolean noSeq;
 
     @Override
     public Integer call() throws Exception {
@@ -106,10 +113,12 @@ public final class LstmBench implements Callable<Integer> {
                 double ms = Timer.medianMs(() -> simd.lstmStep(x, h0, c0, wx, wh, b, hOut, cOut, gates), reps);
                 rows.add(new BenchRow("LSTMCell fwd", cellShape, "simd", threads, ms, cellFlops / ms / 1e6, null));
             }
-            double sms = Timer.medianMs(() -> scalar.lstmStep(x, h0, c0, wx, wh, b, hRef, cRef, gRef), Math.max(3, reps / 7));
-            rows.add(new BenchRow("LSTMCell fwd", cellShape, "scalar", threads, sms, cellFlops / sms / 1e6, null));
+            if (!noScalar || simd == null) {
+                double sms = Timer.medianMs(() -> scalar.lstmStep(x, h0, c0, wx, wh, b, hRef, cRef, gRef), Math.max(3, reps / 7));
+                rows.add(new BenchRow("LSTMCell fwd", cellShape, "scalar", threads, sms, cellFlops / sms / 1e6, null));
+            }
 
-            if (simd != null) {
+            if (simd != null && !noSeq) {
                 Tensor xs = rand(arena, 7, 1, n, t, d), dh = rand(arena, 8, 1, n, t, h);
                 checkSequence(arena, scalar, simd, xs, h0, wx, wh, b, dh);
                 Tensor hs = alloc(arena, n, t, h), cs = alloc(arena, n, t, h), gs = alloc(arena, n, t, 4 * h);

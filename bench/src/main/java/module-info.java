@@ -25,6 +25,7 @@ module io.tensorlane.bench {
     opens io.tensorlane.bench.conv to info.picocli;
     opens io.tensorlane.bench.pool to info.picocli;
     opens io.tensorlane.bench.norm to info.picocli;
+    opens io.tensorlane.bench.lstm to info.picocli;
     opens io.tensorlane.bench.verify to info.picocli, com.fasterxml.jackson.databind;
 
     exports io.tensorlane.bench.verify;

@@ -32,18 +32,8 @@ public final class VectorRecurrent implements RecurrentKernels {
         int bound = S.loopBound(h);
         for (int r = 0; r < n; r++) {
             long row = aOff + r * lda;
-            for (int j = 0; j < bound; j += L) {
-                FloatVector v = FloatVector.fromMemorySegment(S, a, (row + j) * F, NATIVE)
-                        .add(FloatVector.fromMemorySegment(S, b, (bOff + j) * F, NATIVE));
-                long o = (wsOff + j) * F;
-                VectorMath.exp(VectorMath.tanhExpArg(v), ws, o).intoMemorySegment(ws, o, NATIVE);
-            }
-            for (int j = 0; j < bound; j += L) {
-                FloatVector v = FloatVector.fromMemorySegment(S, a, (row + j) * F, NATIVE)
-                        .add(FloatVector.fromMemorySegment(S, b, (bOff + j) * F, NATIVE));
-                FloatVector e = FloatVector.fromMemorySegment(S, ws, (wsOff + j) * F, NATIVE);
-                VectorMath.tanhFromExp(v, e).intoMemorySegment(a, (row + j) * F, NATIVE);
-            }
+            gateExpPass(bound, a, row, b, bOff, ws, wsOff); // a = a + b in place, exp(-2|a|) into ws
+            tanhCombinePass(bound, a, row, ws, wsOff, a, row);
             for (int j = bound; j < h; j++) {
                 float v = a.getAtIndex(JAVA_FLOAT, row + j) + b.getAtIndex(JAVA_FLOAT, bOff + j);
                 a.setAtIndex(JAVA_FLOAT, row + j, VectorMath.tanh(v));
@@ -77,56 +67,23 @@ public final class VectorRecurrent implements RecurrentKernels {
         int sigBound = S.loopBound(h3), bound = S.loopBound(h);
         for (int r = 0; r < n; r++) {
             long g0 = gOff + r * ldg, gg = g0 + h3, hr = hOff + r * ldh, cr = cOff + r * ldc, pr = cpOff + r * ldcp;
-            // i, f, o: sigmoid in place (the gate range is its own exp scratch: v is loaded first)
-            for (int j = 0; j < sigBound; j += L) {
-                long o = (g0 + j) * F;
-                FloatVector v = FloatVector.fromMemorySegment(S, gates, o, NATIVE)
-                        .add(FloatVector.fromMemorySegment(S, b, (bOff + j) * F, NATIVE));
-                VectorMath.sigmoid(v, gates, o).intoMemorySegment(gates, o, NATIVE);
-            }
+            sigmoidPass(sigBound, gates, g0, b, bOff);
             for (int j = sigBound; j < h3; j++) {
                 float v = gates.getAtIndex(JAVA_FLOAT, g0 + j) + b.getAtIndex(JAVA_FLOAT, bOff + j);
                 gates.setAtIndex(JAVA_FLOAT, g0 + j, VectorMath.sigmoid(v));
             }
-            // g: v = a + b in place, exp(-2|v|) parked in the h row, then tanh
-            for (int j = 0; j < bound; j += L) {
-                FloatVector v = FloatVector.fromMemorySegment(S, gates, (gg + j) * F, NATIVE)
-                        .add(FloatVector.fromMemorySegment(S, b, (bOff + h3 + j) * F, NATIVE));
-                v.intoMemorySegment(gates, (gg + j) * F, NATIVE);
-                long o = (hr + j) * F;
-                VectorMath.exp(VectorMath.tanhExpArg(v), hOut, o).intoMemorySegment(hOut, o, NATIVE);
-            }
-            for (int j = 0; j < bound; j += L) {
-                FloatVector v = FloatVector.fromMemorySegment(S, gates, (gg + j) * F, NATIVE);
-                FloatVector e = FloatVector.fromMemorySegment(S, hOut, (hr + j) * F, NATIVE);
-                VectorMath.tanhFromExp(v, e).intoMemorySegment(gates, (gg + j) * F, NATIVE);
-            }
+            gateExpPass(bound, gates, gg, b, bOff + h3, hOut, hr);
+            tanhCombinePass(bound, gates, gg, hOut, hr, gates, gg);
             for (int j = bound; j < h; j++) {
                 float v = gates.getAtIndex(JAVA_FLOAT, gg + j) + b.getAtIndex(JAVA_FLOAT, bOff + h3 + j);
                 gates.setAtIndex(JAVA_FLOAT, gg + j, VectorMath.tanh(v));
             }
-            // c = f*cPrev + i*g, exp(-2|c|) parked in the h row
-            for (int j = 0; j < bound; j += L) {
-                FloatVector i = FloatVector.fromMemorySegment(S, gates, (g0 + j) * F, NATIVE);
-                FloatVector g = FloatVector.fromMemorySegment(S, gates, (gg + j) * F, NATIVE);
-                FloatVector cn;
-                if (cPrev == null) {
-                    cn = i.mul(g);
-                } else {
-                    FloatVector f = FloatVector.fromMemorySegment(S, gates, (g0 + h + j) * F, NATIVE);
-                    cn = f.mul(FloatVector.fromMemorySegment(S, cPrev, (pr + j) * F, NATIVE)).add(i.mul(g));
-                }
-                cn.intoMemorySegment(c, (cr + j) * F, NATIVE);
-                long o = (hr + j) * F;
-                VectorMath.exp(VectorMath.tanhExpArg(cn), hOut, o).intoMemorySegment(hOut, o, NATIVE);
+            if (cPrev == null) {
+                cellPassNoPrev(bound, gates, g0, gg, c, cr, hOut, hr);
+            } else {
+                cellPass(bound, gates, g0, h, gg, cPrev, pr, c, cr, hOut, hr);
             }
-            // h = o * tanh(c)
-            for (int j = 0; j < bound; j += L) {
-                FloatVector cn = FloatVector.fromMemorySegment(S, c, (cr + j) * F, NATIVE);
-                FloatVector e = FloatVector.fromMemorySegment(S, hOut, (hr + j) * F, NATIVE);
-                FloatVector o = FloatVector.fromMemorySegment(S, gates, (g0 + 2L * h + j) * F, NATIVE);
-                o.mul(VectorMath.tanhFromExp(cn, e)).intoMemorySegment(hOut, (hr + j) * F, NATIVE);
-            }
+            outputPass(bound, gates, g0 + 2L * h, c, cr, hOut, hr);
             for (int j = bound; j < h; j++) {
                 float i = gates.getAtIndex(JAVA_FLOAT, g0 + j), f = gates.getAtIndex(JAVA_FLOAT, g0 + h + j);
                 float o = gates.getAtIndex(JAVA_FLOAT, g0 + 2L * h + j), g = gates.getAtIndex(JAVA_FLOAT, gg + j);
@@ -134,6 +91,75 @@ public final class VectorRecurrent implements RecurrentKernels {
                 c.setAtIndex(JAVA_FLOAT, cr + j, cn);
                 hOut.setAtIndex(JAVA_FLOAT, hr + j, o * VectorMath.tanh(cn));
             }
+        }
+    }
+
+    // One small method per pass: each is compiled with its own inlining budget, so the Vector API calls
+    // and VectorMath are inlined and no vector is boxed (one method with every pass was 10x slower).
+
+    /** In place: sigmoid(g + b) over len (a multiple of L) elements; the range is its own exp scratch. */
+    private static void sigmoidPass(int len, MemorySegment g, long gOff, MemorySegment b, long bOff) {
+        for (int j = 0; j < len; j += L) {
+            long o = (gOff + j) * F;
+            FloatVector v = FloatVector.fromMemorySegment(S, g, o, NATIVE)
+                    .add(FloatVector.fromMemorySegment(S, b, (bOff + j) * F, NATIVE));
+            VectorMath.sigmoid(v, g, o).intoMemorySegment(g, o, NATIVE);
+        }
+    }
+
+    /** v = g + b stored in place, exp(-2|v|) into e. */
+    private static void gateExpPass(int len, MemorySegment g, long gOff, MemorySegment b, long bOff, MemorySegment e, long eOff) {
+        for (int j = 0; j < len; j += L) {
+            FloatVector v = FloatVector.fromMemorySegment(S, g, (gOff + j) * F, NATIVE)
+                    .add(FloatVector.fromMemorySegment(S, b, (bOff + j) * F, NATIVE));
+            v.intoMemorySegment(g, (gOff + j) * F, NATIVE);
+            long o = (eOff + j) * F;
+            VectorMath.exp(VectorMath.tanhExpArg(v), e, o).intoMemorySegment(e, o, NATIVE);
+        }
+    }
+
+    /** y = tanh(v) from v and e = exp(-2|v|); y may be v itself. */
+    private static void tanhCombinePass(int len, MemorySegment v, long vOff, MemorySegment e, long eOff, MemorySegment y, long yOff) {
+        for (int j = 0; j < len; j += L) {
+            FloatVector x = FloatVector.fromMemorySegment(S, v, (vOff + j) * F, NATIVE);
+            FloatVector ev = FloatVector.fromMemorySegment(S, e, (eOff + j) * F, NATIVE);
+            VectorMath.tanhFromExp(x, ev).intoMemorySegment(y, (yOff + j) * F, NATIVE);
+        }
+    }
+
+    /** c = f*cPrev + i*g, exp(-2|c|) into e. */
+    private static void cellPass(int len, MemorySegment gates, long g0, int h, long gg, MemorySegment cPrev, long pr,
+                                 MemorySegment c, long cr, MemorySegment e, long eOff) {
+        for (int j = 0; j < len; j += L) {
+            FloatVector i = FloatVector.fromMemorySegment(S, gates, (g0 + j) * F, NATIVE);
+            FloatVector g = FloatVector.fromMemorySegment(S, gates, (gg + j) * F, NATIVE);
+            FloatVector f = FloatVector.fromMemorySegment(S, gates, (g0 + h + j) * F, NATIVE);
+            FloatVector cn = f.mul(FloatVector.fromMemorySegment(S, cPrev, (pr + j) * F, NATIVE)).add(i.mul(g));
+            cn.intoMemorySegment(c, (cr + j) * F, NATIVE);
+            long o = (eOff + j) * F;
+            VectorMath.exp(VectorMath.tanhExpArg(cn), e, o).intoMemorySegment(e, o, NATIVE);
+        }
+    }
+
+    /** c = i*g (zero previous cell state), exp(-2|c|) into e. */
+    private static void cellPassNoPrev(int len, MemorySegment gates, long g0, long gg, MemorySegment c, long cr,
+                                       MemorySegment e, long eOff) {
+        for (int j = 0; j < len; j += L) {
+            FloatVector cn = FloatVector.fromMemorySegment(S, gates, (g0 + j) * F, NATIVE)
+                    .mul(FloatVector.fromMemorySegment(S, gates, (gg + j) * F, NATIVE));
+            cn.intoMemorySegment(c, (cr + j) * F, NATIVE);
+            long o = (eOff + j) * F;
+            VectorMath.exp(VectorMath.tanhExpArg(cn), e, o).intoMemorySegment(e, o, NATIVE);
+        }
+    }
+
+    /** h = o * tanh(c), from c and e = exp(-2|c|) parked in h. */
+    private static void outputPass(int len, MemorySegment gates, long go, MemorySegment c, long cr, MemorySegment hOut, long hr) {
+        for (int j = 0; j < len; j += L) {
+            FloatVector cn = FloatVector.fromMemorySegment(S, c, (cr + j) * F, NATIVE);
+            FloatVector e = FloatVector.fromMemorySegment(S, hOut, (hr + j) * F, NATIVE);
+            FloatVector o = FloatVector.fromMemorySegment(S, gates, (go + j) * F, NATIVE);
+            o.mul(VectorMath.tanhFromExp(cn, e)).intoMemorySegment(hOut, (hr + j) * F, NATIVE);
         }
     }
 
@@ -150,40 +176,51 @@ public final class VectorRecurrent implements RecurrentKernels {
         for (int r = 0; r < n; r++) {
             long g0 = gOff + r * ldg, d0 = daOff + r * ldda, cr = cOff + r * ldc, flat = (long) r * h;
             long dO = d0 + 2L * h; // the o-section of da holds exp(-2|c|), then tanh(c), until it is written
-            for (int j = 0; j < bound; j += L) {
-                FloatVector cn = FloatVector.fromMemorySegment(S, c, (cr + j) * F, NATIVE);
-                long o = (dO + j) * F;
-                VectorMath.exp(VectorMath.tanhExpArg(cn), da, o).intoMemorySegment(da, o, NATIVE);
-            }
-            for (int j = 0; j < bound; j += L) {
-                FloatVector cn = FloatVector.fromMemorySegment(S, c, (cr + j) * F, NATIVE);
-                FloatVector e = FloatVector.fromMemorySegment(S, da, (dO + j) * F, NATIVE);
-                VectorMath.tanhFromExp(cn, e).intoMemorySegment(da, (dO + j) * F, NATIVE);
-            }
+            cellExpPass(bound, c, cr, da, dO);
+            tanhCombinePass(bound, c, cr, da, dO, da, dO);
             for (int j = bound; j < h; j++) {
                 da.setAtIndex(JAVA_FLOAT, dO + j, VectorMath.tanh(c.getAtIndex(JAVA_FLOAT, cr + j)));
             }
-            for (int j = 0; j < h; j += L) {
-                VectorMask<Float> m = S.indexInRange(j, h);
-                FloatVector i = FloatVector.fromMemorySegment(S, gates, (g0 + j) * F, NATIVE, m);
-                FloatVector f = FloatVector.fromMemorySegment(S, gates, (g0 + h + j) * F, NATIVE, m);
-                FloatVector o = FloatVector.fromMemorySegment(S, gates, (g0 + 2L * h + j) * F, NATIVE, m);
-                FloatVector g = FloatVector.fromMemorySegment(S, gates, (g0 + 3L * h + j) * F, NATIVE, m);
-                FloatVector tc = FloatVector.fromMemorySegment(S, da, (dO + j) * F, NATIVE, m);
-                FloatVector dhv = FloatVector.fromMemorySegment(S, dh, (dhOff + r * lddh + j) * F, NATIVE, m);
-                if (dhCarry != null) dhv = dhv.add(FloatVector.fromMemorySegment(S, dhCarry, (dhcOff + flat + j) * F, NATIVE, m));
-                FloatVector dc = dcIn == null ? FloatVector.zero(S)
-                        : FloatVector.fromMemorySegment(S, dcIn, (dcInOff + flat + j) * F, NATIVE, m);
-                FloatVector cp = cPrev == null ? FloatVector.zero(S)
-                        : FloatVector.fromMemorySegment(S, cPrev, (cpOff + r * ldcp + j) * F, NATIVE, m);
-                dc = dc.add(dhv.mul(o).mul(tc.mul(tc).neg().add(1f)));
-                FloatVector dOut = dhv.mul(tc);
-                dc.mul(g).mul(i.mul(i.neg().add(1f))).intoMemorySegment(da, (d0 + j) * F, NATIVE, m);
-                dc.mul(cp).mul(f.mul(f.neg().add(1f))).intoMemorySegment(da, (d0 + h + j) * F, NATIVE, m);
-                dOut.mul(o.mul(o.neg().add(1f))).intoMemorySegment(da, (dO + j) * F, NATIVE, m);
-                dc.mul(i).mul(g.mul(g).neg().add(1f)).intoMemorySegment(da, (d0 + 3L * h + j) * F, NATIVE, m);
-                dc.mul(f).intoMemorySegment(dcPrev, (dcpOff + flat + j) * F, NATIVE, m);
-            }
+            gateGradPass(h, gates, g0, cPrev, cPrev == null ? 0 : cpOff + r * ldcp, dh, dhOff + r * lddh,
+                    dhCarry, dhcOff + flat, dcIn, dcInOff + flat, da, d0, dcPrev, dcpOff + flat);
+        }
+    }
+
+    /** exp(-2|c|) into e. */
+    private static void cellExpPass(int len, MemorySegment c, long cr, MemorySegment e, long eOff) {
+        for (int j = 0; j < len; j += L) {
+            FloatVector cn = FloatVector.fromMemorySegment(S, c, (cr + j) * F, NATIVE);
+            long o = (eOff + j) * F;
+            VectorMath.exp(VectorMath.tanhExpArg(cn), e, o).intoMemorySegment(e, o, NATIVE);
+        }
+    }
+
+    /** One row of the LSTM gate gradients; tanh(c) waits in da's o-section. Masked tail. */
+    private static void gateGradPass(int h, MemorySegment gates, long g0, MemorySegment cPrev, long cp0,
+                                     MemorySegment dh, long dh0, MemorySegment dhCarry, long dhc0,
+                                     MemorySegment dcIn, long dc0, MemorySegment da, long d0,
+                                     MemorySegment dcPrev, long dcp0) {
+        long dO = d0 + 2L * h;
+        for (int j = 0; j < h; j += L) {
+            VectorMask<Float> m = S.indexInRange(j, h);
+            FloatVector i = FloatVector.fromMemorySegment(S, gates, (g0 + j) * F, NATIVE, m);
+            FloatVector f = FloatVector.fromMemorySegment(S, gates, (g0 + h + j) * F, NATIVE, m);
+            FloatVector o = FloatVector.fromMemorySegment(S, gates, (g0 + 2L * h + j) * F, NATIVE, m);
+            FloatVector g = FloatVector.fromMemorySegment(S, gates, (g0 + 3L * h + j) * F, NATIVE, m);
+            FloatVector tc = FloatVector.fromMemorySegment(S, da, (dO + j) * F, NATIVE, m);
+            FloatVector dhv = FloatVector.fromMemorySegment(S, dh, (dh0 + j) * F, NATIVE, m);
+            if (dhCarry != null) dhv = dhv.add(FloatVector.fromMemorySegment(S, dhCarry, (dhc0 + j) * F, NATIVE, m));
+            FloatVector dc = dcIn == null ? FloatVector.zero(S)
+                    : FloatVector.fromMemorySegment(S, dcIn, (dc0 + j) * F, NATIVE, m);
+            FloatVector cp = cPrev == null ? FloatVector.zero(S)
+                    : FloatVector.fromMemorySegment(S, cPrev, (cp0 + j) * F, NATIVE, m);
+            dc = dc.add(dhv.mul(o).mul(tc.mul(tc).neg().add(1f)));
+            FloatVector dOut = dhv.mul(tc);
+            dc.mul(g).mul(i.mul(i.neg().add(1f))).intoMemorySegment(da, (d0 + j) * F, NATIVE, m);
+            dc.mul(cp).mul(f.mul(f.neg().add(1f))).intoMemorySegment(da, (d0 + h + j) * F, NATIVE, m);
+            dOut.mul(o.mul(o.neg().add(1f))).intoMemorySegment(da, (dO + j) * F, NATIVE, m);
+            dc.mul(i).mul(g.mul(g).neg().add(1f)).intoMemorySegment(da, (d0 + 3L * h + j) * F, NATIVE, m);
+            dc.mul(f).intoMemorySegment(dcPrev, (dcp0 + j) * F, NATIVE, m);
         }
     }
 

@@ -80,6 +80,16 @@ public interface Layer {
         return outputShape(in.get(0));
     }
 
+    /**
+     * Non-learnable tensors that belong to the trained model and are saved and loaded with its
+     * parameters (a batch norm's running mean and variance), by a name unique within the layer, in a
+     * stable order. Optimizers never see them. Loading copies into these tensors in place, so they
+     * must be contiguous F32 and live as long as the layer.
+     */
+    default Map<String, Tensor> buffers() {
+        return Map.of();
+    }
+
     private void requireOne(int n) {
         if (n != 1) throw new IllegalArgumentException(type() + ": takes 1 input, got " + n);
     }

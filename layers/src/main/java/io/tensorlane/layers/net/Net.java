@@ -34,6 +34,16 @@ public interface Net extends Layer {
         return m;
     }
 
+    /** Every {@link Layer#buffers() buffer} (e.g. batch-norm running stats), named {@code <node>.<buffer>}, in node order. */
+    default Map<String, io.tensorlane.runtime.Tensor> namedBuffers() {
+        Map<String, io.tensorlane.runtime.Tensor> m = new LinkedHashMap<>();
+        for (NetNode n : nodes()) {
+            Map<String, io.tensorlane.runtime.Tensor> inner = n.layer() instanceof Net net ? net.namedBuffers() : n.layer().buffers();
+            inner.forEach((k, t) -> m.put(n.name() + "." + k, t));
+        }
+        return m;
+    }
+
     @Override
     default List<Param> params() {
         return new ArrayList<>(namedParams().values());

@@ -227,6 +227,18 @@ public final class Optimizer {
         return true;
     }
 
+    /**
+     * Sets the step counter, so that a reloaded optimizer continues where a saved one stopped (Adam's
+     * bias correction depends on it). Use with the saved state tensors ({@link #state(Param)}).
+     */
+    public void restoreSteps(long steps) {
+        if (steps < 0) throw new IllegalArgumentException("optimizer " + name() + ": steps must be >= 0, got " + steps);
+        this.t = steps;
+    }
+
+    /** Number of state tensors per parameter of this rule (0 for sgd, 1 for momentum, 2 for adam, ...). */
+    public int stateCount() { return rule.stateCount(); }
+
     @Override
     public String toString() {
         return "Optimizer[" + name() + " lr=" + lr + " " + options + "]";

@@ -24,6 +24,7 @@ module io.tensorlane.bench {
     opens io.tensorlane.bench.gemm to info.picocli;
     opens io.tensorlane.bench.conv to info.picocli;
     opens io.tensorlane.bench.demo to info.picocli;
+    opens io.tensorlane.bench.examples to info.picocli;
     opens io.tensorlane.bench.verify to info.picocli, com.fasterxml.jackson.databind;
 
     exports io.tensorlane.bench.verify;

@@ -38,6 +38,15 @@ public interface Layer {
         return List.of();
     }
 
+    /**
+     * Tensors that are not learned by gradient but define what the layer computes, by name (batch
+     * norm's running mean and variance): saved and restored with the parameters, never touched by
+     * optimizers. Empty for most layers.
+     */
+    default Map<String, Tensor> state() {
+        return Map.of();
+    }
+
     /** The output shape for an input of shape {@code in} (first dim = batch); validates the input shape. */
     long[] outputShape(long[] in);
 
@@ -78,16 +87,6 @@ public interface Layer {
     default long[] outputShape(List<long[]> in) {
         requireOne(in.size());
         return outputShape(in.get(0));
-    }
-
-    /**
-     * Non-learnable tensors that belong to the trained model and are saved and loaded with its
-     * parameters (a batch norm's running mean and variance), by a name unique within the layer, in a
-     * stable order. Optimizers never see them. Loading copies into these tensors in place, so they
-     * must be contiguous F32 and live as long as the layer.
-     */
-    default Map<String, Tensor> buffers() {
-        return Map.of();
     }
 
     private void requireOne(int n) {

@@ -26,7 +26,7 @@ import java.util.Objects;
 
 /**
  * Saves a whole net to a {@link ModelFile} and loads it back: the architecture (its net file, from
- * {@link NetFile#toJson}), every parameter and buffer (batch-norm running stats) and, optionally, the
+ * {@link NetFile#toJson}), every parameter and state tensor (batch-norm running stats) and, optionally, the
  * optimizer with its state, so training can go on where it stopped.
  *
  * <p>The model file's JSON text is
@@ -34,8 +34,8 @@ import java.util.Objects;
  * { "format": "tensorlane-model", "net": { ...the net file... },
  *   "optimizer": { "type": "adam", "options": {"lr": 0.001}, "lr": 0.0005, "steps": 1200 } }   // optional
  * }</pre>
- * its tensors are the net's {@link Net#namedParams() parameters} then its {@link Net#namedBuffers()
- * buffers} by name ({@code conv1.weight}, {@code bn1.running_mean}), and its extras the optimizer state,
+ * its tensors are the net's {@link Net#namedParams() parameters} then its {@link Net#namedState()
+ * state} by name ({@code conv1.weight}, {@code bn1.running_mean}), and its extras the optimizer state,
  * {@code optimizer/<param>/<k>} for the rule's k-th state tensor. A plain net file as the JSON text (no
  * {@code "format"}) is read as a model without optimizer.
  *
@@ -55,7 +55,7 @@ public final class NetModels {
     /**
      * A loaded model.
      *
-     * @param spec      the rebuilt net (with the saved parameters and buffers), its name, sample shape, seed and loss
+     * @param spec      the rebuilt net (with the saved parameters and state), its name, sample shape, seed and loss
      * @param optimizer the saved optimizer with its state, or null when none was saved
      */
     public record Loaded(NetFile.Spec spec, Optimizer optimizer) {
@@ -90,8 +90,8 @@ public final class NetModels {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         Map<String, Param> params = net.namedParams();
         params.forEach((k, p) -> tensors.put(k, p.value()));
-        net.namedBuffers().forEach((k, t) -> {
-            if (tensors.put(k, t) != null) throw new IllegalArgumentException("save: buffer " + k + " has the name of a parameter");
+        net.namedState().forEach((k, t) -> {
+            if (tensors.put(k, t) != null) throw new IllegalArgumentException("save: state tensor " + k + " has the name of a parameter");
         });
         Map<String, Tensor> extras = new LinkedHashMap<>();
         if (optimizer != null) {
@@ -148,7 +148,7 @@ public final class NetModels {
         Net net = spec.net();
         Map<String, Tensor> targets = new LinkedHashMap<>();
         net.namedParams().forEach((k, p) -> targets.put(k, p.value()));
-        targets.putAll(net.namedBuffers());
+        targets.putAll(net.namedState());
         checkNames(src, "tensor", targets, mf.tensors());
         Optimizer optimizer = null;
         Map<String, Tensor> stateTargets = new LinkedHashMap<>();

@@ -2,6 +2,7 @@ package io.tensorlane.layers.net;
 
 import io.tensorlane.layers.Layer;
 import io.tensorlane.layers.Param;
+import io.tensorlane.runtime.Tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,14 +35,25 @@ public interface Net extends Layer {
         return m;
     }
 
-    /** Every {@link Layer#buffers() buffer} (e.g. batch-norm running stats), named {@code <node>.<buffer>}, in node order. */
-    default Map<String, io.tensorlane.runtime.Tensor> namedBuffers() {
-        Map<String, io.tensorlane.runtime.Tensor> m = new LinkedHashMap<>();
+    /**
+     * Every non-learned state tensor ({@link Layer#state()}, e.g. batch norm's running statistics),
+     * named {@code <node>.<name>} (e.g. {@code bn1.running_mean}), in node order.
+     */
+    default Map<String, Tensor> namedState() {
+        Map<String, Tensor> m = new LinkedHashMap<>();
         for (NetNode n : nodes()) {
-            Map<String, io.tensorlane.runtime.Tensor> inner = n.layer() instanceof Net net ? net.namedBuffers() : n.layer().buffers();
-            inner.forEach((k, t) -> m.put(n.name() + "." + k, t));
+            if (n.layer() instanceof Net inner) {
+                inner.namedState().forEach((k, t) -> m.put(n.name() + "." + k, t));
+            } else {
+                n.layer().state().forEach((k, t) -> m.put(n.name() + "." + k, t));
+            }
         }
         return m;
+    }
+
+    @Override
+    default Map<String, Tensor> state() {
+        return namedState();
     }
 
     @Override

@@ -53,7 +53,7 @@ class NetModelsTest {
 
         @Override public long[] outputShape(long[] in) { return in.clone(); }
 
-        @Override public Map<String, Tensor> buffers() { return Map.of("running", running); }
+        @Override public Map<String, Tensor> state() { return Map.of("running", running); }
 
         @Override
         public Tensor forward(Tensor in, Mode mode) {
@@ -112,14 +112,14 @@ class NetModelsTest {
     static void assertSameNet(Net a, Net b) {
         assertEquals(List.copyOf(a.namedParams().keySet()), List.copyOf(b.namedParams().keySet()));
         a.namedParams().forEach((k, p) -> assertArrayEquals(p.value().toFloatArray(), b.namedParams().get(k).value().toFloatArray(), k));
-        a.namedBuffers().forEach((k, t) -> assertArrayEquals(t.toFloatArray(), b.namedBuffers().get(k).toFloatArray(), k));
+        a.namedState().forEach((k, t) -> assertArrayEquals(t.toFloatArray(), b.namedState().get(k).toFloatArray(), k));
     }
 
     @Test
     void roundTripGivesIdenticalOutputsAndContinuesTrainingIdentically() throws IOException {
         NetFile.Spec spec = NetFile.parse(MLP, "mlp.json");
         Optimizer opt = train(spec, 5);
-        assertNotEquals(0f, spec.net().namedBuffers().get("test_shift1.running").getFloat(0));
+        assertNotEquals(0f, spec.net().namedState().get("test_shift1.running").getFloat(0));
         Path f = dir.resolve("mlp.tlm");
         NetModels.save(f, spec, opt);
         NetModels.Loaded back = NetModels.load(f);

@@ -15,6 +15,10 @@ import java.util.Map;
  * <p>Layers with several inputs (Add, Concat) override the list forms {@link #forward(List, Mode)},
  * {@link #backwardAll(Tensor)} and {@link #outputShape(List)} and report their arity.
  *
+ * <p>Buffers: the tensors forward and backward return may be buffers the layer owns and
+ * <em>overwrites on its next call</em> with the same shapes (Caffe's blobs; training then allocates
+ * nothing after its first step). Consume them before the next call, or copy them to keep them.
+ *
  * <p>A layer computes through {@link Ops} only (never kernels), so a net runs on any device; nets
  * hand their {@code Ops} to every layer with {@link #setOps(Ops)}.
  */

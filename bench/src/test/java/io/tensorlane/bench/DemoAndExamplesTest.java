@@ -98,10 +98,24 @@ class DemoAndExamplesTest {
     }
 
     @Test
+    void charLstmContinuesHelloWorld() {
+        CliTest.Run r = example("char-lstm", "--epochs", "12");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("prompt \"hello\" -> \"hello world hello world hello\""), r.out());
+    }
+
+    @Test
+    void resnetLearnsTheDigits() {
+        CliTest.Run r = example("resnet", "--epochs", "10");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(lastLine(r.out()).startsWith("resnet: test accuracy = "), r.out());
+    }
+
+    @Test
     void unknownOrMissingExampleListsTheKnownOnes() {
         CliTest.Run r = example("nope");
         assertEquals(2, r.exit());
-        assertTrue(r.err().contains("unknown example 'nope'; examples: linreg, logreg, pca, autoencoder"), r.err());
+        assertTrue(r.err().contains("unknown example 'nope'; examples: linreg, logreg, pca, autoencoder, char-lstm, resnet, fcn"), r.err());
         r = CliTest.run("example");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("name an example: linreg"), r.err());

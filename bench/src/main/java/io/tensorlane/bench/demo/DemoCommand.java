@@ -37,7 +37,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         header = "Trains a small CNN on the bundled handwritten digits, saves it, reloads it and tests it.",
         description = {
-                "Trains the demo CNN (net file nets/digits_cnn.json: conv-bn-relu blocks, max pooling, two fully "
+                "Trains the demo CNN (three conv-bn-relu blocks, the last two with stride 2, then two fully "
                         + "connected layers) on the 8x8 digits bundled with tensorlane: the training rows minus their last "
                         + "10% (the validation set the Solver checks each epoch), Adam with a step-decayed learning rate, "
                         + "random +-1 pixel shifts of each training image. Seeded: the same options give the same result. "
@@ -101,11 +101,13 @@ public final class DemoCommand implements Callable<Integer> {
         return NetFile.parse(DEV_NET, "demo net");
     }
 
-    // Until the conv layers land: a multi-layer perceptron on the same images.
+    // Until the pooling layers land: strided convolutions do the down-sampling.
     static final String DEV_NET = """
-            { "name": "digits-mlp", "input": [1, 8, 8], "seed": 1, "loss": "softmax_cross_entropy",
-              "layers": [ {"type": "flatten"}, {"type": "linear", "out": 256, "init": "he_normal"}, {"type": "relu"},
-                          {"type": "linear", "out": 128, "init": "he_normal"}, {"type": "relu"},
+            { "name": "digits-cnn", "input": [1, 8, 8], "seed": 1, "loss": "softmax_cross_entropy",
+              "layers": [ {"type": "conv2d", "out": 32, "kernel": 3, "pad": 1, "init": "he_normal"}, {"type": "batch_norm2d"}, {"type": "relu"},
+                          {"type": "conv2d", "out": 32, "kernel": 3, "pad": 1, "stride": 2, "init": "he_normal"}, {"type": "batch_norm2d"}, {"type": "relu"},
+                          {"type": "conv2d", "out": 64, "kernel": 3, "pad": 1, "stride": 2, "init": "he_normal"}, {"type": "batch_norm2d"}, {"type": "relu"},
+                          {"type": "flatten"}, {"type": "linear", "out": 128, "init": "he_normal"}, {"type": "relu"},
                           {"type": "linear", "out": 10} ] }
             """;
 

@@ -9,7 +9,8 @@ public final class Examples {
     private static final Map<String, Example> ALL = new LinkedHashMap<>();
 
     static {
-        for (Example e : List.of(new LinRegExample(), new LogRegExample(), new PcaExample(), new AutoencoderExample())) {
+        for (Example e : List.of(new LinRegExample(), new LogRegExample(), new PcaExample(), new AutoencoderExample(), new CharLstmExample(),
+                DigitsNetExample.resnet(), new FcnExample())) {
             ALL.put(e.name(), e);
         }
     }

@@ -17,6 +17,7 @@ module io.tensorlane.bench {
     requires dev.ludovic.netlib.blas;
     requires org.knowm.xchart;
     requires java.management;
+    requires jdk.management;
 
     opens io.tensorlane.bench.cli to info.picocli;
     opens io.tensorlane.bench.harness to info.picocli, com.fasterxml.jackson.databind;
@@ -26,6 +27,9 @@ module io.tensorlane.bench {
     opens io.tensorlane.bench.pool to info.picocli;
     opens io.tensorlane.bench.norm to info.picocli;
     opens io.tensorlane.bench.lstm to info.picocli;
+    opens io.tensorlane.bench.demo to info.picocli;
+    opens io.tensorlane.bench.examples to info.picocli;
+    opens io.tensorlane.bench.train to info.picocli;
     opens io.tensorlane.bench.verify to info.picocli, com.fasterxml.jackson.databind;
 
     exports io.tensorlane.bench.verify;

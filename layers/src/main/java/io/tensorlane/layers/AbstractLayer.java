@@ -2,17 +2,30 @@ package io.tensorlane.layers;
 
 import io.tensorlane.runtime.Device;
 import io.tensorlane.runtime.Ops;
+import io.tensorlane.runtime.Tensor;
 import java.util.Arrays;
 
-/** A layer that keeps its {@link Ops} (the CPU by default) and formats shape errors the same way. */
+/**
+ * A layer that keeps its {@link Ops} (the CPU by default), reuses its output and gradient buffers
+ * across calls of the same shape ({@link #buffer}), and formats shape errors the same way.
+ */
 public abstract class AbstractLayer implements Layer {
     private static final Ops CPU = Ops.on(Device.cpu());
 
     protected Ops ops = CPU;
 
+    /** Reused buffers (outputs, input gradients, scratch), by slot; see {@link Workspace}. */
+    protected final Workspace workspace = new Workspace();
+
+    /** Slot {@code slot} of {@link #workspace}: a contiguous F32 tensor of {@code shape}, contents unspecified. */
+    protected Tensor buffer(int slot, long... shape) {
+        return workspace.get(ops, slot, shape);
+    }
+
     @Override
     public void setOps(Ops ops) {
         this.ops = java.util.Objects.requireNonNull(ops, "ops");
+        workspace.clear(); // buffers belong to the device of the previous ops
     }
 
     /** Throws {@code "<type>: <message>"}. */

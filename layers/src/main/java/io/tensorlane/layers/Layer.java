@@ -15,6 +15,10 @@ import java.util.Map;
  * <p>Layers with several inputs (Add, Concat) override the list forms {@link #forward(List, Mode)},
  * {@link #backwardAll(Tensor)} and {@link #outputShape(List)} and report their arity.
  *
+ * <p>Buffers: the tensors forward and backward return may be buffers the layer owns and
+ * <em>overwrites on its next call</em> with the same shapes (Caffe's blobs; training then allocates
+ * nothing after its first step). Consume them before the next call, or copy them to keep them.
+ *
  * <p>A layer computes through {@link Ops} only (never kernels), so a net runs on any device; nets
  * hand their {@code Ops} to every layer with {@link #setOps(Ops)}.
  */
@@ -36,6 +40,15 @@ public interface Layer {
     /** The learnable parameters, in a stable order (empty for parameter-free layers). */
     default List<Param> params() {
         return List.of();
+    }
+
+    /**
+     * Tensors that are not learned by gradient but define what the layer computes, by name (batch
+     * norm's running mean and variance): saved and restored with the parameters, never touched by
+     * optimizers. Empty for most layers.
+     */
+    default Map<String, Tensor> state() {
+        return Map.of();
     }
 
     /** The output shape for an input of shape {@code in} (first dim = batch); validates the input shape. */

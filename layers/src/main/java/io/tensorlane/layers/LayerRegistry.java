@@ -1,6 +1,15 @@
 package io.tensorlane.layers;
 
 import io.tensorlane.layers.nn.Add;
+import io.tensorlane.layers.nn.BatchNorm;
+import io.tensorlane.layers.nn.BatchNorm1d;
+import io.tensorlane.layers.nn.BatchNorm2d;
+import io.tensorlane.layers.nn.Conv2d;
+import io.tensorlane.layers.nn.ConvTranspose2d;
+import io.tensorlane.layers.nn.Dropout;
+import io.tensorlane.layers.nn.LSTM;
+import io.tensorlane.layers.nn.RNN;
+import io.tensorlane.layers.nn.Recurrent;
 import io.tensorlane.layers.nn.Concat;
 import io.tensorlane.layers.nn.Embedding;
 import io.tensorlane.layers.nn.Flatten;
@@ -48,6 +57,13 @@ public final class LayerRegistry {
         register("add", List.of(), (c, in, r) -> new Add());
         register("concat", Concat.OPTIONS, Concat::create);
         register("embedding", Embedding.OPTIONS, Embedding::create);
+        register("conv2d", Conv2d.OPTIONS, Conv2d::create);
+        register("conv_transpose2d", ConvTranspose2d.OPTIONS, ConvTranspose2d::create);
+        register("batch_norm1d", BatchNorm.OPTIONS, BatchNorm1d::create);
+        register("batch_norm2d", BatchNorm.OPTIONS, BatchNorm2d::create);
+        register("dropout", Dropout.OPTIONS, Dropout::create);
+        register("rnn", Recurrent.OPTIONS, RNN::create);
+        register("lstm", Recurrent.OPTIONS, LSTM::create);
     }
 
     private LayerRegistry() {

@@ -16,11 +16,13 @@ import picocli.CommandLine.Command;
                         + "each command.",
                 "",
                 "Examples:",
+                "  ./tensorlane demo",
+                "  ./tensorlane example linreg",
                 "  ./tensorlane info",
                 "  ./tensorlane verify path/to/reference --impl simd",
                 "  ./tensorlane bench act --threads 1 --json act.json",
                 "  ./tensorlane test"},
-        subcommands = {InfoCommand.class, VerifyCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {io.tensorlane.bench.demo.DemoCommand.class, io.tensorlane.bench.examples.ExampleCommand.class, InfoCommand.class, VerifyCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit status when a benchmark refuses to time a kernel whose result is wrong. */
     public static final int EXIT_MISMATCH = 3;

@@ -2,6 +2,7 @@ package io.tensorlane.layers.net;
 
 import io.tensorlane.layers.Layer;
 import io.tensorlane.layers.Param;
+import io.tensorlane.runtime.Tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +33,27 @@ public interface Net extends Layer {
             }
         }
         return m;
+    }
+
+    /**
+     * Every non-learned state tensor ({@link Layer#state()}, e.g. batch norm's running statistics),
+     * named {@code <node>.<name>} (e.g. {@code bn1.running_mean}), in node order.
+     */
+    default Map<String, Tensor> namedState() {
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        for (NetNode n : nodes()) {
+            if (n.layer() instanceof Net inner) {
+                inner.namedState().forEach((k, t) -> m.put(n.name() + "." + k, t));
+            } else {
+                n.layer().state().forEach((k, t) -> m.put(n.name() + "." + k, t));
+            }
+        }
+        return m;
+    }
+
+    @Override
+    default Map<String, Tensor> state() {
+        return namedState();
     }
 
     @Override

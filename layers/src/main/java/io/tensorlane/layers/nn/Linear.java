@@ -25,9 +25,8 @@ public final class Linear extends AbstractLayer {
     private final Init init;
     private final Param weight;
     private final Param bias; // null without bias
-    private Tensor x2;        // the last input as (N, D)
+    private Tensor x;         // the last input
     private long[] inShape;
-    private Tensor ones;      // (N, 1) of ones: the bias is added as ones @ b by one rank-1 GEMM
 
     /** A layer D -> M with Xavier-uniform weights from {@code rng} and a zero bias. */
     public Linear(int in, int out, RandomGenerator rng) {
@@ -86,34 +85,29 @@ public final class Linear extends AbstractLayer {
 
     @Override
     public Tensor forward(Tensor x, Mode mode) {
-        outputShape(x.shape());
-        long n = x.dim(0);
+        long[] outShape = outputShape(x.shape());
         inShape = x.shape();
-        x2 = x.contiguous().reshape(n, in);
-        Tensor y = ops.matmul(x2, weight.value());
-        if (bias != null) ops.matmul(ones(n), bias.value().reshape(1, out), y, 1f, 1f);
+        this.x = x;
+        Tensor y = buffer(0, outShape);
+        ops.affine(x, weight.value(), bias == null ? null : bias.value(), y);
         return y;
     }
 
     @Override
     public Tensor backward(Tensor dOut) {
-        requireForward(x2);
-        long n = x2.dim(0);
+        requireForward(x);
+        long n = inShape[0];
         if (!Arrays.equals(dOut.shape(), new long[] {n, out})) {
             throw error("dOut has shape " + Arrays.toString(dOut.shape()) + " but the output was [" + n + ", " + out + "]");
         }
-        ops.matmul(x2.transpose(0, 1), dOut, weight.grad(), 1f, 1f);              // dW += x^T dOut
-        if (bias != null) ops.matmul(ones(n).reshape(1, n), dOut, bias.grad().reshape(1, out), 1f, 1f); // db += 1^T dOut
-        return ops.matmul(dOut, weight.value().transpose(0, 1)).reshape(inShape); // dx = dOut W^T
-    }
-
-    private Tensor ones(long n) {
-        if (ones == null || ones.dim(0) != n) {
-            float[] v = new float[Math.toIntExact(n)];
-            Arrays.fill(v, 1f);
-            ones = Tensor.of(v, n, 1);
-        }
-        return ones;
+        // affineBackward overwrites dw/db: compute into scratch, then accumulate (Caffe-style grads).
+        Tensor dx = buffer(1, inShape);
+        Tensor dw = buffer(2, in, out);
+        Tensor db = bias == null ? null : buffer(3, out);
+        ops.affineBackward(x, weight.value(), dOut, dx, dw, db);
+        ops.axpy(1f, dw, weight.grad());
+        if (bias != null) ops.axpy(1f, db, bias.grad());
+        return dx;
     }
 
     @Override

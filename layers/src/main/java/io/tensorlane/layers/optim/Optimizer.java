@@ -1,6 +1,8 @@
 package io.tensorlane.layers.optim;
 
 import io.tensorlane.layers.Param;
+import io.tensorlane.runtime.Device;
+import io.tensorlane.runtime.Ops;
 import io.tensorlane.runtime.Tensor;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -30,31 +32,31 @@ public final class Optimizer {
     private static final Map<String, Kind> KINDS = new LinkedHashMap<>();
 
     static {
-        KINDS.put("sgd", new Kind(List.of(), o -> rule("sgd", 0, (w, g, s, lr, t, wd) -> FusedUpdates.sgdStep(w, g, lr, wd))));
+        KINDS.put("sgd", new Kind(List.of(), o -> rule("sgd", 0, (ops, w, g, s, lr, t, wd) -> ops.sgdStep(w, g, lr, wd))));
         KINDS.put("momentum", new Kind(List.of("momentum"), o -> {
             float mu = o.fraction("momentum", 0.9f);
-            return rule("momentum", 1, (w, g, s, lr, t, wd) -> FusedUpdates.momentumStep(w, g, s.get(0), lr, mu, wd));
+            return rule("momentum", 1, (ops, w, g, s, lr, t, wd) -> ops.momentumStep(w, g, s.get(0), lr, mu, wd));
         }));
         KINDS.put("nesterov", new Kind(List.of("momentum"), o -> {
             float mu = o.fraction("momentum", 0.9f);
-            return rule("nesterov", 1, (w, g, s, lr, t, wd) -> FusedUpdates.nesterovStep(w, g, s.get(0), lr, mu, wd));
+            return rule("nesterov", 1, (ops, w, g, s, lr, t, wd) -> ops.nesterovStep(w, g, s.get(0), lr, mu, wd));
         }));
         KINDS.put("adagrad", new Kind(List.of("eps"), o -> {
             float eps = o.positive("eps", 1e-8f);
-            return rule("adagrad", 1, (w, g, s, lr, t, wd) -> FusedUpdates.adagradStep(w, g, s.get(0), lr, eps, wd));
+            return rule("adagrad", 1, (ops, w, g, s, lr, t, wd) -> ops.adagradStep(w, g, s.get(0), lr, eps, wd));
         }));
         KINDS.put("rmsprop", new Kind(List.of("decay_rate", "eps"), o -> {
             float dr = o.fraction("decay_rate", 0.99f), eps = o.positive("eps", 1e-8f);
-            return rule("rmsprop", 1, (w, g, s, lr, t, wd) -> FusedUpdates.rmspropStep(w, g, s.get(0), lr, dr, eps, wd));
+            return rule("rmsprop", 1, (ops, w, g, s, lr, t, wd) -> ops.rmspropStep(w, g, s.get(0), lr, dr, eps, wd));
         }));
         KINDS.put("adam", new Kind(List.of("beta1", "beta2", "eps"), o -> {
             float b1 = o.fraction("beta1", 0.9f), b2 = o.fraction("beta2", 0.999f), eps = o.positive("eps", 1e-8f);
-            return rule("adam", 2, (w, g, s, lr, t, wd) -> FusedUpdates.adamStep(w, g, s.get(0), s.get(1), t, lr, b1, b2, eps, wd));
+            return rule("adam", 2, (ops, w, g, s, lr, t, wd) -> ops.adamStep(w, g, s.get(0), s.get(1), t, lr, b1, b2, eps, wd));
         }));
     }
 
     private interface Step {
-        boolean apply(Tensor w, Tensor g, List<Tensor> s, float lr, long t, float wd);
+        boolean apply(Ops ops, Tensor w, Tensor g, List<Tensor> s, float lr, long t, float wd);
     }
 
     private static UpdateRule rule(String name, int states, Step step) {
@@ -66,13 +68,16 @@ public final class Optimizer {
             public int stateCount() { return states; }
 
             @Override
-            public boolean update(Tensor w, Tensor g, List<Tensor> state, float lr, long t, float wd) {
-                return step.apply(w, g, state, lr, t, wd);
+            public boolean update(Ops ops, Tensor w, Tensor g, List<Tensor> state, float lr, long t, float wd) {
+                return step.apply(ops, w, g, state, lr, t, wd);
             }
         };
     }
 
+    private static final Ops CPU = Ops.on(Device.cpu());
+
     private final UpdateRule rule;
+    private Ops ops = CPU;
     private final Map<String, Object> options;
     private final float baseLr;
     private final float weightDecay;
@@ -171,6 +176,11 @@ public final class Optimizer {
 
     public String name() { return rule.name(); }
 
+    /** The ops the fused update steps run on (default: the CPU); a net's device when it trains elsewhere. */
+    public void setOps(Ops ops) {
+        this.ops = java.util.Objects.requireNonNull(ops, "ops");
+    }
+
     /** The options it was created with. */
     public Map<String, Object> options() { return java.util.Collections.unmodifiableMap(options); }
 
@@ -213,19 +223,31 @@ public final class Optimizer {
         List<Tensor> grads = new ArrayList<>(params.size());
         for (Param p : params) grads.add(p.grad());
         if (clipNorm > 0) {
-            lastNorm = FusedUpdates.clipGradNorm(grads, clipNorm);
+            lastNorm = ops.clipGradNorm(grads, clipNorm);
             if (!Double.isFinite(lastNorm)) {
                 skipped++;
                 return false;
             }
-        } else if (!Double.isFinite(FusedUpdates.gradSumSquares(grads))) {
+        } else if (!Double.isFinite(ops.gradSumSquares(grads))) {
             // Checked up front so that a bad gradient in a late parameter cannot leave the early ones updated.
             skipped++;
             return false;
         }
-        for (Param p : params) rule.update(p.value(), p.grad(), state(p), lr, t, weightDecay);
+        for (Param p : params) rule.update(ops, p.value(), p.grad(), state(p), lr, t, weightDecay);
         return true;
     }
+
+    /**
+     * Sets the step counter, so that a reloaded optimizer continues where a saved one stopped (Adam's
+     * bias correction depends on it). Use with the saved state tensors ({@link #state(Param)}).
+     */
+    public void restoreSteps(long steps) {
+        if (steps < 0) throw new IllegalArgumentException("optimizer " + name() + ": steps must be >= 0, got " + steps);
+        this.t = steps;
+    }
+
+    /** Number of state tensors per parameter of this rule (0 for sgd, 1 for momentum, 2 for adam, ...). */
+    public int stateCount() { return rule.stateCount(); }
 
     @Override
     public String toString() {

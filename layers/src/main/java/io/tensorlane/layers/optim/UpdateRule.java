@@ -1,5 +1,6 @@
 package io.tensorlane.layers.optim;
 
+import io.tensorlane.runtime.Ops;
 import io.tensorlane.runtime.Tensor;
 import java.util.List;
 
@@ -17,7 +18,8 @@ public interface UpdateRule {
     /**
      * Updates {@code w} and {@code state} in place from {@code g} (plus {@code weightDecay * w}) at
      * learning rate {@code lr}; {@code t} counts steps from 1. Returns false, changing nothing, when
-     * {@code g} holds a NaN or infinity.
+     * {@code g} holds a NaN or infinity. The step runs through {@code ops} (the fused {@code Ops} update
+     * steps).
      */
-    boolean update(Tensor w, Tensor g, List<Tensor> state, float lr, long t, float weightDecay);
+    boolean update(Ops ops, Tensor w, Tensor g, List<Tensor> state, float lr, long t, float weightDecay);
 }

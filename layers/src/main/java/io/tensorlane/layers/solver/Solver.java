@@ -94,6 +94,7 @@ public final class Solver {
         this.ops = b.ops;
         model.setOps(ops);
         loss.setOps(ops);
+        optimizer.setOps(ops);
         if (loss.classification() && (!train.hasLabels() || !val.hasLabels())) {
             throw new IllegalArgumentException("solver: " + loss.type() + " needs data sets with class labels");
         }

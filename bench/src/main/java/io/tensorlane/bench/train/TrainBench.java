@@ -1,0 +1,224 @@
+package io.tensorlane.bench.train;
+
+import io.tensorlane.bench.harness.BenchReport;
+import io.tensorlane.bench.harness.BenchRow;
+import io.tensorlane.bench.harness.ResultMismatchException;
+import io.tensorlane.bench.harness.Timer;
+import io.tensorlane.kernels.Parallelism;
+import io.tensorlane.layers.Mode;
+import io.tensorlane.layers.loss.Loss;
+import io.tensorlane.layers.net.Net;
+import io.tensorlane.layers.net.NetFile;
+import io.tensorlane.layers.net.NetNode;
+import io.tensorlane.layers.optim.Optimizer;
+import io.tensorlane.runtime.Device;
+import io.tensorlane.runtime.LossResult;
+import io.tensorlane.runtime.Ops;
+import io.tensorlane.runtime.Tensor;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code bench train}: the time of one whole training step (forward, loss, backward, SGD-momentum update)
+ * of small CNNs at batch 64, the nets and names of the PyTorch anchor ({@code torch_anchor.py --subset=train}).
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        header = "Times one training step (forward, loss, backward, update) of LeNet-5 and the digits CNN, batch 64.",
+        description = {
+                "Builds each net from its net file (seeded), a random batch of 64 inputs and labels, softmax cross-entropy "
+                        + "and SGD with momentum 0.9 (lr 0.01), and times the whole step: zero the gradients, forward in "
+                        + "training mode, loss, backward, update. Before timing it checks that repeated steps on the batch "
+                        + "lower the loss (a broken backward stops the run). Rows are named as the PyTorch anchor's "
+                        + "(torch_anchor.py --subset=train): kernel + shape = 'LeNet-5 step b64 1x28x28', "
+                        + "'digits-CNN step b64 1x8x8'. --profile adds the median forward and backward time of every layer "
+                        + "and the bytes the JVM allocated per step.",
+                "",
+                "Examples:",
+                "  ./tensorlane bench train",
+                "  ./tensorlane bench train --threads 1 --json train.json --profile"})
+public final class TrainBench implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "T", description = "Threads (default ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--reps", defaultValue = "21", paramLabel = "R", description = "Timed steps per net; the median is reported (default ${DEFAULT-VALUE}).")
+    int reps;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the rows as a JSON array.")
+    Path json;
+
+    @Option(names = "--profile", description = "Also time every layer's forward and backward and count allocated bytes per step.")
+    boolean profile;
+
+    static final int BATCH = 64;
+
+    /** The anchor's LeNet-5: conv6 k5 p2, maxpool, conv16 k5, maxpool, fc120, fc84, fc10 on 1x28x28. */
+    static final String LENET5 = """
+            { "name": "LeNet-5", "input": [1, 28, 28], "seed": 1, "loss": "softmax_cross_entropy",
+              "layers": [ {"type": "conv2d", "out": 6, "kernel": 5, "pad": 2}, {"type": "relu"}, {"type": "max_pool2d", "kernel": 2},
+                          {"type": "conv2d", "out": 16, "kernel": 5}, {"type": "relu"}, {"type": "max_pool2d", "kernel": 2},
+                          {"type": "flatten"}, {"type": "linear", "out": 120}, {"type": "relu"},
+                          {"type": "linear", "out": 84}, {"type": "relu"}, {"type": "linear", "out": 10} ] }
+            """;
+
+    /** The anchor's digits CNN: conv32-bn-relu, conv32-bn-relu, pool, conv64-bn-relu, pool, fc128, fc10 on 1x8x8. */
+    static final String DIGITS_CNN = """
+            { "name": "digits-CNN", "input": [1, 8, 8], "seed": 1, "loss": "softmax_cross_entropy",
+              "layers": [ {"type": "conv2d", "out": 32, "kernel": 3, "pad": 1}, {"type": "batch_norm2d"}, {"type": "relu"},
+                          {"type": "conv2d", "out": 32, "kernel": 3, "pad": 1}, {"type": "batch_norm2d"}, {"type": "relu"},
+                          {"type": "max_pool2d", "kernel": 2},
+                          {"type": "conv2d", "out": 64, "kernel": 3, "pad": 1}, {"type": "batch_norm2d"}, {"type": "relu"},
+                          {"type": "max_pool2d", "kernel": 2}, {"type": "flatten"},
+                          {"type": "linear", "out": 128}, {"type": "relu"}, {"type": "linear", "out": 10} ] }
+            """;
+
+    /** Net files by row name (kernel + " " + shape is the anchor's workload name). */
+    static final Map<String, String> NETS = new java.util.LinkedHashMap<>();
+
+    static {
+        NETS.put("LeNet-5 step", LENET5);
+        NETS.put("digits-CNN step", DIGITS_CNN);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (threads < 1) throw new ParameterException(spec.commandLine(), "bench train: --threads must be >= 1, got " + threads);
+        if (reps < 1) throw new ParameterException(spec.commandLine(), "bench train: --reps must be >= 1, got " + reps);
+        Ops ops = Ops.on(Device.cpu()).with(Parallelism.threads(threads));
+        String impl = ops.device().kernels().impl().name().toLowerCase(Locale.ROOT);
+        out.println("bench train: " + ops.device() + ", " + threads + " thread(s), batch " + BATCH + ", SGD momentum 0.9, median of " + reps);
+        out.flush();
+        List<BenchRow> rows = new ArrayList<>();
+        for (var e : NETS.entrySet()) {
+            Step s = new Step(NetFile.parse(e.getValue(), e.getKey()), ops);
+            s.checkLearns(e.getKey());
+            double ms = Timer.medianMs(s::run, reps);
+            String shape = "b" + BATCH + " " + String.join("x", Arrays.stream(s.spec.inputShape()).mapToObj(Long::toString).toList());
+            rows.add(new BenchRow(e.getKey(), shape, impl, threads, ms, null, null));
+            out.printf(Locale.ROOT, "%s %s: %.3f ms per step, %.0f images/s%n", e.getKey(), shape, ms, BATCH / ms * 1e3);
+            if (profile) s.profile(out, reps);
+            out.flush();
+        }
+        BenchReport.printTable(out, rows);
+        if (json != null) {
+            BenchReport.writeJson(json, rows);
+            out.println("wrote " + rows.size() + " rows to " + json);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** One net's training step on a fixed random batch. */
+    static final class Step {
+        final NetFile.Spec spec;
+        final Net net;
+        final Loss loss;
+        final Optimizer opt;
+        final Tensor x, y;
+
+        Step(NetFile.Spec spec, Ops ops) {
+            this.spec = spec;
+            this.net = spec.net();
+            this.loss = spec.loss();
+            net.setOps(ops);
+            loss.setOps(ops);
+            opt = Optimizer.create("momentum", Map.of("lr", 0.01, "momentum", 0.9));
+            opt.setOps(ops);
+            long[] xs = new long[spec.inputShape().length + 1];
+            xs[0] = BATCH;
+            System.arraycopy(spec.inputShape(), 0, xs, 1, spec.inputShape().length);
+            Random r = new Random(7);
+            float[] xv = new float[Math.toIntExact(Arrays.stream(xs).reduce(1, Math::multiplyExact))];
+            for (int i = 0; i < xv.length; i++) xv[i] = (float) r.nextGaussian();
+            int[] yv = new int[BATCH];
+            for (int i = 0; i < BATCH; i++) yv[i] = r.nextInt(10);
+            x = Tensor.of(xv, xs);
+            y = Tensor.ofInts(yv, BATCH);
+        }
+
+        double run() {
+            net.zeroGrad();
+            LossResult l = loss.forward(net.forward(x, Mode.TRAIN), y);
+            net.backward(l.grad());
+            opt.step(net.params());
+            return l.loss();
+        }
+
+        /** Steps on one batch must fit it: the loss has to fall, or forward/backward/update are broken. */
+        void checkLearns(String name) {
+            double first = run(), last = first;
+            for (int i = 0; i < 30; i++) last = run();
+            if (!(last < 0.5 * first)) {
+                throw new ResultMismatchException(name + ": 30 SGD steps on one batch took the loss from " + first + " to " + last
+                        + " (expected it to halve)");
+            }
+        }
+
+        /** Median forward and backward time of each layer, and the JVM's allocation per step. */
+        void profile(PrintWriter out, int reps) {
+            List<NetNode> nodes = net.nodes();
+            int n = nodes.size();
+            double[][] fwd = new double[n][reps], bwd = new double[n][reps];
+            double[] lossT = new double[reps], upd = new double[reps];
+            var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            long tid = Thread.currentThread().threadId();
+            long allocBefore = mx.getCurrentThreadAllocatedBytes();
+            for (int r = 0; r < reps; r++) {
+                net.zeroGrad();
+                Tensor a = x;
+                for (int i = 0; i < n; i++) {
+                    long t0 = System.nanoTime();
+                    a = nodes.get(i).layer().forward(a, Mode.TRAIN);
+                    fwd[i][r] = (System.nanoTime() - t0) / 1e6;
+                }
+                long t0 = System.nanoTime();
+                LossResult l = loss.forward(a, y);
+                lossT[r] = (System.nanoTime() - t0) / 1e6;
+                Tensor d = l.grad();
+                for (int i = n - 1; i >= 0 && d != null; i--) {
+                    t0 = System.nanoTime();
+                    d = nodes.get(i).layer().backward(d);
+                    bwd[i][r] = (System.nanoTime() - t0) / 1e6;
+                }
+                t0 = System.nanoTime();
+                opt.step(net.params());
+                upd[r] = (System.nanoTime() - t0) / 1e6;
+            }
+            long alloc = (mx.getCurrentThreadAllocatedBytes() - allocBefore) / reps;
+            out.printf(Locale.ROOT, "  %-16s %-16s %10s %10s%n", "layer", "output", "fwd ms", "bwd ms");
+            long[] shape = x.shape();
+            double total = 0;
+            for (int i = 0; i < n; i++) {
+                shape = nodes.get(i).layer().outputShape(shape);
+                double f = median(fwd[i]), b = median(bwd[i]);
+                total += f + b;
+                out.printf(Locale.ROOT, "  %-16s %-16s %10.3f %10.3f%n", nodes.get(i).name(), Arrays.toString(shape).replace(" ", ""), f, b);
+            }
+            double lm = median(lossT), um = median(upd);
+            out.printf(Locale.ROOT, "  loss %.3f ms, update %.3f ms, layers %.3f ms; JVM heap allocated per step %.1f KiB (thread %d)%n",
+                    lm, um, total, alloc / 1024.0, tid);
+        }
+
+        static double median(double[] v) {
+            double[] s = v.clone();
+            Arrays.sort(s);
+            return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+        }
+    }
+}

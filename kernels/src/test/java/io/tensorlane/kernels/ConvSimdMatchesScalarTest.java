@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The SIMD convolution family (column-tiled im2col + SGEMM, pointwise GEMM) against the scalar twin (direct
  * loops) on awkward shapes: 1x1 inputs, odd sizes, stride larger than the kernel, padding of at least half
- * the kernel, dilation 2, groups up to depthwise, batch 1, images spanning several column tiles. Tagged
+ * the kernel, dilation 2, groups up to depthwise, batch 1, images spanning several column tiles, several images side by side in one GEMM (with a
+ * partial last chunk). Tagged
  * "simd": re-run at vector caps 128/256/512.
  *
  * <p>Tolerance: both sides sum the same n products in float in different orders, so each differs from
@@ -42,6 +43,8 @@ class ConvSimdMatchesScalarTest {
             {2, 16, 40, 40, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1},   // several column tiles, K = 144
             {1, 2, 1, 9, 3, 1, 3, 1, 1, 0, 1, 1, 1, 1},      // 1-D (H = 1)
             {2, 3, 6, 6, 4, 6, 6, 1, 1, 0, 0, 1, 1, 1},      // kernel = image: 1x1 output
+            {7, 20, 14, 14, 6, 5, 5, 1, 1, 0, 0, 1, 1, 1},   // several images per GEMM, last chunk partial
+            {5, 4, 6, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2},      // several images per GEMM, groups 2
     };
 
     static ConvGeometry geometry(int[] s) {

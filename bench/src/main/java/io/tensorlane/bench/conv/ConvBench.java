@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
         description = {
                 "Shapes (NCHW; F filters, k kernel, s stride, p padding), as in torch_anchor.py: LeNet-A (N64 C1 28x28 F20 k5), "
                         + "LeNet-B (N64 C20 12x12 F50 k5), AlexNet-conv1 (N1 C3 227x227 F96 k11 s4), ResNet-3x3 "
-                        + "(N8 C64 56x56 F64 k3 p1), ResNet-1x1 (N8 C256 56x56 F64 k1), Deep-3x3 (N8 C256 14x14 F256 k3 p1). "
+                        + "(N8 C64 56x56 F64 k3 p1), ResNet-1x1 (N8 C256 56x56 F64 k1), Deep-3x3 (N8 C256 14x14 F256 k3 p1), and Digits-8x8 (N64 C32 8x8 F32 k3 p1, the training demo's CNN; not in torch_anchor.py). "
                         + "Kernels 'conv2d fwd' (with bias) and 'conv2d fwd+bwd' (forward, then dx, dw and db), SIMD, through Ops. "
                         + "Before timing, sampled outputs and gradients are checked against a double-precision direct "
                         + "convolution (a mismatch stops the run). gflops: 2*N*F*Ho*Wo*C*kh*kw per forward, 3x that for "
@@ -57,11 +57,11 @@ public final class ConvBench implements Callable<Integer> {
     int threads;
 
     @Option(names = "--reps", defaultValue = "7", paramLabel = "R",
-            description = "Timed calls per row; the median is reported (default ${DEFAULT-VALUE}).")
+            description = "Timed samples per row (each of ceil(20 ms / call) calls, after a warm-up until the speed has settled); the median is reported (default ${DEFAULT-VALUE}).")
     int reps;
 
     @Option(names = "--shapes", split = ",", paramLabel = "NAME",
-            description = "Only these shapes (default: all six).")
+            description = "Only these shapes (default: all seven).")
     List<String> only;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the rows as a JSON array.")
@@ -92,7 +92,9 @@ public final class ConvBench implements Callable<Integer> {
             new Shape("AlexNet-conv1", 1, 3, 227, 227, 96, 11, 4, 0),
             new Shape("ResNet-3x3", 8, 64, 56, 56, 64, 3, 1, 1),
             new Shape("ResNet-1x1", 8, 256, 56, 56, 64, 1, 1, 0),
-            new Shape("Deep-3x3", 8, 256, 14, 14, 256, 3, 1, 1));
+            new Shape("Deep-3x3", 8, 256, 14, 14, 256, 3, 1, 1),
+            // the digits CNN of the training demo (issue 7): tiny images, where per-call overhead shows
+            new Shape("Digits-8x8", 64, 32, 8, 8, 32, 3, 1, 1));
 
     @Override
     public Integer call() throws Exception {
@@ -138,19 +140,79 @@ public final class ConvBench implements Callable<Integer> {
         ops.conv2dBackward(x, w, dout, d, dx, dw, db);
         check(s, x, w, b, y, dout, dx, dw, db, r);
         List<BenchRow> rows = new ArrayList<>();
-        // one untimed round first: the first shapes were otherwise timed while C2 was still compiling
-        // (LeNet-A fwd measured slower than its own fwd+bwd)
         Runnable fwdCall = () -> ops.conv2d(x, w, b, d, y);
         Runnable bothCall = () -> {
             ops.conv2d(x, w, b, d, y);
             ops.conv2dBackward(x, w, dout, d, dx, dw, db);
         };
-        Timer.medianMs(bothCall, 1);
-        double fwd = Timer.medianMs(fwdCall, reps);
-        rows.add(row("conv2d fwd", s, fwd, s.flops()));
-        double both = Timer.medianMs(bothCall, reps);
-        rows.add(row("conv2d fwd+bwd", s, both, 3 * s.flops()));
+        // Until C2 has compiled them, Vector API kernels run their Java fallbacks (boxed vectors, lambdas),
+        // 100-1000x slower; on a loaded machine the compile queue takes seconds (LeNet-A's first call took
+        // 3.5 s and the next ten 8-800 ms, against ~2 ms settled), so a fixed warm-up of a few calls timed
+        // LeNet-A fwd at 0.1 GFLOP/s. Warm both calls until their speed has settled, then time.
+        warmUp(bothCall);
+        warmUp(fwdCall);
+        awaitJitQuiet();
+        rows.add(row("conv2d fwd", s, settledMedianMs(fwdCall), s.flops()));
+        rows.add(row("conv2d fwd+bwd", s, settledMedianMs(bothCall), 3 * s.flops()));
         return rows;
+    }
+
+    /**
+     * Runs the call until its speed has settled: two consecutive batches of at least 50 ms (and 3 calls)
+     * within 5% of each other, after at least 300 ms; at most 10 s.
+     */
+    private static void warmUp(Runnable call) {
+        long start = System.nanoTime(), minEnd = start + 300_000_000L, maxEnd = start + 10_000_000_000L;
+        double previous = Double.MAX_VALUE;
+        while (true) {
+            long t0 = System.nanoTime();
+            int n = 0;
+            do {
+                call.run();
+                n++;
+            } while (n < 3 || System.nanoTime() - t0 < 50_000_000L);
+            double perCall = (System.nanoTime() - t0) / (double) n;
+            long now = System.nanoTime();
+            if (now >= maxEnd || (now >= minEnd && Math.abs(perCall - previous) <= 0.05 * previous)) return;
+            previous = perCall;
+        }
+    }
+
+    /** Waits (at most 3 s) until the JIT has compiled nothing for 300 ms: what the warm-up queued is done. */
+    private static void awaitJitQuiet() {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) return;
+        long end = System.nanoTime() + 3_000_000_000L, last = jit.getTotalCompilationTime();
+        while (System.nanoTime() < end) {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            long now = jit.getTotalCompilationTime();
+            if (now == last) return;
+            last = now;
+        }
+    }
+
+    /**
+     * Median over {@code reps} samples of the mean time per call, each sample ceil(20 ms / call) calls (as
+     * torch_anchor.py times PyTorch), in milliseconds.
+     */
+    private double settledMedianMs(Runnable call) {
+        long t0 = System.nanoTime();
+        call.run();
+        double one = Math.max(1e-6, (System.nanoTime() - t0) / 1e6);
+        int batch = (int) Math.max(1, Math.min(100_000, Math.ceil(20.0 / one)));
+        double[] t = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long s = System.nanoTime();
+            for (int q = 0; q < batch; q++) call.run();
+            t[i] = (System.nanoTime() - s) / 1e6 / batch;
+        }
+        java.util.Arrays.sort(t);
+        return reps % 2 == 1 ? t[reps / 2] : (t[reps / 2 - 1] + t[reps / 2]) / 2;
     }
 
     private BenchRow row(String kernel, Shape s, double ms, double flops) {

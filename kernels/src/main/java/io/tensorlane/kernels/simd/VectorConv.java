@@ -11,6 +11,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -19,17 +20,20 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li><b>pointwise</b> (1x1, stride 1, no padding): the image is already the column matrix, so forward is
  *   {@code y = W x}, backward-data {@code dx = W^T dout}, backward-weights {@code dW += dout x^T}, all GEMMs
  *   straight on the tensors (no im2col);</li>
- *   <li><b>im2col + GEMM</b> otherwise, in <em>column tiles</em>: the columns (output pixels) of one image are
- *   cut into tiles whose column block (c*kh*kw x tile) is about {@code TILE_FLOATS} floats, so it is built,
- *   packed by the GEMM and consumed while it is still in L2 instead of streaming a whole-image column matrix
- *   (7 MB for a ResNet 3x3 layer) through memory three times. Forward: {@code y[:, tile] = W cols};
- *   backward-data: {@code cols = W^T dout[:, tile]} then col2im-add; backward-weights
- *   {@code dW += dout[:, tile] cols^T}.</li>
+ *   <li><b>im2col + GEMM</b> otherwise, over chunks of columns planned from the shape alone ({@link #plan}):
+ *   each GEMM gets at least {@code MIN_COLS} columns (the GEMM packs W again per call, which costs about
+ *   1/columns of the product), and about {@code TILE_FLOATS} floats of column and output block so that they
+ *   stay in L2. Small images go several side by side into one GEMM (forward writes an f x columns block
+ *   that is copied out per image with the bias; backward-data gathers their dout side by side first); large
+ *   images are cut into column tiles. Forward: {@code y[:, chunk] = W cols}; backward-data:
+ *   {@code cols = W^T dout[:, chunk]} then col2im-add; backward-weights {@code dW += dout[:, chunk] cols^T},
+ *   one product per chunk, so the sum over the batch is a few long GEMM sums, not a beta pass per image.</li>
  * </ul>
- * The column tile lives in a per-thread workspace (automatic-arena memory, grown on demand and reused: no
+ * The column and output blocks live in a per-thread workspace (automatic-arena memory, grown on demand and reused: no
  * allocation per call in steady state); automatic arenas are readable by the GEMM's worker threads.
  *
- * <p>Threads: forward splits over (image, tile) units, backward-data over images, each unit running a
+ * <p>Threads: forward splits over chunks, backward-data over chunks (tiles of one image stay on one thread:
+ * they add into overlapping pixels), each unit running a
  * single-threaded GEMM; with fewer units than threads (and for backward-weights, whose sum runs over all
  * images in order) the GEMM itself is split over its output tiles. Every output element is computed by
  * the same operations in the same order either way, and the GEMM is bit-identical for any thread count,
@@ -41,10 +45,16 @@ public final class VectorConv implements ConvKernels {
     private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
     private static final int LANES = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
-    /** Target size of one column tile (floats): 256 KiB, half of a Zen 2-5 L2, leaving room for packed A. */
+    /**
+     * Target floats of one chunk's column block plus its output block ((K + M) x columns): 256 KiB, half of a
+     * Zen 2-5 L2, so the block is built, packed by the GEMM and consumed while it is still in cache.
+     */
     static final int TILE_FLOATS = Integer.getInteger("tensorlane.conv.tileFloats", 1 << 16);
-    /** Fewest columns per tile (unless the image has fewer): narrower tiles make the GEMM merge-bound. */
-    static final int MIN_TILE = 64;
+    /**
+     * Fewest columns per GEMM (unless the whole batch has fewer): the GEMM packs the weights again for every
+     * call, which costs about 1/columns of the product (Deep-3x3 at 64 columns spent 19% of its time packing W).
+     */
+    static final int MIN_COLS = Integer.getInteger("tensorlane.conv.minCols", 512);
 
     private final GemmKernels gemm;
     private final ThreadLocal<Workspace> workspaces = ThreadLocal.withInitial(Workspace::new);
@@ -57,9 +67,10 @@ public final class VectorConv implements ConvKernels {
         this.gemm = gemm;
     }
 
-    /** One thread's column buffer, off-heap (the GEMM is fastest when it never sees heap and native segments mixed). */
+    /** One thread's column and output buffers, off-heap (the GEMM is fastest when it never sees heap and native segments mixed). */
     private static final class Workspace {
         MemorySegment cols = MemorySegment.NULL;
+        MemorySegment out = MemorySegment.NULL;
 
         MemorySegment cols(long floats) {
             if (cols.byteSize() < floats * Float.BYTES) {
@@ -67,6 +78,34 @@ public final class VectorConv implements ConvKernels {
             }
             return cols;
         }
+
+        MemorySegment out(long floats) {
+            if (out.byteSize() < floats * Float.BYTES) {
+                out = Arena.ofAuto().allocate(floats * Float.BYTES, 64);
+            }
+            return out;
+        }
+    }
+
+    /**
+     * How the columns (output pixels) of the batch are cut into GEMMs, from the shape alone: {@code images}
+     * whole images side by side per chunk (small images: one GEMM over several, so its columns are many), or,
+     * when {@code images == 1} and {@code tile < P}, one image in column tiles of {@code tile}.
+     */
+    record Plan(int images, int tile, int chunks, int tilesPerImage) {
+    }
+
+    static Plan plan(ConvGeometry g) {
+        int p = (int) g.outPlane();
+        long target = Math.max(MIN_COLS, TILE_FLOATS / (g.colRows() + g.f()));
+        if (target >= 2L * p && g.n() > 1) {
+            int images = (int) Math.min(g.n(), target / p);
+            return new Plan(images, images * p, (int) ((g.n() + images - 1) / images), 1);
+        }
+        int tiles = (int) Math.max(1, (p + target - 1) / target);
+        int t = (int) Math.min(p, ((p + tiles - 1) / tiles + 15) / 16 * 16);
+        tiles = (p + t - 1) / t;
+        return new Plan(1, t, (int) g.n() * tiles, tiles);
     }
 
     @FunctionalInterface
@@ -89,13 +128,6 @@ public final class VectorConv implements ConvKernels {
         }
     }
 
-    /** Columns per tile for this geometry: depends on the shape alone. */
-    static int tile(ConvGeometry g) {
-        long p = g.outPlane();
-        long t = Math.max(MIN_TILE, TILE_FLOATS / g.colRows() / 16 * 16);
-        return (int) Math.min(p, t);
-    }
-
     private static Parallelism usable(Parallelism par, MemorySegment a, MemorySegment b, MemorySegment c, MemorySegment d) {
         Parallelism p = VectorGemm.usable(par, a, b, c);
         return d == null ? p : VectorGemm.usable(p, d, null, d);
@@ -112,23 +144,23 @@ public final class VectorConv implements ConvKernels {
     @Override
     public void im2col(ConvGeometry g, MemorySegment x, long xOff, MemorySegment cols, long colsOff) {
         int p = (int) g.outPlane();
-        im2colTile(g, x, xOff, 0, p, cols, colsOff);
+        im2colTile(g, x, xOff, 0, p, cols, colsOff, p);
     }
 
     @Override
     public void col2im(ConvGeometry g, MemorySegment cols, long colsOff, MemorySegment x, long xOff) {
         x.asSlice(xOff * Float.BYTES, g.c() * g.plane() * Float.BYTES).fill((byte) 0);
-        col2imTileAdd(g, cols, colsOff, 0, (int) g.outPlane(), x, xOff);
+        col2imTileAdd(g, cols, colsOff, 0, (int) g.outPlane(), (int) g.outPlane(), x, xOff);
     }
 
     /**
-     * Columns [p0, p1) of one image's im2col matrix into dst (row stride p1 - p0). Walks each row in runs
-     * of one output row: a run is zeros where the window hangs over the padding and a copy (stride 1) or a
-     * strided gather from one input row in between.
+     * Columns [p0, p1) of one image's im2col matrix into dst (row stride ld >= p1 - p0). Walks each row in
+     * runs of one output row: a run is zeros where the window hangs over the padding and a copy (stride 1)
+     * or a strided gather from one input row in between.
      */
     static void im2colTile(ConvGeometry g, MemorySegment x, long xOff, int p0, int p1,
-                           MemorySegment dst, long dstOff) {
-        int len = p1 - p0;
+                           MemorySegment dst, long dstOff, int ld) {
+        int len = ld;
         int wo = (int) g.wo(), sh = g.strideH(), sw = g.strideW();
         long h = g.h(), w = g.w();
         long r = 0;
@@ -147,13 +179,15 @@ public final class VectorConv implements ConvKernels {
                         int n = ow1 - ow0;
                         if (yy < 0 || yy >= h) {
                             zero(dst, d, n);
+                        } else if (sw == 1) {
+                            paddedRun(x, xc + yy * w + xOffs, ow0, lo, hi, dst, d, n);
                         } else {
                             int a = Math.max(ow0, Math.min(lo, ow1)), b = Math.max(a, Math.min(hi, ow1));
                             zero(dst, d, a - ow0);
                             long src = xc + yy * w + (long) a * sw + xOffs;
                             long dd = d + (a - ow0);
                             if (sw == 1) {
-                                MemorySegment.copy(x, src * Float.BYTES, dst, dd * Float.BYTES, (long) (b - a) * Float.BYTES);
+                                copyRun(x, src, dst, dd, b - a);
                             } else {
                                 for (int q = 0; q < b - a; q++) {
                                     dst.setAtIndex(JAVA_FLOAT, dd + q, x.getAtIndex(JAVA_FLOAT, src + (long) q * sw));
@@ -169,10 +203,10 @@ public final class VectorConv implements ConvKernels {
         }
     }
 
-    /** The adjoint of {@link #im2colTile}: adds columns [p0, p1) of src (row stride p1 - p0) into the image. */
-    static void col2imTileAdd(ConvGeometry g, MemorySegment src, long srcOff, int p0, int p1,
+    /** The adjoint of {@link #im2colTile}: adds columns [p0, p1) of src (row stride ld >= p1 - p0) into the image. */
+    static void col2imTileAdd(ConvGeometry g, MemorySegment src, long srcOff, int p0, int p1, int ld,
                               MemorySegment x, long xOff) {
-        int len = p1 - p0;
+        int len = ld;
         int wo = (int) g.wo(), sh = g.strideH(), sw = g.strideW();
         long h = g.h(), w = g.w();
         long r = 0;
@@ -222,13 +256,44 @@ public final class VectorConv implements ConvKernels {
         return (int) Math.min(Integer.MAX_VALUE, (room + s - 1) / s);
     }
 
+    /**
+     * seg[off:off+n] = 0. Vector stores, not {@code asSlice(..).fill}: the runs here are mostly a few floats
+     * long (the padding of one output row), where a slice and a fill per run cost 10% of Deep-3x3's forward.
+     */
     private static void zero(MemorySegment seg, long off, int n) {
-        if (n <= 0) return;
-        if (n < 8) {
-            for (int q = 0; q < n; q++) seg.setAtIndex(JAVA_FLOAT, off + q, 0f);
-        } else {
-            seg.asSlice(off * Float.BYTES, (long) n * Float.BYTES).fill((byte) 0);
+        int q = 0;
+        if (n >= LANES) {
+            FloatVector z = FloatVector.zero(S);
+            for (; q + LANES <= n; q += LANES) z.intoMemorySegment(seg, (off + q) * Float.BYTES, NO);
         }
+        for (; q < n; q++) seg.setAtIndex(JAVA_FLOAT, off + q, 0f);
+    }
+
+    /**
+     * dst[d+q] = src[base + ow0 + q] where lo <= ow0 + q < hi, else 0, for q in [0, n): one stride-1 run of
+     * im2col with its padding, by masked vector loads (unset lanes read nothing and give 0). Small images
+     * (8 x 8) made the run-by-run copy and zero fill of short pieces 60% of a forward pass.
+     */
+    private static void paddedRun(MemorySegment src, long base, int ow0, int lo, int hi, MemorySegment dst, long d, int n) {
+        for (int q = 0; q < n; q += LANES) {
+            int o = ow0 + q;
+            VectorMask<Float> inside = S.indexInRange(o - lo, hi - lo);
+            FloatVector v = FloatVector.fromMemorySegment(S, src, (base + o) * Float.BYTES, NO, inside);
+            if (q + LANES <= n) {
+                v.intoMemorySegment(dst, (d + q) * Float.BYTES, NO);
+            } else {
+                v.intoMemorySegment(dst, (d + q) * Float.BYTES, NO, S.indexInRange(q, n));
+            }
+        }
+    }
+
+    /** dst[d:d+n] = src[s:s+n] by vectors (runs are one output row: a bulk copy's set-up cost dominated them). */
+    private static void copyRun(MemorySegment src, long s, MemorySegment dst, long d, int n) {
+        int q = 0;
+        for (; q + LANES <= n; q += LANES) {
+            FloatVector.fromMemorySegment(S, src, (s + q) * Float.BYTES, NO).intoMemorySegment(dst, (d + q) * Float.BYTES, NO);
+        }
+        for (; q < n; q++) dst.setAtIndex(JAVA_FLOAT, d + q, src.getAtIndex(JAVA_FLOAT, s + q));
     }
 
     /** dst[0:n] += src[0:n] */
@@ -278,13 +343,40 @@ public final class VectorConv implements ConvKernels {
             });
             return;
         }
-        int k = (int) g.colRows(), kg = k / groups, pt = tile(g), tiles = (p + pt - 1) / pt;
+        int k = (int) g.colRows(), kg = k / groups, f = (int) g.f();
+        Plan plan = plan(g);
+        if (plan.images() > 1) {
+            int per = plan.images();
+            log("fwd", g, "im2col+sgemm over " + per + " images side by side");
+            // y's rows of consecutive images are not one strided matrix: the GEMM writes a (f x images*P)
+            // block, whose rows are then copied out image by image (with the bias).
+            forEach(plan.chunks(), pu, (u, gp) -> {
+                long n0 = u * per;
+                int imgs = (int) Math.min(per, g.n() - n0), len = imgs * p;
+                Workspace ws = workspaces.get();
+                MemorySegment cols = ws.cols((long) k * len), out = ws.out((long) f * len);
+                for (int j = 0; j < imgs; j++) im2colTile(g, x, xOff + (n0 + j) * xImg, 0, p, cols, (long) j * p, len);
+                for (int gi = 0; gi < groups; gi++) {
+                    gemm.sgemm(Trans.N, Trans.N, fg, len, kg, 1f, w, wOff + (long) gi * fg * kg, kg,
+                            cols, (long) gi * kg * len, len, 0f, out, (long) gi * fg * len, len, gp);
+                }
+                for (int j = 0; j < imgs; j++) {
+                    long yi = yOff + (n0 + j) * yImg;
+                    for (int fi = 0; fi < f; fi++) {
+                        float bias = b == null ? 0f : b.getAtIndex(JAVA_FLOAT, bOff + fi);
+                        copyAddRun(out, (long) fi * len + (long) j * p, bias, y, yi + (long) fi * p, p);
+                    }
+                }
+            });
+            return;
+        }
+        int pt = plan.tile(), tiles = plan.tilesPerImage();
         log("fwd", g, "im2col+sgemm, column tiles of " + pt);
-        forEach(g.n() * tiles, pu, (u, gp) -> {
+        forEach(plan.chunks(), pu, (u, gp) -> {
             long n = u / tiles;
             int p0 = (int) (u % tiles) * pt, p1 = Math.min(p, p0 + pt), len = p1 - p0;
             MemorySegment cols = workspaces.get().cols((long) k * len);
-            im2colTile(g, x, xOff + n * xImg, p0, p1, cols, 0);
+            im2colTile(g, x, xOff + n * xImg, p0, p1, cols, 0, len);
             for (int gi = 0; gi < groups; gi++) {
                 gemm.sgemm(Trans.N, Trans.N, fg, len, kg, 1f, w, wOff + (long) gi * fg * kg, kg,
                         cols, (long) gi * kg * len, len,
@@ -300,6 +392,16 @@ public final class VectorConv implements ConvKernels {
         for (long f = 0; f < g.f(); f++) {
             addScalar(b.getAtIndex(JAVA_FLOAT, bOff + f), y, yImgOff + f * p + p0, p1 - p0);
         }
+    }
+
+    /** dst[d:d+n] = src[s:s+n] + v */
+    private static void copyAddRun(MemorySegment src, long s, float v, MemorySegment dst, long d, int n) {
+        FloatVector bv = FloatVector.broadcast(S, v);
+        int q = 0;
+        for (; q + LANES <= n; q += LANES) {
+            FloatVector.fromMemorySegment(S, src, (s + q) * Float.BYTES, NO).add(bv).intoMemorySegment(dst, (d + q) * Float.BYTES, NO);
+        }
+        for (; q < n; q++) dst.setAtIndex(JAVA_FLOAT, d + q, src.getAtIndex(JAVA_FLOAT, s + q) + v);
     }
 
     @Override
@@ -321,7 +423,34 @@ public final class VectorConv implements ConvKernels {
             });
             return;
         }
-        int k = (int) g.colRows(), kg = k / groups, pt = tile(g);
+        int k = (int) g.colRows(), kg = k / groups, f = (int) g.f();
+        Plan plan = plan(g);
+        if (plan.images() > 1) {
+            int per = plan.images();
+            log("bwd-data", g, "sgemm over " + per + " images side by side + col2im");
+            forEach(plan.chunks(), pu, (u, gp) -> {
+                long n0 = u * per;
+                int imgs = (int) Math.min(per, g.n() - n0), len = imgs * p;
+                Workspace ws = workspaces.get();
+                MemorySegment cols = ws.cols((long) k * len), d = ws.out((long) f * len);
+                // dout of these images side by side (f x images*P), so that one GEMM covers them
+                for (int j = 0; j < imgs; j++) {
+                    long di = dOff + (n0 + j) * yImg;
+                    for (int fi = 0; fi < f; fi++) copyRun(dout, di + (long) fi * p, d, (long) fi * len + (long) j * p, p);
+                }
+                for (int gi = 0; gi < groups; gi++) {
+                    gemm.sgemm(Trans.T, Trans.N, kg, len, fg, 1f, w, wOff + (long) gi * fg * kg, kg,
+                            d, (long) gi * fg * len, len, 0f, cols, (long) gi * kg * len, len, gp);
+                }
+                for (int j = 0; j < imgs; j++) {
+                    long xi = dxOff + (n0 + j) * xImg;
+                    dx.asSlice(xi * Float.BYTES, xImg * Float.BYTES).fill((byte) 0);
+                    col2imTileAdd(g, cols, (long) j * p, 0, p, len, dx, xi);
+                }
+            });
+            return;
+        }
+        int pt = plan.tile();
         log("bwd-data", g, "sgemm+col2im, column tiles of " + pt);
         // The tiles of one image add into overlapping pixels: they run in order, on one thread per image.
         forEach(g.n(), pu, (n, gp) -> {
@@ -335,7 +464,7 @@ public final class VectorConv implements ConvKernels {
                             dout, dOff + n * yImg + (long) gi * fg * p + p0, p,
                             0f, cols, (long) gi * kg * len, len, gp);
                 }
-                col2imTileAdd(g, cols, 0, p0, p1, dx, xi);
+                col2imTileAdd(g, cols, 0, p0, p1, len, dx, xi);
             }
         });
     }
@@ -364,15 +493,38 @@ public final class VectorConv implements ConvKernels {
             }
             return;
         }
-        int k = (int) g.colRows(), kg = k / groups, pt = tile(g);
+        int k = (int) g.colRows(), kg = k / groups, f = (int) g.f();
+        Plan plan = plan(g);
+        Workspace ws = workspaces.get();
+        if (plan.images() > 1) {
+            // dW = dout cols^T over several images' columns per product: the sum over the batch is then a few
+            // long sums (the GEMM's recursive sum over k) instead of one beta pass over dW per image.
+            int per = plan.images();
+            log("bwd-weights", g, "im2col+sgemm over " + per + " images side by side");
+            for (long n0 = 0; n0 < g.n(); n0 += per) {
+                int imgs = (int) Math.min(per, g.n() - n0), len = imgs * p;
+                MemorySegment cols = ws.cols((long) k * len), d = ws.out((long) f * len);
+                for (int j = 0; j < imgs; j++) {
+                    im2colTile(g, x, xOff + (n0 + j) * xImg, 0, p, cols, (long) j * p, len);
+                    long di = dOff + (n0 + j) * yImg;
+                    for (int fi = 0; fi < f; fi++) copyRun(dout, di + (long) fi * p, d, (long) fi * len + (long) j * p, p);
+                }
+                for (int gi = 0; gi < groups; gi++) {
+                    gemm.sgemm(Trans.N, Trans.T, fg, kg, len, 1f, d, (long) gi * fg * len, len,
+                            cols, (long) gi * kg * len, len,
+                            n0 == 0 ? 0f : 1f, dw, dwOff + (long) gi * fg * kg, kg, pu);
+                }
+            }
+            return;
+        }
+        int pt = plan.tile();
         log("bwd-weights", g, "im2col+sgemm, column tiles of " + pt);
-        MemorySegment cols = null;
         boolean first = true;
         for (long n = 0; n < g.n(); n++) {
             for (int p0 = 0; p0 < p; p0 += pt) {
                 int p1 = Math.min(p, p0 + pt), len = p1 - p0;
-                cols = workspaces.get().cols((long) k * len);
-                im2colTile(g, x, xOff + n * xImg, p0, p1, cols, 0);
+                MemorySegment cols = ws.cols((long) k * len);
+                im2colTile(g, x, xOff + n * xImg, p0, p1, cols, 0, len);
                 for (int gi = 0; gi < groups; gi++) {
                     gemm.sgemm(Trans.N, Trans.T, fg, kg, len, 1f, dout, dOff + n * yImg + (long) gi * fg * p + p0, p,
                             cols, (long) gi * kg * len, len,

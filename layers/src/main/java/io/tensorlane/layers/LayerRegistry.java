@@ -8,6 +8,7 @@ import io.tensorlane.layers.nn.Conv2d;
 import io.tensorlane.layers.nn.ConvTranspose2d;
 import io.tensorlane.layers.nn.Dropout;
 import io.tensorlane.layers.nn.LSTM;
+import io.tensorlane.layers.nn.Mul;
 import io.tensorlane.layers.nn.RNN;
 import io.tensorlane.layers.nn.Recurrent;
 import io.tensorlane.layers.nn.Concat;
@@ -55,6 +56,7 @@ public final class LayerRegistry {
         register("flatten", List.of(), (c, in, r) -> new Flatten());
         register("reshape", Reshape.OPTIONS, Reshape::create);
         register("add", List.of(), (c, in, r) -> new Add());
+        register("mul", List.of(), (c, in, r) -> new Mul());
         register("concat", Concat.OPTIONS, Concat::create);
         register("embedding", Embedding.OPTIONS, Embedding::create);
         register("conv2d", Conv2d.OPTIONS, Conv2d::create);

@@ -23,6 +23,8 @@ module io.tensorlane.bench {
     opens io.tensorlane.bench.act to info.picocli;
     opens io.tensorlane.bench.gemm to info.picocli;
     opens io.tensorlane.bench.conv to info.picocli;
+    opens io.tensorlane.bench.pool to info.picocli;
+    opens io.tensorlane.bench.norm to info.picocli;
     opens io.tensorlane.bench.verify to info.picocli, com.fasterxml.jackson.databind;
 
     exports io.tensorlane.bench.verify;

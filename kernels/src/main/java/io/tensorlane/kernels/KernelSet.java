@@ -23,7 +23,8 @@ public record KernelSet(
         NormKernels norm,
         OptimizerKernels optim,
         RecurrentKernels recurrent,
-        DetectionKernels detection) {
+        DetectionKernels detection,
+        PoolKernels pool) {
 
     public KernelSet {
         Objects.requireNonNull(impl, "impl");
@@ -39,5 +40,6 @@ public record KernelSet(
         Objects.requireNonNull(optim, "optim");
         Objects.requireNonNull(recurrent, "recurrent");
         Objects.requireNonNull(detection, "detection");
+        Objects.requireNonNull(pool, "pool");
     }
 }

@@ -1299,4 +1299,108 @@ public final class Ops {
     public LossResult smoothL1Loss(Tensor pred, Tensor target, float beta, Tensor dpred) {
         return DetectionOps.smoothL1(k(), pred, target, beta, dpred, false);
     }
+
+    // ---- pooling (issue 5) ----
+    // NCHW F32; indices I32 flat h*W + w inside each (n, c) plane. Validation and dispatch: PoolOps.
+    // Backward "dx" forms overwrite dx. Geometry: io.tensorlane.kernels.Pool2dDesc / RoiPoolDesc.
+
+    /** Max pool of x (N, C, H, W): out and argmax indices, both (N, C, Ho, Wo); NaN propagates, ties pick the first. */
+    public PoolResult maxPool2d(Tensor x, io.tensorlane.kernels.Pool2dDesc desc) {
+        return PoolOps.maxPool2d(this, x, desc, null, null);
+    }
+
+    /** As {@link #maxPool2d(Tensor, io.tensorlane.kernels.Pool2dDesc)} into out (F32) and indices (I32), both (N, C, Ho, Wo). */
+    public void maxPool2d(Tensor x, io.tensorlane.kernels.Pool2dDesc desc, Tensor out, Tensor indices) {
+        PoolOps.maxPool2d(this, x, desc, notNull("max_pool2d", "out", out), notNull("max_pool2d", "indices", indices));
+    }
+
+    /** dx (xShape = N, C, H, W): dout (N, C, Ho, Wo) added at the forward's indices, zero elsewhere. */
+    public Tensor maxPool2dBackward(Tensor dout, Tensor indices, io.tensorlane.kernels.Pool2dDesc desc, long... xShape) {
+        return PoolOps.maxPool2dBackward(this, dout, indices, desc, xShape, null);
+    }
+
+    /** As {@link #maxPool2dBackward(Tensor, Tensor, io.tensorlane.kernels.Pool2dDesc, long...)}, overwriting dx (N, C, H, W). */
+    public void maxPool2dBackward(Tensor dout, Tensor indices, io.tensorlane.kernels.Pool2dDesc desc, Tensor dx) {
+        PoolOps.maxPool2dBackward(this, dout, indices, desc, null, notNull("max_pool2d_backward", "dx", dx));
+    }
+
+    /** Average pool of x (N, C, H, W) to (N, C, Ho, Wo); divisor per {@link io.tensorlane.kernels.Pool2dDesc#countIncludePad()}. */
+    public Tensor avgPool2d(Tensor x, io.tensorlane.kernels.Pool2dDesc desc) {
+        return PoolOps.avgPool2d(this, x, desc, null);
+    }
+
+    /** As {@link #avgPool2d(Tensor, io.tensorlane.kernels.Pool2dDesc)} into out (N, C, Ho, Wo). */
+    public void avgPool2d(Tensor x, io.tensorlane.kernels.Pool2dDesc desc, Tensor out) {
+        PoolOps.avgPool2d(this, x, desc, notNull("avg_pool2d", "out", out));
+    }
+
+    /** dx (xShape = N, C, H, W): each window's dout / divisor spread over the window, overlaps added. */
+    public Tensor avgPool2dBackward(Tensor dout, io.tensorlane.kernels.Pool2dDesc desc, long... xShape) {
+        return PoolOps.avgPool2dBackward(this, dout, desc, xShape, null);
+    }
+
+    /** As {@link #avgPool2dBackward(Tensor, io.tensorlane.kernels.Pool2dDesc, long...)}, overwriting dx (N, C, H, W). */
+    public void avgPool2dBackward(Tensor dout, io.tensorlane.kernels.Pool2dDesc desc, Tensor dx) {
+        PoolOps.avgPool2dBackward(this, dout, desc, null, notNull("avg_pool2d_backward", "dx", dx));
+    }
+
+    /** Mean of each (n, c) plane of x (N, C, H, W): (N, C, 1, 1). */
+    public Tensor globalAvgPool(Tensor x) {
+        return PoolOps.globalAvgPool(this, x, null);
+    }
+
+    /** As {@link #globalAvgPool(Tensor)} into out (N, C, 1, 1) or (N, C). */
+    public void globalAvgPool(Tensor x, Tensor out) {
+        PoolOps.globalAvgPool(this, x, notNull("global_avg_pool", "out", out));
+    }
+
+    /** dx (xShape = N, C, H, W) = dout (N, C, 1, 1) or (N, C) / (H*W), broadcast over each plane. */
+    public Tensor globalAvgPoolBackward(Tensor dout, long... xShape) {
+        return PoolOps.globalAvgPoolBackward(this, dout, xShape, null);
+    }
+
+    /** As {@link #globalAvgPoolBackward(Tensor, long...)}, overwriting dx (N, C, H, W). */
+    public void globalAvgPoolBackward(Tensor dout, Tensor dx) {
+        PoolOps.globalAvgPoolBackward(this, dout, null, notNull("global_avg_pool_backward", "dx", dx));
+    }
+
+    /** x, indices (N, C, h, w) to (N, C, outH, outW): zero except out.flat[indices] = x (PyTorch's max_unpool2d). */
+    public Tensor maxUnpool2d(Tensor x, Tensor indices, long outH, long outW) {
+        return PoolOps.maxUnpool2d(this, x, indices, outH, outW, null);
+    }
+
+    /** As {@link #maxUnpool2d(Tensor, Tensor, long, long)} into out (N, C, H, W), whose size sets the output plane. */
+    public void maxUnpool2d(Tensor x, Tensor indices, Tensor out) {
+        PoolOps.maxUnpool2d(this, x, indices, -1, -1, notNull("max_unpool2d", "out", out));
+    }
+
+    /** dx (shaped like indices, N, C, h, w) = dout (N, C, H, W).flat[indices]. */
+    public Tensor maxUnpool2dBackward(Tensor dout, Tensor indices) {
+        return PoolOps.maxUnpool2dBackward(this, dout, indices, null);
+    }
+
+    /** As {@link #maxUnpool2dBackward(Tensor, Tensor)}, overwriting dx (N, C, h, w). */
+    public void maxUnpool2dBackward(Tensor dout, Tensor indices, Tensor dx) {
+        PoolOps.maxUnpool2dBackward(this, dout, indices, notNull("max_unpool2d_backward", "dx", dx));
+    }
+
+    /** Fast R-CNN max ROI pooling of x (N, C, H, W) over rois (R, 5): out and argmax (R, C, pooledH, pooledW); see RoiPoolDesc. */
+    public PoolResult roiPool(Tensor x, Tensor rois, io.tensorlane.kernels.RoiPoolDesc desc) {
+        return PoolOps.roiPool(this, x, rois, desc, null, null);
+    }
+
+    /** As {@link #roiPool(Tensor, Tensor, io.tensorlane.kernels.RoiPoolDesc)} into out (F32) and argmax (I32). */
+    public void roiPool(Tensor x, Tensor rois, io.tensorlane.kernels.RoiPoolDesc desc, Tensor out, Tensor argmax) {
+        PoolOps.roiPool(this, x, rois, desc, notNull("roi_pool", "out", out), notNull("roi_pool", "argmax", argmax));
+    }
+
+    /** dx (xShape = N, C, H, W): dout (R, C, pooledH, pooledW) added at argmax (-1 skipped), over all ROIs. */
+    public Tensor roiPoolBackward(Tensor dout, Tensor argmax, Tensor rois, io.tensorlane.kernels.RoiPoolDesc desc, long... xShape) {
+        return PoolOps.roiPoolBackward(this, dout, argmax, rois, desc, xShape, null);
+    }
+
+    /** As {@link #roiPoolBackward(Tensor, Tensor, Tensor, io.tensorlane.kernels.RoiPoolDesc, long...)}, overwriting dx. */
+    public void roiPoolBackward(Tensor dout, Tensor argmax, Tensor rois, io.tensorlane.kernels.RoiPoolDesc desc, Tensor dx) {
+        PoolOps.roiPoolBackward(this, dout, argmax, rois, desc, null, notNull("roi_pool_backward", "dx", dx));
+    }
 }

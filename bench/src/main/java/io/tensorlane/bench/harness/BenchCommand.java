@@ -3,6 +3,8 @@ package io.tensorlane.bench.harness;
 import io.tensorlane.bench.act.ActBench;
 import io.tensorlane.bench.conv.ConvBench;
 import io.tensorlane.bench.gemm.GemmBench;
+import io.tensorlane.bench.pool.PoolBench;
+import io.tensorlane.bench.norm.NormBench;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,7 +27,7 @@ import picocli.CommandLine.Command;
                 "  ./tensorlane bench act --threads 1 --json act.json",
                 "  ./tensorlane bench gemm --anchors --json gemm.json --chart gemm.png"},
         commandListHeading = "%nFamilies:%n",
-        subcommands = {ActBench.class, GemmBench.class, ConvBench.class})
+        subcommands = {ActBench.class, GemmBench.class, ConvBench.class, PoolBench.class, NormBench.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

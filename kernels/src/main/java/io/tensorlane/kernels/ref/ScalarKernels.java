@@ -20,6 +20,7 @@ public final class ScalarKernels {
                 new ScalarNorm(),
                 new ScalarOptimizers(),
                 new ScalarRecurrent(),
-                new ScalarDetection());
+                new ScalarDetection(),
+                new ScalarPool());
     }
 }

@@ -35,6 +35,7 @@ public final class SimdKernels {
                 new VectorNorm(),
                 new VectorOptimizers(),
                 new VectorRecurrent(),
-                new VectorDetection());
+                new VectorDetection(),
+                new VectorPool());
     }
 }

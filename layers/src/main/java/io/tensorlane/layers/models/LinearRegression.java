@@ -86,6 +86,7 @@ public final class LinearRegression {
     public static LinearRegression fitGradientDescent(Ops ops, float[] x, float[] y, int d, GradientDescent gd) {
         int n = checkXy("LinearRegression.fitGradientDescent", x, y, d);
         Tensor xa = DesignMatrix.withOnes(x, n, d);
+        Tensor xaT = DesignMatrix.transposed(xa);
         Tensor target = Tensor.of(y.clone(), n, 1);
         Tensor w = Tensor.of(new float[d + 1], d + 1, 1);
         double[] history = new double[gd.iterations()];
@@ -93,7 +94,7 @@ public final class LinearRegression {
         double previous = Double.NaN;
         for (; it < gd.iterations(); it++) {
             LossResult r = ops.mseLoss(ops.matmul(xa, w), target, MseReduction.MEAN);
-            double penalty = DesignMatrix.step(ops, xa, r.grad(), w, gd.learningRate(), gd.l2());
+            double penalty = DesignMatrix.step(ops, xaT, r.grad(), w, gd.learningRate(), gd.l2());
             history[it] = r.loss() + penalty;
             if (!Double.isFinite(history[it])) {
                 throw new IllegalStateException("LinearRegression.fitGradientDescent: loss diverged to " + history[it] + " at iteration "

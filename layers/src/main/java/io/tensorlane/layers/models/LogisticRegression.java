@@ -33,6 +33,7 @@ public final class LogisticRegression {
         String op = "LogisticRegression.fitGradientDescent";
         int n = checkXy(op, x, y, d);
         Tensor xa = DesignMatrix.withOnes(x, n, d);
+        Tensor xaT = DesignMatrix.transposed(xa);
         float[] t = new float[n];
         for (int i = 0; i < n; i++) t[i] = y[i];
         Tensor target = Tensor.of(t, n, 1);
@@ -42,7 +43,7 @@ public final class LogisticRegression {
         double previous = Double.NaN;
         for (; it < gd.iterations(); it++) {
             LossResult r = ops.sigmoidBceLoss(ops.matmul(xa, w), target);
-            history[it] = r.loss() + DesignMatrix.step(ops, xa, r.grad(), w, gd.learningRate(), gd.l2());
+            history[it] = r.loss() + DesignMatrix.step(ops, xaT, r.grad(), w, gd.learningRate(), gd.l2());
             if (!Double.isFinite(history[it])) {
                 throw new IllegalStateException(op + ": loss diverged to " + history[it] + " at iteration " + it + "; lower the learning rate");
             }

@@ -40,6 +40,7 @@ public final class SoftmaxClassifier {
             if (y[i] < 0 || y[i] >= classes) throw new IllegalArgumentException(op + ": y[" + i + "] = " + y[i] + " not in [0, " + classes + ")");
         }
         Tensor xa = DesignMatrix.withOnes(x, n, d);
+        Tensor xaT = DesignMatrix.transposed(xa);
         Tensor labels = Tensor.ofInts(y.clone(), n);
         Tensor w = Tensor.of(new float[(d + 1) * classes], d + 1, classes);
         double[] history = new double[gd.iterations()];
@@ -47,7 +48,7 @@ public final class SoftmaxClassifier {
         double previous = Double.NaN;
         for (; it < gd.iterations(); it++) {
             LossResult r = ops.softmaxCrossEntropy(ops.matmul(xa, w), labels);
-            history[it] = r.loss() + DesignMatrix.step(ops, xa, r.grad(), w, gd.learningRate(), gd.l2());
+            history[it] = r.loss() + DesignMatrix.step(ops, xaT, r.grad(), w, gd.learningRate(), gd.l2());
             if (!Double.isFinite(history[it])) {
                 throw new IllegalStateException(op + ": loss diverged to " + history[it] + " at iteration " + it + "; lower the learning rate");
             }

@@ -110,7 +110,7 @@ class LinearModelsTest {
     void digitsSoftmaxClassifier() {
         DataSplit<LabeledData> s = Datasets.digits();
         float[] xtr = scaled(s.train().x()), xte = scaled(s.test().x());
-        SoftmaxClassifier m = SoftmaxClassifier.fit(xtr, s.train().y(), 64, 10, new GradientDescent(2.0, 400, 1e-4, 0));
+        SoftmaxClassifier m = SoftmaxClassifier.fit(xtr, s.train().y(), 64, 10, new GradientDescent(4.0, 200, 1e-4, 0));
         double acc = Metrics.accuracy(s.test().y(), m.predict(xte));
         double train = Metrics.accuracy(s.train().y(), m.predict(xtr));
         System.out.printf("digits softmax classifier: test accuracy %.4f, train %.4f%n", acc, train);

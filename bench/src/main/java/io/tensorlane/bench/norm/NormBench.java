@@ -1,0 +1,226 @@
+package io.tensorlane.bench.norm;
+
+import io.tensorlane.bench.harness.BenchReport;
+import io.tensorlane.bench.harness.BenchRow;
+import io.tensorlane.bench.harness.ResultCheck;
+import io.tensorlane.bench.harness.ResultMismatchException;
+import io.tensorlane.bench.harness.Timer;
+import io.tensorlane.kernels.Impl;
+import io.tensorlane.kernels.Kernels;
+import io.tensorlane.kernels.Parallelism;
+import io.tensorlane.runtime.BatchNormResult;
+import io.tensorlane.runtime.DType;
+import io.tensorlane.runtime.Device;
+import io.tensorlane.runtime.Ops;
+import io.tensorlane.runtime.Tensor;
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code bench norm}: batch-norm training forward and forward+backward (the workload of PyTorch's anchor,
+ * 8x64x56x56), softmax forward 256x1000, and the fused optimizer updates on 2^22 parameters next to a memory-copy
+ * baseline with the same footprint, for the scalar twins and the SIMD kernels, through {@link Ops}.
+ */
+@Command(name = "norm", mixinStandardHelpOptions = true,
+        header = "Times batch norm, softmax and the optimizer updates (scalar vs SIMD) against the copy baseline.",
+        description = {
+                "Rows (names as in torch_anchor.py): 'batchnorm train fwd' and 'batchnorm train fwd+bwd' on NxCxHxW "
+                        + "(default 8x64x56x56; fwd+bwd = the training forward, then dx, dgamma, dbeta), 'softmax fwd' on "
+                        + "256x1000, and 'sgd update', 'sgd_momentum update', 'nesterov update', 'rmsprop update', "
+                        + "'adam update' on P parameters (default 2^22), plus 'copy' (MemorySegment.copy of 2P floats: the "
+                        + "same 4 x P x 4-byte footprint as Adam's w, g, m, v), timed first and last, the faster kept. "
+                        + "Every SIMD result is checked against the scalar twin before it is timed. gbps: nominal bytes per "
+                        + "call / median time; batch norm counts 2n (fwd) and 5n (fwd+bwd) floats like torch_anchor.py, "
+                        + "softmax 2n, updates (reads + writes) x P floats: sgd 3, momentum 5, nesterov 5, rmsprop 5, adam 7 "
+                        + "(the finiteness check's extra read of g is not counted: it is part of what a step costs).",
+                "",
+                "Examples:",
+                "  ./tensorlane bench norm --threads 1 --json norm.json",
+                "  OMP_NUM_THREADS=1 /usr/bin/python3 ../shared/bench/torch_anchor.py 1   # the PyTorch rows"})
+public final class NormBench implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--shape", defaultValue = "8x64x56x56", paramLabel = "NxCxHxW",
+            description = "Batch-norm input (default ${DEFAULT-VALUE}).")
+    String shape;
+
+    @Option(names = "--params", defaultValue = "4194304", paramLabel = "P",
+            description = "Parameters per optimizer update (default ${DEFAULT-VALUE} = 2^22).")
+    long params;
+
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "T",
+            description = "Threads (default ${DEFAULT-VALUE}: single-thread figures are the comparable ones).")
+    int threads;
+
+    @Option(names = "--reps", defaultValue = "11", paramLabel = "R",
+            description = "Timed calls per row, median reported (default ${DEFAULT-VALUE}; scalar rows use max(3, R/3)).")
+    int reps;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the rows as a JSON array.")
+    Path json;
+
+    static final long SM_ROWS = 256, SM_COLS = 1000;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        long[] bn = parseShape(shape);
+        if (params < 1 || params > (1L << 40)) throw new ParameterException(spec.commandLine(), "bench norm: --params must be in [1, 2^40], got " + params);
+        if (threads < 1) throw new ParameterException(spec.commandLine(), "bench norm: --threads must be >= 1, got " + threads);
+        if (reps < 1) throw new ParameterException(spec.commandLine(), "bench norm: --reps must be >= 1, got " + reps);
+        Parallelism par = Parallelism.threads(threads);
+        out.println("bench norm: " + Kernels.describe() + ", " + threads + " thread(s), batch norm " + shape + ", P=" + params
+                + ", median of " + reps);
+        out.flush();
+        List<BenchRow> rows = new ArrayList<>();
+        long c = bn[1], n = bn[0] * bn[1] * bn[2] * bn[3];
+        try (Arena arena = Arena.ofShared()) {
+            Tensor x = Tensor.allocate(arena, DType.F32, bn), dout = Tensor.allocate(arena, DType.F32, bn);
+            fill(x, 1, -2, 3);
+            fill(dout, 2, -1, 1);
+            Tensor gamma = Tensor.allocate(arena, DType.F32, c), beta = Tensor.allocate(arena, DType.F32, c);
+            fill(gamma, 3, 0.5, 1.5);
+            fill(beta, 4, -0.5, 0.5);
+            Tensor sx = Tensor.allocate(arena, DType.F32, SM_ROWS, SM_COLS);
+            fill(sx, 5, -10, 10);
+            // optimizer tensors: w, g and two state tensors; copies restore them before each check
+            Tensor w = Tensor.allocate(arena, DType.F32, params), g = Tensor.allocate(arena, DType.F32, params);
+            Tensor s1 = Tensor.allocate(arena, DType.F32, params), s2 = Tensor.allocate(arena, DType.F32, params);
+            fill(w, 6, -1, 1);
+            fill(g, 7, -0.01, 0.01);
+            Tensor w0 = Tensor.allocate(arena, DType.F32, params);
+            MemorySegment.copy(w.segment(), 0, w0.segment(), 0, params * 4);
+
+            long copyN = 2 * params;
+            MemorySegment src = arena.allocate(copyN * 4, 64), dst = arena.allocate(copyN * 4, 64);
+            Runnable copy = () -> par.parallelFor(0, copyN, 1 << 18, (f, t) -> MemorySegment.copy(src, f * 4, dst, f * 4, (t - f) * 4));
+            copy.run();
+            if (MemorySegment.mismatch(src, 0, copyN * 4, dst, 0, copyN * 4) != -1) throw new ResultMismatchException("copy: destination differs");
+            double copyMs = Timer.medianMs(copy, reps);
+
+            Ops scalar = Ops.on(Device.cpu(Impl.SCALAR)).with(par);
+            List<Ops> impls = new ArrayList<>(List.of(scalar));
+            if (Kernels.simdAvailable()) impls.add(Ops.on(Device.cpu(Impl.SIMD)).with(par));
+            else out.println("(SIMD unavailable, timing the scalar kernels only: " + Kernels.simdUnavailableReason().orElse("?") + ")");
+
+            String bnShape = shape, pShape = Long.toString(params);
+            for (Ops ops : impls) {
+                String impl = ops.device().kernels().impl().name().toLowerCase(Locale.ROOT);
+                boolean ref = ops == scalar;
+                int r = ref ? Math.max(3, reps / 3) : reps;
+                // --- batch norm: outputs preallocated, so the timing is the kernels only
+                Tensor y = Tensor.allocate(arena, DType.F32, bn), dx = Tensor.allocate(arena, DType.F32, bn);
+                Tensor mean = Tensor.allocate(arena, DType.F32, c), var = Tensor.allocate(arena, DType.F32, c);
+                Tensor rm = Tensor.allocate(arena, DType.F32, c), rv = Tensor.allocate(arena, DType.F32, c);
+                Tensor dg = Tensor.allocate(arena, DType.F32, c), db = Tensor.allocate(arena, DType.F32, c);
+                Runnable fwd = () -> ops.batchNormTrain(x, gamma, beta, rm, rv, 0.9f, 1e-5f, y, mean, var);
+                Runnable fwdBwd = () -> {
+                    ops.batchNormTrain(x, gamma, beta, rm, rv, 0.9f, 1e-5f, y, mean, var);
+                    ops.batchNormBackward(x, dout, gamma, mean, var, 1e-5f, dx, dg, db);
+                };
+                if (!ref) {
+                    fwdBwd.run();
+                    BatchNormResult e = scalar.batchNormTrain(x, gamma, beta, rm.contiguous(), rv.contiguous(), 0.9f, 1e-5f);
+                    ResultCheck.assertClose("batchnorm train fwd", impl, e.out().segment(), y.segment(), n, 1e-4, 1e-4);
+                    Tensor edx = scalar.batchNormBackward(x, dout, gamma, e.mean(), e.var(), 1e-5f).dx();
+                    ResultCheck.assertClose("batchnorm train fwd+bwd", impl, edx.segment(), dx.segment(), n, 1e-3, 1e-4);
+                }
+                rows.add(row("batchnorm train fwd", bnShape, impl, Timer.medianMs(fwd, r), 2 * n * 4));
+                rows.add(row("batchnorm train fwd+bwd", bnShape, impl, Timer.medianMs(fwdBwd, r), 5 * n * 4));
+                // --- softmax
+                Tensor sy = Tensor.allocate(arena, DType.F32, SM_ROWS, SM_COLS);
+                if (!ref) {
+                    ops.softmax(sx, -1, sy);
+                    ResultCheck.assertClose("softmax fwd", impl, scalar.softmax(sx).segment(), sy.segment(), SM_ROWS * SM_COLS, 2e-5, 1e-30);
+                }
+                rows.add(row("softmax fwd", SM_ROWS + "x" + SM_COLS, impl, Timer.medianMs(() -> ops.softmax(sx, -1, sy), r * 5),
+                        2 * SM_ROWS * SM_COLS * 4));
+                // --- optimizer updates (lr tiny: thousands of timed steps keep w in range)
+                if (!ref) checkUpdates(ops, scalar, impl, w, g, s1, s2, w0, arena);
+                rows.add(update("sgd update", pShape, impl, r, 3, () -> ops.sgdStep(w, g, 1e-6f, 0f)));
+                rows.add(update("sgd_momentum update", pShape, impl, r, 5, () -> ops.momentumStep(w, g, s1, 1e-6f, 0.9f, 0f)));
+                rows.add(update("nesterov update", pShape, impl, r, 5, () -> ops.nesterovStep(w, g, s1, 1e-6f, 0.9f, 0f)));
+                rows.add(update("rmsprop update", pShape, impl, r, 5, () -> ops.rmspropStep(w, g, s2, 1e-6f, 0.99f, 1e-8f, 0f)));
+                long[] t = {0};
+                rows.add(update("adam update", pShape, impl, r, 7, () -> ops.adamStep(w, g, s1, s2, ++t[0], 1e-6f, 0.9f, 0.999f, 1e-8f, 0f)));
+            }
+            copyMs = Math.min(copyMs, Timer.medianMs(copy, reps));
+            rows.addFirst(row("copy", Long.toString(copyN), "jdk", copyMs, 2 * copyN * 4));
+        }
+        BenchReport.printTable(out, rows);
+        if (json != null) {
+            BenchReport.writeJson(json, rows);
+            out.println("wrote " + rows.size() + " rows to " + json);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private BenchRow update(String kernel, String shape, String impl, int r, int streams, java.util.function.BooleanSupplier step) {
+        double ms = Timer.medianMs(() -> {
+            if (!step.getAsBoolean()) throw new ResultMismatchException(kernel + ": step skipped (non-finite gradient)");
+        }, r);
+        return row(kernel, shape, impl, ms, streams * params * 4);
+    }
+
+    /** One Adam and one momentum step from the same start on both sets must agree (they are bit-identical twins). */
+    private void checkUpdates(Ops ops, Ops scalar, String impl, Tensor w, Tensor g, Tensor s1, Tensor s2, Tensor w0, Arena arena) {
+        Tensor ew = Tensor.allocate(arena, DType.F32, params), e1 = Tensor.allocate(arena, DType.F32, params),
+                e2 = Tensor.allocate(arena, DType.F32, params);
+        for (String which : new String[] {"adam update", "sgd_momentum update"}) {
+            for (Tensor[] set : new Tensor[][] {{w, s1, s2}, {ew, e1, e2}}) {
+                MemorySegment.copy(w0.segment(), 0, set[0].segment(), 0, params * 4);
+                set[1].segment().fill((byte) 0);
+                set[2].segment().fill((byte) 0);
+            }
+            if (which.startsWith("adam")) {
+                ops.adamStep(w, g, s1, s2, 1, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f);
+                scalar.adamStep(ew, g, e1, e2, 1, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f);
+            } else {
+                ops.momentumStep(w, g, s1, 1e-3f, 0.9f, 0f);
+                scalar.momentumStep(ew, g, e1, 1e-3f, 0.9f, 0f);
+            }
+            ResultCheck.assertClose(which, impl, ew.segment(), w.segment(), params, 0, 0);
+            ResultCheck.assertClose(which + " state", impl, e1.segment(), s1.segment(), params, 0, 0);
+        }
+    }
+
+    private BenchRow row(String kernel, String shape, String impl, double ms, long bytes) {
+        return new BenchRow(kernel, shape, impl, threads, ms, null, bytes / ms / 1e6);
+    }
+
+    private long[] parseShape(String s) {
+        String[] p = s.toLowerCase(Locale.ROOT).split("x");
+        if (p.length != 4) throw new ParameterException(spec.commandLine(), "bench norm: --shape must be NxCxHxW, got " + s);
+        long[] d = new long[4];
+        for (int i = 0; i < 4; i++) {
+            try {
+                d[i] = Long.parseLong(p[i].trim());
+            } catch (NumberFormatException e) {
+                d[i] = -1;
+            }
+            if (d[i] < 1) throw new ParameterException(spec.commandLine(), "bench norm: --shape must be NxCxHxW with positive dims, got " + s);
+        }
+        return d;
+    }
+
+    private static void fill(Tensor t, long seed, double lo, double hi) {
+        SplittableRandom r = new SplittableRandom(seed);
+        MemorySegment s = t.segment();
+        for (long i = 0; i < t.numel(); i++) s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (lo + (hi - lo) * r.nextDouble()));
+    }
+}

@@ -1,0 +1,160 @@
+package io.tensorlane.bench.pool;
+
+import io.tensorlane.bench.harness.BenchReport;
+import io.tensorlane.bench.harness.BenchRow;
+import io.tensorlane.bench.harness.ResultCheck;
+import io.tensorlane.bench.harness.ResultMismatchException;
+import io.tensorlane.bench.harness.Timer;
+import io.tensorlane.kernels.Impl;
+import io.tensorlane.kernels.Kernels;
+import io.tensorlane.kernels.Parallelism;
+import io.tensorlane.kernels.Pool2dDesc;
+import io.tensorlane.runtime.DType;
+import io.tensorlane.runtime.Device;
+import io.tensorlane.runtime.Ops;
+import io.tensorlane.runtime.Tensor;
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code bench pool}: 2x2 stride-2 max pooling forward and forward+backward on 8x64x112x112 (the
+ * workload of {@code torch_anchor.py}), scalar twin and SIMD through {@link Ops}, next to a memory
+ * copy of the same input bytes timed in the same run.
+ */
+@Command(name = "pool", mixinStandardHelpOptions = true,
+        header = "Times 2x2 stride-2 max pooling (scalar vs SIMD) against the memory-copy baseline.",
+        description = {
+                "Times, in one process: copy (MemorySegment.copy of the N*C*H*W input floats, the memory-bandwidth "
+                        + "baseline), 'maxpool2x2s2 fwd' (values and int32 argmax indices) and 'maxpool2x2s2 fwd+bwd' "
+                        + "(forward, then dx from dout and the indices) on 8x64x112x112, for the scalar reference twin and "
+                        + "the SIMD kernels, through the Ops facade. The SIMD results (values, indices, dx) are checked "
+                        + "against the twin before they are timed. Median of R timed calls after a warm-up (copy: timed "
+                        + "first and last, the faster median kept).",
+                "gbps uses torch_anchor.py's nominal bytes so the figures compare with PyTorch's: fwd 4*(in+out), "
+                        + "fwd+bwd 4*(2*in+2*out) (the int32 indices are written and read on top of that); copy 2*4*in.",
+                "",
+                "Examples:",
+                "  ./tensorlane bench pool --threads 1",
+                "  ./tensorlane bench pool --threads 2 --json pool.json"})
+public final class PoolBench implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "T",
+            description = "Threads (default ${DEFAULT-VALUE}: single-thread figures are the comparable ones).")
+    int threads;
+
+    @Option(names = "--reps", defaultValue = "15", paramLabel = "R",
+            description = "Timed calls per row; the median is reported (default ${DEFAULT-VALUE}; scalar rows max(3, R/3)).")
+    int reps;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the rows as a JSON array.")
+    Path json;
+
+    static final long N = 8, C = 64, H = 112, W = 112;
+    static final String SHAPE = N + "x" + C + "x" + H + "x" + W;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (threads < 1) throw new ParameterException(spec.commandLine(), "bench pool: --threads must be >= 1, got " + threads);
+        if (reps < 1) throw new ParameterException(spec.commandLine(), "bench pool: --reps must be >= 1, got " + reps);
+        Parallelism par = Parallelism.threads(threads);
+        out.println("bench pool: " + Kernels.describe() + ", " + threads + " thread(s), x=" + SHAPE + ", median of " + reps);
+        out.flush();
+        Pool2dDesc d = Pool2dDesc.of(2);
+        long nIn = N * C * H * W, nOut = nIn / 4;
+        long fwdBytes = 4 * (nIn + nOut), fbBytes = 4 * (2 * nIn + 2 * nOut);
+        List<BenchRow> rows = new ArrayList<>();
+        try (Arena arena = Arena.ofShared()) {
+            Tensor x = Tensor.allocate(arena, DType.F32, N, C, H, W);
+            Tensor copyDst = Tensor.allocate(arena, DType.F32, N, C, H, W);
+            Tensor dout = Tensor.allocate(arena, DType.F32, N, C, H / 2, W / 2);
+            fill(x, 1);
+            fill(dout, 2);
+            MemorySegment src = x.segment(), dst = copyDst.segment();
+            long bytes = nIn * 4;
+            Runnable copy = () -> par.parallelFor(0, nIn, 1 << 18,
+                    (f, t) -> MemorySegment.copy(src, f * 4, dst, f * 4, (t - f) * 4));
+            copy.run();
+            if (MemorySegment.mismatch(src, 0, bytes, dst, 0, bytes) != -1) {
+                throw new ResultMismatchException("copy: destination differs from source");
+            }
+            double copyMs = Timer.medianMs(copy, reps);
+
+            Ops scalar = Ops.on(Device.cpu(Impl.SCALAR)).with(par);
+            List<Ops> impls = new ArrayList<>(List.of(scalar));
+            if (Kernels.simdAvailable()) {
+                impls.add(Ops.on(Device.cpu(Impl.SIMD)).with(par));
+            } else {
+                out.println("(SIMD unavailable, timing the scalar kernels only: " + Kernels.simdUnavailableReason().orElse("?") + ")");
+            }
+            // the reference results, from the twin
+            Tensor refOut = Tensor.allocate(arena, DType.F32, N, C, H / 2, W / 2);
+            Tensor refIdx = Tensor.allocate(arena, DType.I32, N, C, H / 2, W / 2);
+            Tensor refDx = Tensor.allocate(arena, DType.F32, N, C, H, W);
+            scalar.maxPool2d(x, d, refOut, refIdx);
+            scalar.maxPool2dBackward(dout, refIdx, d, refDx);
+            for (Ops ops : impls) {
+                String impl = ops.device().kernels().impl().name().toLowerCase(Locale.ROOT);
+                Tensor o = Tensor.allocate(arena, DType.F32, N, C, H / 2, W / 2);
+                Tensor idx = Tensor.allocate(arena, DType.I32, N, C, H / 2, W / 2);
+                Tensor dx = Tensor.allocate(arena, DType.F32, N, C, H, W);
+                Runnable fwd = () -> ops.maxPool2d(x, d, o, idx);
+                Runnable fb = () -> {
+                    ops.maxPool2d(x, d, o, idx);
+                    ops.maxPool2dBackward(dout, idx, d, dx);
+                };
+                fb.run();
+                if (ops != scalar) {
+                    ResultCheck.assertClose("maxpool2x2s2 fwd", impl, refOut.segment(), o.segment(), nOut, 0, 0);
+                    if (MemorySegment.mismatch(refIdx.segment(), 0, nOut * 4, idx.segment(), 0, nOut * 4) != -1) {
+                        throw new ResultMismatchException("maxpool2x2s2 fwd (" + impl + "): indices differ from the scalar reference");
+                    }
+                    ResultCheck.assertClose("maxpool2x2s2 fwd+bwd", impl, refDx.segment(), dx.segment(), nIn, 0, 0);
+                }
+                int r = ops == scalar ? Math.max(3, reps / 3) : reps;
+                rows.add(row("maxpool2x2s2 fwd", impl, Timer.medianMs(fwd, r), fwdBytes));
+                rows.add(row("maxpool2x2s2 fwd+bwd", impl, Timer.medianMs(fb, r), fbBytes));
+            }
+            copyMs = Math.min(copyMs, Timer.medianMs(copy, reps));
+            rows.addFirst(row("copy", "jdk", copyMs, 2 * bytes));
+        }
+        BenchReport.printTable(out, rows);
+        BenchRow copyRow = rows.getFirst();
+        for (BenchRow r : rows) {
+            if (r.impl().equals("simd")) {
+                out.printf(Locale.ROOT, "%s simd: %.2f x the copy bandwidth%n", r.kernel(), r.gbps() / copyRow.gbps());
+            }
+        }
+        if (json != null) {
+            BenchReport.writeJson(json, rows);
+            out.println("wrote " + rows.size() + " rows to " + json);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private BenchRow row(String kernel, String impl, double ms, long bytes) {
+        return new BenchRow(kernel, SHAPE, impl, threads, ms, null, bytes / ms / 1e6);
+    }
+
+    private static void fill(Tensor t, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        MemorySegment s = t.segment();
+        for (long i = 0; i < t.numel(); i++) s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (r.nextDouble() * 2 - 1));
+    }
+}

@@ -1,6 +1,11 @@
 package io.tensorlane.layers;
 
 import io.tensorlane.layers.nn.Add;
+import io.tensorlane.layers.nn.AvgPool2d;
+import io.tensorlane.layers.nn.GlobalAvgPool;
+import io.tensorlane.layers.nn.MaxPool2d;
+import io.tensorlane.layers.nn.MaxUnpool2d;
+import io.tensorlane.layers.nn.ROIPool;
 import io.tensorlane.layers.nn.BatchNorm;
 import io.tensorlane.layers.nn.BatchNorm1d;
 import io.tensorlane.layers.nn.BatchNorm2d;
@@ -66,6 +71,11 @@ public final class LayerRegistry {
         register("dropout", Dropout.OPTIONS, Dropout::create);
         register("rnn", Recurrent.OPTIONS, RNN::create);
         register("lstm", Recurrent.OPTIONS, LSTM::create);
+        register("max_pool2d", MaxPool2d.OPTIONS, MaxPool2d::create);
+        register("avg_pool2d", AvgPool2d.OPTIONS, AvgPool2d::create);
+        register("global_avg_pool", GlobalAvgPool.OPTIONS, GlobalAvgPool::create);
+        register("max_unpool2d", MaxUnpool2d.OPTIONS, MaxUnpool2d::create);
+        register("roi_pool", ROIPool.OPTIONS, ROIPool::create);
     }
 
     private LayerRegistry() {

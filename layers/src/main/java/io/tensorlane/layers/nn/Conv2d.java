@@ -51,9 +51,9 @@ public final class Conv2d extends AbstractLayer {
         this.init = init;
         int cg = in / desc.groups();
         long taps = (long) desc.kh() * desc.kw();
-        this.weight = Param.of("weight", Tensor.of(new float[Math.toIntExact((long) out * cg * taps)], out, cg, desc.kh(), desc.kw()));
+        this.weight = Param.zeros("weight", out, cg, desc.kh(), desc.kw());
         init.fill(weight.value(), cg * taps, out / desc.groups() * taps, rng);
-        this.bias = bias ? Param.of("bias", Tensor.of(new float[out], out)) : null;
+        this.bias = bias ? Param.zeros("bias", out) : null;
     }
 
     /** A k x k convolution with stride 1, padding {@code pad}, bias and He-normal weights. */

@@ -38,9 +38,9 @@ public final class Linear extends AbstractLayer {
         this.in = in;
         this.out = out;
         this.init = init;
-        this.weight = Param.of("weight", Tensor.of(new float[Math.multiplyExact(in, out)], in, out));
+        this.weight = Param.zeros("weight", in, out);
         init.fill(weight.value(), in, out, rng);
-        this.bias = bias ? Param.of("bias", Tensor.of(new float[out], out)) : null;
+        this.bias = bias ? Param.zeros("bias", out) : null;
     }
 
     /** Builds it from net-file options (see {@link #OPTIONS}). */

@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
                 "Examples (NAME):",
                 "  linreg       linear regression on diabetes (normal equation + gradient descent), test R2 >= 0.40",
                 "  logreg       logistic regression on breast cancer (standardised), test accuracy >= 0.95",
-                "  pca          PCA of the 8x8 digits: components for 90% of the variance (<= 30)",
+                "  pca          PCA of the 8x8 digits: components for 90%% of the variance (<= 30)",
                 "  autoencoder  64-32-8-32-64 autoencoder on the digits, test reconstruction error falls >= 5x",
                 "  char-lstm    character LSTM that learns to continue \"hello\" as \"hello world hello world\"",
                 "  resnet       small ResNet (basic residual blocks, batch norm) on the digits, test accuracy >= 0.95",

@@ -116,7 +116,7 @@ public final class Conv2d extends AbstractLayer {
             throw error("dOut has shape " + Arrays.toString(dOut.shape()) + " but the output was " + Arrays.toString(want));
         }
         // The Ops backward overwrites dw/db: compute into scratch, then accumulate (Caffe-style grads).
-        Tensor dx = buffer(1, x.shape());
+        Tensor dx = inputGradient ? buffer(1, x.shape()) : null;
         Tensor dw = buffer(2, weight.value().shape());
         Tensor db = bias == null ? null : buffer(3, out);
         ops.conv2dBackward(x, weight.value(), dOut, desc, dx, dw, db);

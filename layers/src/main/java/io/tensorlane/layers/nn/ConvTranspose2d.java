@@ -114,7 +114,7 @@ public final class ConvTranspose2d extends AbstractLayer {
         if (!Arrays.equals(dOut.shape(), want)) {
             throw error("dOut has shape " + Arrays.toString(dOut.shape()) + " but the output was " + Arrays.toString(want));
         }
-        Tensor dx = buffer(1, x.shape());
+        Tensor dx = inputGradient ? buffer(1, x.shape()) : null;
         Tensor dw = buffer(2, weight.value().shape());
         Tensor db = bias == null ? null : buffer(3, out);
         ops.convTranspose2dBackward(x, weight.value(), dOut, desc, dx, dw, db);

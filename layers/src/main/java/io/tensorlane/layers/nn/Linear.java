@@ -101,7 +101,7 @@ public final class Linear extends AbstractLayer {
             throw error("dOut has shape " + Arrays.toString(dOut.shape()) + " but the output was [" + n + ", " + out + "]");
         }
         // affineBackward overwrites dw/db: compute into scratch, then accumulate (Caffe-style grads).
-        Tensor dx = buffer(1, inShape);
+        Tensor dx = inputGradient ? buffer(1, inShape) : null;
         Tensor dw = buffer(2, in, out);
         Tensor db = bias == null ? null : buffer(3, out);
         ops.affineBackward(x, weight.value(), dOut, dx, dw, db);

@@ -68,6 +68,16 @@ class CliTest {
         assertEquals("verify: " + cases + " passed, 0 failed", lastLine(r.out()), r.out());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"scalar", "simd"})
+    void gradcheckGoldenCasesPass(String impl) throws Exception {
+        long cases = casesOf(corpus(), List.of("gradcheck"));
+        assertTrue(cases >= 3, "corpus has the gradcheck cases: " + cases);
+        Run r = run("verify", corpus().toString(), "--ops", "gradcheck", "--impl", impl);
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertEquals("verify: " + cases + " passed, 0 failed", lastLine(r.out()), r.out());
+    }
+
     @Test
     void unsupportedOpsCountAsFailed() throws Exception {
         Path dir = corpus();

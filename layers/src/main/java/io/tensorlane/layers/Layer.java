@@ -62,6 +62,14 @@ public interface Layer {
         return Map.of();
     }
 
+    /**
+     * Other layers whose state this one reads in its forward (an unpool layer reads its max-pool
+     * layer's indices). A graph runs those layers' nodes before this one; they must be in the graph.
+     */
+    default List<Layer> references() {
+        return List.of();
+    }
+
     /** The ops this layer computes with (default: {@code Ops.on(Device.cpu())}). */
     default void setOps(Ops ops) {
     }

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The options of one layer as read from a net file (or given in code), with typed getters whose
@@ -15,6 +16,7 @@ public final class LayerConfig {
     private final String path;
     private final String type;
     private final Map<String, Object> options;
+    private final Function<String, Layer> nodes;
 
     /**
      * @param path    where the layer is, e.g. {@code $.layers[2]} (prefix of error messages)
@@ -22,9 +24,19 @@ public final class LayerConfig {
      * @param options option name to value (no {@code type}, {@code name} or {@code inputs})
      */
     public LayerConfig(String path, String type, Map<String, ?> options) {
+        this(path, type, options, name -> null);
+    }
+
+    /**
+     * A config that can also refer to the layers of nodes built before it (see {@link #getNode}).
+     *
+     * @param nodes the layer of a node by name, or null when there is no such node (yet)
+     */
+    public LayerConfig(String path, String type, Map<String, ?> options, Function<String, Layer> nodes) {
         this.path = path;
         this.type = type;
         this.options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
+        this.nodes = java.util.Objects.requireNonNull(nodes, "nodes");
     }
 
     public String path() { return path; }
@@ -112,6 +124,19 @@ public final class LayerConfig {
         Object v = options.get(key);
         if (!(v instanceof String s)) throw error(key, "expected a string, got " + show(v));
         return s;
+    }
+
+    /**
+     * The layer of the node named by the string option {@code key}, which must be built before this
+     * one and be a {@code kind} (e.g. the max-pool node whose indices an unpool layer uses).
+     */
+    public <L extends Layer> L getNode(String key, Class<L> kind) {
+        Object v = require(key);
+        if (!(v instanceof String name)) throw error(key, "expected a node name, got " + show(v));
+        Layer l = nodes.apply(name);
+        if (l == null) throw error(key, "no node \"" + name + "\" before this one");
+        if (!kind.isInstance(l)) throw error(key, "node \"" + name + "\" is a " + l.type() + ", not a " + kind.getSimpleName());
+        return kind.cast(l);
     }
 
     /** A pair (h, w) given as one integer (both) or a list of two; {@code fallback} when absent. */

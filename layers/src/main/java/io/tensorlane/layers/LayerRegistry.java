@@ -1,6 +1,11 @@
 package io.tensorlane.layers;
 
 import io.tensorlane.layers.nn.Add;
+import io.tensorlane.layers.nn.AvgPool2d;
+import io.tensorlane.layers.nn.GlobalAvgPool;
+import io.tensorlane.layers.nn.MaxPool2d;
+import io.tensorlane.layers.nn.MaxUnpool2d;
+import io.tensorlane.layers.nn.ROIPool;
 import io.tensorlane.layers.nn.BatchNorm;
 import io.tensorlane.layers.nn.BatchNorm1d;
 import io.tensorlane.layers.nn.BatchNorm2d;
@@ -8,6 +13,7 @@ import io.tensorlane.layers.nn.Conv2d;
 import io.tensorlane.layers.nn.ConvTranspose2d;
 import io.tensorlane.layers.nn.Dropout;
 import io.tensorlane.layers.nn.LSTM;
+import io.tensorlane.layers.nn.Mul;
 import io.tensorlane.layers.nn.RNN;
 import io.tensorlane.layers.nn.Recurrent;
 import io.tensorlane.layers.nn.Concat;
@@ -55,6 +61,7 @@ public final class LayerRegistry {
         register("flatten", List.of(), (c, in, r) -> new Flatten());
         register("reshape", Reshape.OPTIONS, Reshape::create);
         register("add", List.of(), (c, in, r) -> new Add());
+        register("mul", List.of(), (c, in, r) -> new Mul());
         register("concat", Concat.OPTIONS, Concat::create);
         register("embedding", Embedding.OPTIONS, Embedding::create);
         register("conv2d", Conv2d.OPTIONS, Conv2d::create);
@@ -64,6 +71,11 @@ public final class LayerRegistry {
         register("dropout", Dropout.OPTIONS, Dropout::create);
         register("rnn", Recurrent.OPTIONS, RNN::create);
         register("lstm", Recurrent.OPTIONS, LSTM::create);
+        register("max_pool2d", MaxPool2d.OPTIONS, MaxPool2d::create);
+        register("avg_pool2d", AvgPool2d.OPTIONS, AvgPool2d::create);
+        register("global_avg_pool", GlobalAvgPool.OPTIONS, GlobalAvgPool::create);
+        register("max_unpool2d", MaxUnpool2d.OPTIONS, MaxUnpool2d::create);
+        register("roi_pool", ROIPool.OPTIONS, ROIPool::create);
     }
 
     private LayerRegistry() {

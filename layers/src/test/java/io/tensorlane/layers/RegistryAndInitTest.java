@@ -25,7 +25,7 @@ class RegistryAndInitTest {
     void unknownTypeListsKnownOnes() {
         var e = assertThrows(IllegalArgumentException.class,
                 () -> LayerRegistry.create("lineer", Map.of(), new long[] {1, 2}, new Random(1)));
-        assertTrue(e.getMessage().startsWith("lineer.type: unknown layer type \"lineer\" (known: add, batch_norm1d, batch_norm2d, concat, conv2d, "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("lineer.type: unknown layer type \"lineer\" (known: add, avg_pool2d, batch_norm1d, batch_norm2d, concat, conv2d, "), e.getMessage());
         assertTrue(e.getMessage().contains("linear"), e.getMessage());
     }
 

@@ -23,6 +23,7 @@ public final class GoldenOps {
         all.addAll(DetectionGoldenOps.all());
         all.add(new PcaGoldenOp());
         all.addAll(PoolGoldenOps.all());
+        all.add(new GradcheckGoldenOp());
         Map<String, GoldenOp> m = new LinkedHashMap<>();
         for (GoldenOp op : all) m.put(op.name(), op);
         OPS = Collections.unmodifiableMap(m);

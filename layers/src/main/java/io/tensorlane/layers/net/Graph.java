@@ -88,9 +88,20 @@ public final class Graph extends AbstractLayer implements Net {
             // Kahn's algorithm, taking ready nodes in insertion order so the order is stable.
             Map<String, Integer> pending = new HashMap<>();
             Map<String, List<String>> consumers = new HashMap<>();
+            Map<Layer, String> owner = new java.util.IdentityHashMap<>();
+            for (NetNode n : nodes.values()) owner.put(n.layer(), n.name());
             for (NetNode n : nodes.values()) {
                 Set<String> distinct = new HashSet<>(n.inputs());
                 distinct.remove(INPUT);
+                // A layer that reads another's state (unpool -> pool) runs after that layer's node.
+                for (Layer ref : n.layer().references()) {
+                    String r = owner.get(ref);
+                    if (r == null) {
+                        throw new IllegalArgumentException("graph: node " + n.name() + " (" + n.layer().type()
+                                + ") refers to a " + ref.type() + " layer that is not a node of this graph");
+                    }
+                    distinct.add(r);
+                }
                 pending.put(n.name(), distinct.size());
                 for (String i : distinct) consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n.name());
             }

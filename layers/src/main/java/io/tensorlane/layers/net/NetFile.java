@@ -121,7 +121,7 @@ public final class NetFile {
             String path = "$.layers[" + i + "]";
             JsonNode e = arr.get(i);
             if (e.has("inputs")) throw new IllegalArgumentException(path + ".inputs: only graph nodes have inputs");
-            Layer l = layer(e, path, List.of(shape), rng);
+            Layer l = layer(e, path, List.of(shape), rng, nodeLookup(net.nodes()));
             shape = outShape(l, List.of(shape), path);
             if (e.has("name")) net.add(uniqueName(net.nodes(), text(e.get("name"), path + ".name"), path), l);
             else net.add(l);
@@ -133,6 +133,7 @@ public final class NetFile {
         ArrayNode arr = array(root.get("nodes"), "$.nodes");
         Graph.Builder b = Graph.builder();
         Map<String, long[]> shapes = new LinkedHashMap<>();
+        Map<String, Layer> built = new HashMap<>();
         shapes.put(Net.INPUT, in);
         String previous = Net.INPUT;
         for (int i = 0; i < arr.size(); i++) {
@@ -157,7 +158,8 @@ public final class NetFile {
                 inputs.add(previous);
             }
             List<long[]> inShapes = inputs.stream().map(shapes::get).toList();
-            Layer l = layer(e, path, inShapes, rng);
+            Layer l = layer(e, path, inShapes, rng, built::get);
+            built.put(name, l);
             try {
                 b.add(name, l, inputs.toArray(String[]::new));
             } catch (IllegalArgumentException ex) {
@@ -187,7 +189,12 @@ public final class NetFile {
         return name;
     }
 
-    private static Layer layer(JsonNode e, String path, List<long[]> inShapes, Random rng) {
+    private static java.util.function.Function<String, Layer> nodeLookup(List<NetNode> nodes) {
+        return name -> nodes.stream().filter(n -> n.name().equals(name)).map(NetNode::layer).findFirst().orElse(null);
+    }
+
+    private static Layer layer(JsonNode e, String path, List<long[]> inShapes, Random rng,
+                               java.util.function.Function<String, Layer> nodes) {
         if (e == null || !e.isObject()) throw new IllegalArgumentException(path + ": expected an object");
         if (!e.has("type")) throw new IllegalArgumentException(path + ".type: missing (known: " + String.join(", ", LayerRegistry.types()) + ")");
         String type = text(e.get("type"), path + ".type");
@@ -198,7 +205,7 @@ public final class NetFile {
             options.put(f.getKey(), MAPPER.convertValue(f.getValue(), Object.class));
         }
         try {
-            return LayerRegistry.create(new LayerConfig(path, type, options), inShapes, rng);
+            return LayerRegistry.create(new LayerConfig(path, type, options, nodes), inShapes, rng);
         } catch (IllegalArgumentException | ArithmeticException ex) {
             String m = ex.getMessage();
             throw new IllegalArgumentException(m != null && m.startsWith("$") ? m : path + " (" + type + "): " + m, ex);

@@ -44,6 +44,12 @@ public final class Sequential extends AbstractLayer implements Net {
         }
         if (layer.minInputs() > 1) throw new IllegalArgumentException("sequential: " + layer.type() + " needs "
                 + layer.minInputs() + " inputs; use a Graph");
+        for (Layer ref : layer.references()) {
+            if (nodes.stream().noneMatch(n -> n.layer() == ref)) {
+                throw new IllegalArgumentException("sequential: " + name + " (" + layer.type() + ") refers to a " + ref.type()
+                        + " layer that is not an earlier node");
+            }
+        }
         layer.setOps(ops);
         nodes.add(new NetNode(name, layer, List.of(nodes.isEmpty() ? INPUT : nodes.getLast().name())));
         return this;

@@ -82,7 +82,7 @@ class NetFileTest {
         assertEquals("bad.json: $.input[1]: expected an integer, got \"8\"", error("{\"input\": [1, \"8\"], \"layers\": [{\"type\": \"relu\"}]}"));
         assertEquals("bad.json: $: needs exactly one of \"layers\" (a chain) or \"nodes\" (a graph)", error("{\"input\": [4]}"));
         assertTrue(error("{\"input\": [4], \"layers\": [{\"type\": \"relu\"}, {\"type\": \"conv\"}]}")
-                .startsWith("bad.json: $.layers[1].type: unknown layer type \"conv\" (known: add, batch_norm1d, batch_norm2d, concat, conv2d, "));
+                .startsWith("bad.json: $.layers[1].type: unknown layer type \"conv\" (known: add, avg_pool2d, batch_norm1d, batch_norm2d, concat, conv2d, "));
         assertEquals("bad.json: $.layers[0].out: expected an integer, got 2.5",
                 error("{\"input\": [4], \"layers\": [{\"type\": \"linear\", \"out\": 2.5}]}"));
         assertEquals("bad.json: $.layers[0].kernel: unknown option for linear (valid: bias, init, out)",

@@ -217,6 +217,20 @@ class ConvNormRecurrentTest {
     }
 
     @Test
+    void mulOfTwoAndThreeAndASquareInAGraph() {
+        check(new Mul(), input(1, 2, 5), input(2, 2, 5));
+        check(new Mul(), input(3, 3, 4), input(4, 3, 4), input(5, 3, 4));
+        Tensor a = Tensor.of(new float[] {2, -3}, 1, 2), b = Tensor.of(new float[] {4, 0.5f}, 1, 2);
+        assertArrayEquals(new float[] {8, -1.5f}, new Mul().forward(List.of(a, b), Mode.EVAL).toFloatArray());
+        // h * h through a graph: d/dh = 2h, the two input gradients summed at the fan-out.
+        var g = io.tensorlane.layers.net.Graph.builder().add("sq", new Mul(), "input", "input").build();
+        g.forward(a, Mode.TRAIN);
+        assertArrayEquals(new float[] {4, -6}, g.backward(Tensor.of(new float[] {1, 1}, 1, 2)).toFloatArray());
+        var e = assertThrows(IllegalArgumentException.class, () -> new Mul().forward(List.of(a, input(1, 2, 2)), Mode.TRAIN));
+        assertEquals("mul: input 1 has shape [2, 2] but input 0 has [1, 2]", e.getMessage());
+    }
+
+    @Test
     void buffersAreReusedForTheSameShape() {
         Conv2d c = new Conv2d(2, 3, 3, 1, new Random(1));
         Tensor y1 = c.forward(input(1, 2, 2, 5, 5), Mode.TRAIN);

@@ -13,7 +13,10 @@ public interface Loss {
     /** The registry name, e.g. {@code "softmax_cross_entropy"}. */
     String type();
 
-    /** Loss and d loss / d scores. */
+    /**
+     * Loss and d loss / d scores. The gradient may be a buffer the loss reuses: the next forward with
+     * scores of the same shape overwrites it (consume or copy it first).
+     */
     LossResult forward(Tensor scores, Tensor target);
 
     /** True when the target is I32 class labels (so accuracy is defined: argmax of the scores). */

@@ -20,7 +20,7 @@ public final class MeanSquaredError extends OpsLoss {
 
     @Override
     public LossResult forward(Tensor pred, Tensor target) {
-        return ops.mseLoss(pred, target, reduction);
+        return ops.mseLoss(pred, target, reduction, gradBuffer(pred));
     }
 
     @Override

@@ -21,7 +21,7 @@ public final class MulticlassSvm extends OpsLoss {
 
     @Override
     public LossResult forward(Tensor scores, Tensor labels) {
-        return ops.svmLoss(scores, labels, margin);
+        return ops.svmLoss(scores, labels, margin, gradBuffer(scores));
     }
 
     @Override

@@ -9,9 +9,20 @@ abstract class OpsLoss implements Loss {
 
     protected Ops ops = CPU;
 
+    private final io.tensorlane.layers.Workspace workspace = new io.tensorlane.layers.Workspace();
+
     @Override
     public void setOps(Ops ops) {
         this.ops = java.util.Objects.requireNonNull(ops, "ops");
+        workspace.clear();
+    }
+
+    /**
+     * The gradient buffer for scores shaped like {@code scores}, reused while the shape stays (the
+     * returned {@code LossResult.grad()} is overwritten by the next forward of that shape).
+     */
+    protected io.tensorlane.runtime.Tensor gradBuffer(io.tensorlane.runtime.Tensor scores) {
+        return workspace.get(ops, 0, scores.shape());
     }
 
     @Override

@@ -10,7 +10,7 @@ public final class SigmoidBce extends OpsLoss {
 
     @Override
     public LossResult forward(Tensor logits, Tensor target) {
-        return ops.sigmoidBceLoss(logits, target);
+        return ops.sigmoidBceLoss(logits, target, gradBuffer(logits));
     }
 
     @Override

@@ -10,7 +10,7 @@ public final class SoftmaxCrossEntropy extends OpsLoss {
 
     @Override
     public LossResult forward(Tensor scores, Tensor labels) {
-        return ops.softmaxCrossEntropy(scores, labels);
+        return ops.softmaxCrossEntropy(scores, labels, gradBuffer(scores));
     }
 
     @Override

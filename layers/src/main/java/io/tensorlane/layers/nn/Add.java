@@ -53,8 +53,8 @@ public final class Add extends AbstractLayer {
     public Tensor forward(List<Tensor> in, Mode mode) {
         List<long[]> shapes = new ArrayList<>();
         for (Tensor t : in) shapes.add(t.shape());
-        outputShape(shapes);
-        Tensor sum = ops.add(in.get(0), in.get(1));
+        Tensor sum = buffer(0, outputShape(shapes));
+        ops.add(in.get(0), in.get(1), sum);
         for (int i = 2; i < in.size(); i++) ops.add(sum, in.get(i), sum);
         arity = in.size();
         return sum;

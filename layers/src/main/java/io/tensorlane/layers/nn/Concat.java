@@ -74,8 +74,7 @@ public final class Concat extends AbstractLayer {
         long outer = 1, inner = 1;
         for (int d = 0; d < dim; d++) outer *= outShape[d];
         for (int d = dim + 1; d < outShape.length; d++) inner *= outShape[d];
-        float[] data = new float[Math.toIntExact(Math.multiplyExact(outer, Math.multiplyExact(outShape[dim], inner)))];
-        Tensor out = Tensor.of(data, outShape);
+        Tensor out = buffer(0, outShape);
         // Each input fills one contiguous run of every outer row: copy row by row.
         Tensor out2 = out.reshape(outer, outShape[dim] * inner);
         sizes = new long[in.size()];
@@ -104,7 +103,10 @@ public final class Concat extends AbstractLayer {
         List<Tensor> d = new ArrayList<>(sizes.length);
         long at = 0;
         for (long s : sizes) {
-            d.add(dOut.slice(dim, at, at + s).contiguous());
+            Tensor part = dOut.slice(dim, at, at + s);
+            Tensor g = buffer(1 + d.size(), part.shape());
+            ops.copy(part, g);
+            d.add(g);
             at += s;
         }
         return d;

@@ -35,13 +35,17 @@ public final class LeakyReLU extends AbstractLayer {
     @Override
     public Tensor forward(Tensor in, Mode mode) {
         x = in;
-        return ops.leakyRelu(in, slope);
+        Tensor y = buffer(0, in.shape());
+        ops.leakyRelu(in, slope, y);
+        return y;
     }
 
     @Override
     public Tensor backward(Tensor dOut) {
         requireForward(x);
-        return ops.leakyReluBackward(x, dOut, slope);
+        Tensor dx = buffer(1, x.shape());
+        ops.leakyReluBackward(x, dOut, slope, dx);
+        return dx;
     }
 
     @Override

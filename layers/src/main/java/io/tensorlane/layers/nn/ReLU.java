@@ -17,12 +17,16 @@ public final class ReLU extends AbstractLayer {
     @Override
     public Tensor forward(Tensor in, Mode mode) {
         x = in;
-        return ops.relu(in);
+        Tensor y = buffer(0, in.shape());
+        ops.relu(in, y);
+        return y;
     }
 
     @Override
     public Tensor backward(Tensor dOut) {
         requireForward(x);
-        return ops.reluBackward(x, dOut);
+        Tensor dx = buffer(1, x.shape());
+        ops.reluBackward(x, dOut, dx);
+        return dx;
     }
 }

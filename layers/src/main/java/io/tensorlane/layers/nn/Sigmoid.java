@@ -16,13 +16,16 @@ public final class Sigmoid extends AbstractLayer {
 
     @Override
     public Tensor forward(Tensor in, Mode mode) {
-        y = ops.sigmoid(in);
+        y = buffer(0, in.shape());
+        ops.sigmoid(in, y);
         return y;
     }
 
     @Override
     public Tensor backward(Tensor dOut) {
         requireForward(y);
-        return ops.sigmoidBackward(y, dOut);
+        Tensor dx = buffer(1, y.shape());
+        ops.sigmoidBackward(y, dOut, dx);
+        return dx;
     }
 }

@@ -16,13 +16,16 @@ public final class Tanh extends AbstractLayer {
 
     @Override
     public Tensor forward(Tensor in, Mode mode) {
-        y = ops.tanh(in);
+        y = buffer(0, in.shape());
+        ops.tanh(in, y);
         return y;
     }
 
     @Override
     public Tensor backward(Tensor dOut) {
         requireForward(y);
-        return ops.tanhBackward(y, dOut);
+        Tensor dx = buffer(1, y.shape());
+        ops.tanhBackward(y, dOut, dx);
+        return dx;
     }
 }

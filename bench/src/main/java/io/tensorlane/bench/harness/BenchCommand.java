@@ -6,6 +6,7 @@ import io.tensorlane.bench.gemm.GemmBench;
 import io.tensorlane.bench.pool.PoolBench;
 import io.tensorlane.bench.norm.NormBench;
 import io.tensorlane.bench.lstm.LstmBench;
+import io.tensorlane.bench.train.TrainBench;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Command;
                 "  ./tensorlane bench act --threads 1 --json act.json",
                 "  ./tensorlane bench gemm --anchors --json gemm.json --chart gemm.png"},
         commandListHeading = "%nFamilies:%n",
-        subcommands = {ActBench.class, GemmBench.class, ConvBench.class, PoolBench.class, NormBench.class, LstmBench.class})
+        subcommands = {ActBench.class, GemmBench.class, ConvBench.class, PoolBench.class, NormBench.class, LstmBench.class, TrainBench.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

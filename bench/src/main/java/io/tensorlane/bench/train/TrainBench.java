@@ -67,33 +67,16 @@ public final class TrainBench implements Callable<Integer> {
 
     static final int BATCH = 64;
 
-    /** The anchor's LeNet-5: conv6 k5 p2, maxpool, conv16 k5, maxpool, fc120, fc84, fc10 on 1x28x28. */
-    static final String LENET5 = """
-            { "name": "LeNet-5", "input": [1, 28, 28], "seed": 1, "loss": "softmax_cross_entropy",
-              "layers": [ {"type": "conv2d", "out": 6, "kernel": 5, "pad": 2}, {"type": "relu"}, {"type": "max_pool2d", "kernel": 2},
-                          {"type": "conv2d", "out": 16, "kernel": 5}, {"type": "relu"}, {"type": "max_pool2d", "kernel": 2},
-                          {"type": "flatten"}, {"type": "linear", "out": 120}, {"type": "relu"},
-                          {"type": "linear", "out": 84}, {"type": "relu"}, {"type": "linear", "out": 10} ] }
-            """;
+    /**
+     * The shipped net files by row name (kernel + " " + shape is the anchor's workload name). They are the anchor's
+     * nets layer by layer: LeNet-5 = conv6 k5 p2, relu, maxpool2, conv16 k5, relu, maxpool2, fc120, relu, fc84, relu,
+     * fc10 on 1x28x28 (61,706 parameters); digits CNN = conv32-bn-relu, conv32-bn-relu, maxpool2, conv64-bn-relu,
+     * maxpool2, fc128, relu, fc10 on 1x8x8 (62,506 parameters); every conv and linear with a bias, as PyTorch's.
+     */
+    static final Map<String, String> NETS = Map.of("LeNet-5 step", "nets/lenet5.json", "digits-CNN step", "nets/digits_cnn.json");
 
-    /** The anchor's digits CNN: conv32-bn-relu, conv32-bn-relu, pool, conv64-bn-relu, pool, fc128, fc10 on 1x8x8. */
-    static final String DIGITS_CNN = """
-            { "name": "digits-CNN", "input": [1, 8, 8], "seed": 1, "loss": "softmax_cross_entropy",
-              "layers": [ {"type": "conv2d", "out": 32, "kernel": 3, "pad": 1}, {"type": "batch_norm2d"}, {"type": "relu"},
-                          {"type": "conv2d", "out": 32, "kernel": 3, "pad": 1}, {"type": "batch_norm2d"}, {"type": "relu"},
-                          {"type": "max_pool2d", "kernel": 2},
-                          {"type": "conv2d", "out": 64, "kernel": 3, "pad": 1}, {"type": "batch_norm2d"}, {"type": "relu"},
-                          {"type": "max_pool2d", "kernel": 2}, {"type": "flatten"},
-                          {"type": "linear", "out": 128}, {"type": "relu"}, {"type": "linear", "out": 10} ] }
-            """;
-
-    /** Net files by row name (kernel + " " + shape is the anchor's workload name). */
-    static final Map<String, String> NETS = new java.util.LinkedHashMap<>();
-
-    static {
-        NETS.put("LeNet-5 step", LENET5);
-        NETS.put("digits-CNN step", DIGITS_CNN);
-    }
+    /** Row order: the anchor's. */
+    static final List<String> ORDER = List.of("LeNet-5 step", "digits-CNN step");
 
     @Override
     public Integer call() throws Exception {
@@ -105,13 +88,13 @@ public final class TrainBench implements Callable<Integer> {
         out.println("bench train: " + ops.device() + ", " + threads + " thread(s), batch " + BATCH + ", SGD momentum 0.9, median of " + reps);
         out.flush();
         List<BenchRow> rows = new ArrayList<>();
-        for (var e : NETS.entrySet()) {
-            Step s = new Step(NetFile.parse(e.getValue(), e.getKey()), ops);
-            s.checkLearns(e.getKey());
+        for (String name : ORDER) {
+            Step s = new Step(NetFile.resource(NETS.get(name)), ops);
+            s.checkLearns(name);
             double ms = Timer.medianMs(s::run, reps);
             String shape = "b" + BATCH + " " + String.join("x", Arrays.stream(s.spec.inputShape()).mapToObj(Long::toString).toList());
-            rows.add(new BenchRow(e.getKey(), shape, impl, threads, ms, null, null));
-            out.printf(Locale.ROOT, "%s %s: %.3f ms per step, %.0f images/s%n", e.getKey(), shape, ms, BATCH / ms * 1e3);
+            rows.add(new BenchRow(name, shape, impl, threads, ms, null, null));
+            out.printf(Locale.ROOT, "%s %s: %.3f ms per step, %.0f images/s%n", name, shape, ms, BATCH / ms * 1e3);
             if (profile) s.profile(out, reps);
             out.flush();
         }

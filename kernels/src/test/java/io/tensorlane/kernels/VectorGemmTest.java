@@ -79,6 +79,51 @@ class VectorGemmTest extends GemmContractTest {
     }
 
     @Test
+    void streamedAndBlockPackedNestsAreBitIdentical() {
+        // chunks of few rows stream B strip by strip through L1; every other chunk packs B in blocks. Both
+        // must give each element the same sum, so forcing either path on the same operands (awkward n, pads,
+        // offsets, heap and native, every transpose and scalar pair, beta = 0 over NaN) gives the same bits
+        GemmBlocking def = GemmBlocking.forVectorLanes(VectorWidth.FLOAT.length());
+        GemmBlocking tiny = new GemmBlocking(4, NR, 8, 16, 2 * NR);
+        int[][] shapes = {{64, 3 * NR + 5, 300}, {33, 65, 40}, {5, 2 * NR + 1, 17}, {97, NR - 1, 7},
+                {12, 9 * NR + 2, 513}, {2, 3, 2}};
+        float[] alphas = {1f, 0.5f, -1.5f};
+        Random rnd = new Random(61);
+        for (GemmBlocking bl : new GemmBlocking[] {def, tiny}) {
+            GemmKernels streamed = new VectorGemm(bl, Integer.MAX_VALUE);
+            GemmKernels blocks = new VectorGemm(bl, 0);
+            for (int[] s : shapes) {
+                for (Trans ta : TRANS) {
+                    for (Trans tb : TRANS) {
+                        Case r = random(rnd, s[0], s[1], s[2]);
+                        Case cs = new Case(ta, tb, s[0], s[1], s[2], alphas[rnd.nextInt(3)], SCALARS[rnd.nextInt(4)],
+                                r.padA(), r.padB(), r.padC(), r.offA(), r.offB(), r.offC(), r.heap());
+                        long seed = rnd.nextLong();
+                        Parallelism par = rnd.nextBoolean() ? Parallelism.single() : Parallelism.threads(3);
+                        assertBitIdentical(runAndCheck(blocks, cs, Parallelism.single(), seed),
+                                runAndCheck(streamed, cs, par, seed), cs + " streamed vs block-packed, " + bl);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void streamedPathMatchesOracleOnAwkwardShapes() {
+        // the default GEMM streams B for these row counts: n not a multiple of NR (partial last strip, odd
+        // n), k across several strip depths and one not a multiple of the lanes, 1-3 threads
+        GemmKernels g = new VectorGemm(GemmBlocking.forVectorLanes(VectorWidth.FLOAT.length()), Integer.MAX_VALUE);
+        allTransposes(g, new int[][] {{64, 2 * NR * 5 + 7, 257}, {96, 301, 37}, {4, NR + 1, 600}, {3, 129, 5}}, 67);
+    }
+
+    @Test
+    void rejectsANegativeStreamRowCount() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new VectorGemm(GemmBlocking.forVectorLanes(VectorWidth.FLOAT.length()), -1));
+        assertTrue(e.getMessage().contains("streamRows=-1"), e.getMessage());
+    }
+
+    @Test
     void rejectsARegisterTileWithoutMicrokernel() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new VectorGemm(new GemmBlocking(6, NR, 12, 64, 4 * NR)));

@@ -97,7 +97,7 @@ class VectorGemmTest extends GemmContractTest {
                     for (Trans tb : TRANS) {
                         Case r = random(rnd, s[0], s[1], s[2]);
                         Case cs = new Case(ta, tb, s[0], s[1], s[2], alphas[rnd.nextInt(3)], SCALARS[rnd.nextInt(4)],
-                                r.padA(), r.padB(), r.padC(), r.offA(), r.offB(), r.offC(), r.heap());
+                                r.padA(), lineMultiplePad(rnd, tb, s[1], s[2]), r.padC(), r.offA(), r.offB(), r.offC(), r.heap());
                         long seed = rnd.nextLong();
                         Parallelism par = rnd.nextBoolean() ? Parallelism.single() : Parallelism.threads(3);
                         assertBitIdentical(runAndCheck(blocks, cs, Parallelism.single(), seed),
@@ -108,12 +108,33 @@ class VectorGemmTest extends GemmContractTest {
         }
     }
 
+    /** A pad for B that makes ldb a multiple of 16 floats (so B streams when it may) in 3 cases of 4. */
+    private static int lineMultiplePad(Random rnd, Trans tb, int n, int k) {
+        int cols = tb == Trans.N ? n : k;
+        int pad = (16 - cols % 16) % 16 + (rnd.nextBoolean() ? 16 : 0);
+        return rnd.nextInt(4) == 0 ? rnd.nextInt(5) : pad;
+    }
+
     @Test
     void streamedPathMatchesOracleOnAwkwardShapes() {
-        // the default GEMM streams B for these row counts: n not a multiple of NR (partial last strip, odd
-        // n), k across several strip depths and one not a multiple of the lanes, 1-3 threads
+        // n not a multiple of NR (partial last strip, odd n), lda > k, offsets, k across several strip
+        // depths and one not a multiple of the lanes, every scalar pair, 1-3 threads; ldb a multiple of a
+        // cache line so that B streams (and, one case in four, not)
         GemmKernels g = new VectorGemm(GemmBlocking.forVectorLanes(VectorWidth.FLOAT.length()), Integer.MAX_VALUE);
-        allTransposes(g, new int[][] {{64, 2 * NR * 5 + 7, 257}, {96, 301, 37}, {4, NR + 1, 600}, {3, 129, 5}}, 67);
+        Random rnd = new Random(67);
+        int[][] shapes = {{64, 2 * NR * 5 + 7, 257}, {96, 301, 37}, {4, NR + 1, 600}, {3, 129, 5}, {64, 16, 513}};
+        for (int[] s : shapes) {
+            for (Trans ta : TRANS) {
+                for (float beta : SCALARS) {
+                    Case r = random(rnd, s[0], s[1], s[2]);
+                    float alpha = beta == 0f ? -1.5f : SCALARS[1 + rnd.nextInt(3)];
+                    Case cs = new Case(ta, Trans.N, s[0], s[1], s[2], alpha, beta, r.padA(),
+                            lineMultiplePad(rnd, Trans.N, s[1], s[2]), r.padC(), r.offA(), r.offB(), r.offC(), r.heap());
+                    Parallelism par = rnd.nextBoolean() ? Parallelism.single() : Parallelism.threads(1 + rnd.nextInt(3));
+                    runAndCheck(g, cs, par, rnd.nextLong());
+                }
+            }
+        }
     }
 
     @Test

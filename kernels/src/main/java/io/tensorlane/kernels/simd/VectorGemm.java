@@ -21,14 +21,15 @@ import jdk.incubator.vector.VectorSpecies;
  * alpha and beta. Products with m == 1 or n == 1 are matrix-vector products ({@link VectorGemv}), which
  * stream the matrix once.
  *
- * <p>Chunks of few rows (at most {@link #STREAM_B_MAX_ROWS} by default: the LSTM's {@code 64 x 2048 x 512},
- * the convolution shapes {@code 64 x 3136 x 576} and {@code 96 x 3025 x 363}, {@code 256^3}) stream B
- * instead of packing it in blocks: all their A rows are packed once (per kc block, for every column),
+ * <p>Chunks of few rows (at most {@link #STREAM_B_MAX_ROWS} by default), with B not transposed and its
+ * leading dim a multiple of 16 floats (a 64-byte line; e.g. the LSTM's {@code 64 x 2048 x 512} and the
+ * convolution shape {@code 64 x 3136 x 576}, not {@code 96 x 3025 x 363}), stream B instead of packing
+ * it in blocks: all their A rows are packed once (per kc block, for every column),
  * and each NR-column strip of B (kc x NR floats, 16 KiB) is packed just before use into a buffer that stays
  * in L1 while every MR-row tile of the chunk runs over it. A packed B element feeds only m FMAs, so the
  * block packing of the general path (a kc x nc block written to L2 and read back, with many TLB pages in
  * flight when ldb is a power of two) cost 30-45% of such products on Zen 3; the strips cut that to about
- * a third (measurements: docs/performance.md). The choice depends on the chunk's rows only, and both loop
+ * a third (measurements: docs/performance.md). The choice depends on the chunk's rows, tb and ldb only, and both loop
  * nests give every C element the same recursive sum over k, in the same order, with the same
  * microkernel: results are bit-identical either way (a test checks it), so they still do not depend on the
  * thread count.
@@ -56,6 +57,12 @@ public final class VectorGemm implements GemmKernels {
      * passes over them; measured on Zen 3: 64-256 rows gain 10-40%, 192 x 1024 x 512 about breaks even.
      */
     public static final int STREAM_B_MAX_ROWS = 256;
+    /**
+     * B streams only when its rows start a whole number of 64-byte cache lines apart: otherwise every
+     * 64-byte strip row straddles two lines, and streaming measured 10-15% slower than block packing
+     * (64 x 3025 x 363 and 64 x 3025 x 512 against 64 x 3024 x 363, Zen 3).
+     */
+    private static final int LINE_FLOATS = 64 / Float.BYTES;
     /** Floats of one streamed strip of B (kc x NR): 16 KiB, half of a 32 KiB L1d. */
     private static final int STRIP_FLOATS = 4096;
     /** Columns of C per merge on the streamed path (the width of its tile buffer). */
@@ -334,7 +341,7 @@ public final class VectorGemm implements GemmKernels {
         int ncEff = Math.max(nr, Math.min(nc, B_BLOCK_MAX_FLOATS / kPass / nr * nr));
         int ncMax = Math.min(ncEff, roundUp(j1 - j0, nr));
         // Few rows: stream B in L1-sized strips (class comment), with kc blocks the depth of one strip.
-        boolean stream = mb <= streamRows;
+        boolean stream = mb <= streamRows && tb == Trans.N && ldb % LINE_FLOATS == 0;
         int ka = stream ? Math.max(1, Math.min(kcu, STRIP_FLOATS / nr)) : kcu;
         float[] ap = w.a(mb * kPass);
         float[] bp = stream ? null : w.b(ncMax * kPass);

@@ -79,6 +79,72 @@ class VectorGemmTest extends GemmContractTest {
     }
 
     @Test
+    void streamedAndBlockPackedNestsAreBitIdentical() {
+        // chunks of few rows stream B strip by strip through L1; every other chunk packs B in blocks. Both
+        // must give each element the same sum, so forcing either path on the same operands (awkward n, pads,
+        // offsets, heap and native, every transpose and scalar pair, beta = 0 over NaN) gives the same bits
+        GemmBlocking def = GemmBlocking.forVectorLanes(VectorWidth.FLOAT.length());
+        GemmBlocking tiny = new GemmBlocking(4, NR, 8, 16, 2 * NR);
+        int[][] shapes = {{64, 3 * NR + 5, 300}, {33, 65, 40}, {5, 2 * NR + 1, 17}, {97, NR - 1, 7},
+                {12, 9 * NR + 2, 513}, {2, 3, 2}};
+        float[] alphas = {1f, 0.5f, -1.5f};
+        Random rnd = new Random(61);
+        for (GemmBlocking bl : new GemmBlocking[] {def, tiny}) {
+            GemmKernels streamed = new VectorGemm(bl, Integer.MAX_VALUE);
+            GemmKernels blocks = new VectorGemm(bl, 0);
+            for (int[] s : shapes) {
+                for (Trans ta : TRANS) {
+                    for (Trans tb : TRANS) {
+                        Case r = random(rnd, s[0], s[1], s[2]);
+                        Case cs = new Case(ta, tb, s[0], s[1], s[2], alphas[rnd.nextInt(3)], SCALARS[rnd.nextInt(4)],
+                                r.padA(), lineMultiplePad(rnd, tb, s[1], s[2]), r.padC(), r.offA(), r.offB(), r.offC(), r.heap());
+                        long seed = rnd.nextLong();
+                        Parallelism par = rnd.nextBoolean() ? Parallelism.single() : Parallelism.threads(3);
+                        assertBitIdentical(runAndCheck(blocks, cs, Parallelism.single(), seed),
+                                runAndCheck(streamed, cs, par, seed), cs + " streamed vs block-packed, " + bl);
+                    }
+                }
+            }
+        }
+    }
+
+    /** A pad for B that makes ldb a multiple of 16 floats (so B streams when it may) in 3 cases of 4. */
+    private static int lineMultiplePad(Random rnd, Trans tb, int n, int k) {
+        int cols = tb == Trans.N ? n : k;
+        int pad = (16 - cols % 16) % 16 + (rnd.nextBoolean() ? 16 : 0);
+        return rnd.nextInt(4) == 0 ? rnd.nextInt(5) : pad;
+    }
+
+    @Test
+    void streamedPathMatchesOracleOnAwkwardShapes() {
+        // n not a multiple of NR (partial last strip, odd n), lda > k, offsets, k across several strip
+        // depths and one not a multiple of the lanes, every scalar pair, 1-3 threads; ldb a multiple of a
+        // cache line so that B streams (and, one case in four, not)
+        GemmKernels g = new VectorGemm(GemmBlocking.forVectorLanes(VectorWidth.FLOAT.length()), Integer.MAX_VALUE);
+        Random rnd = new Random(67);
+        int[][] shapes = {{64, 2 * NR * 5 + 7, 257}, {96, 301, 37}, {4, NR + 1, 600}, {3, 129, 5}, {64, 16, 513}};
+        for (int[] s : shapes) {
+            for (Trans ta : TRANS) {
+                for (float beta : SCALARS) {
+                    Case r = random(rnd, s[0], s[1], s[2]);
+                    float alpha = beta == 0f ? -1.5f : SCALARS[1 + rnd.nextInt(3)];
+                    Case cs = new Case(ta, Trans.N, s[0], s[1], s[2], alpha, beta, r.padA(),
+                            lineMultiplePad(rnd, Trans.N, s[1], s[2]), r.padC(), r.offA(), r.offB(), r.offC(), r.heap());
+                    Parallelism par = rnd.nextBoolean() ? Parallelism.single() : Parallelism.threads(1 + rnd.nextInt(3));
+                    runAndCheck(g, cs, par, rnd.nextLong());
+                }
+            }
+        }
+    }
+
+    @Test
+    void rejectsANegativeStreamRowCount() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new VectorGemm(GemmBlocking.forVectorLanes(VectorWidth.FLOAT.length()), -1));
+        assertTrue(e.getMessage().contains("streamRows=-1"), e.getMessage());
+    }
+
+    @Test
     void rejectsARegisterTileWithoutMicrokernel() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new VectorGemm(new GemmBlocking(6, NR, 12, 64, 4 * NR)));

@@ -21,6 +21,19 @@ import jdk.incubator.vector.VectorSpecies;
  * alpha and beta. Products with m == 1 or n == 1 are matrix-vector products ({@link VectorGemv}), which
  * stream the matrix once.
  *
+ * <p>Chunks of few rows (at most {@link #STREAM_B_MAX_ROWS} by default), with B not transposed and its
+ * leading dim a multiple of 16 floats (a 64-byte line; e.g. the LSTM's {@code 64 x 2048 x 512} and the
+ * convolution shape {@code 64 x 3136 x 576}, not {@code 96 x 3025 x 363}), stream B instead of packing
+ * it in blocks: all their A rows are packed once (per kc block, for every column),
+ * and each NR-column strip of B (kc x NR floats, 16 KiB) is packed just before use into a buffer that stays
+ * in L1 while every MR-row tile of the chunk runs over it. A packed B element feeds only m FMAs, so the
+ * block packing of the general path (a kc x nc block written to L2 and read back, with many TLB pages in
+ * flight when ldb is a power of two) cost 30-45% of such products on Zen 3; the strips cut that to about
+ * a third (measurements: docs/performance.md). The choice depends on the chunk's rows, tb and ldb only, and both loop
+ * nests give every C element the same recursive sum over k, in the same order, with the same
+ * microkernel: results are bit-identical either way (a test checks it), so they still do not depend on the
+ * thread count.
+ *
  * <p>Threads: the output is cut into a grid of rectangular chunks aligned to whole MR x NR tiles, one per
  * thread; each chunk packs its own operands into its thread's workspace and runs the same loop nest. A
  * C element is always one recursive sum over each pass over k (passes depend on k alone), whatever the
@@ -38,11 +51,28 @@ public final class VectorGemm implements GemmKernels {
     private static final int B_BLOCK_MAX_FLOATS = 1 << 18;
     /** At most this many floats of packed A per thread (8 MiB): rows beyond it are packed in turn. */
     private static final int A_BLOCK_MAX_FLOATS = 1 << 21;
+    /**
+     * Chunks of at most this many rows stream the strips of B through L1 (see the class comment). Beyond it
+     * the A rows of one kc block (rows x kc floats) would no longer stay in L2 while every strip of B
+     * passes over them; measured on Zen 3: 64-256 rows gain 10-40%, 192 x 1024 x 512 about breaks even.
+     */
+    public static final int STREAM_B_MAX_ROWS = 256;
+    /**
+     * B streams only when its rows start a whole number of 64-byte cache lines apart: otherwise every
+     * 64-byte strip row straddles two lines, and streaming measured 10-15% slower than block packing
+     * (64 x 3025 x 363 and 64 x 3025 x 512 against 64 x 3024 x 363, Zen 3).
+     */
+    private static final int LINE_FLOATS = 64 / Float.BYTES;
+    /** Floats of one streamed strip of B (kc x NR): 16 KiB, half of a 32 KiB L1d. */
+    private static final int STRIP_FLOATS = 4096;
+    /** Columns of C per merge on the streamed path (the width of its tile buffer). */
+    private static final int STREAM_NC = 128;
     /** Batched products below this many flops each are spread over the threads one product per task. */
     private static final long BATCH_SPLIT_MAX_FLOPS = 1L << 24;
 
     private final GemmBlocking blocking;
     private final int mr, nr, mc, kc, nc;
+    private final int streamRows;
     private final ThreadLocal<Workspace> workspaces = ThreadLocal.withInitial(Workspace::new);
 
     /** The default blocking for the selected species, with the {@code tensorlane.gemm.*} overrides applied. */
@@ -55,6 +85,17 @@ public final class VectorGemm implements GemmKernels {
      * nr = 2 x lanes of {@link VectorWidth#FLOAT} and mr = 4 or 8.
      */
     public VectorGemm(GemmBlocking blocking) {
+        this(blocking, STREAM_B_MAX_ROWS);
+    }
+
+    /**
+     * As {@link #VectorGemm(GemmBlocking)}, with chunks of at most {@code streamRows} rows streaming B
+     * (0: never; see the class comment). Only the speed depends on it, never the results.
+     */
+    public VectorGemm(GemmBlocking blocking, int streamRows) {
+        if (streamRows < 0) {
+            throw new IllegalArgumentException("VectorGemm: streamRows=" + streamRows + " must be >= 0");
+        }
         if (blocking.nr() != 2 * LANES || (blocking.mr() != 4 && blocking.mr() != 8)) {
             throw new IllegalArgumentException("VectorGemm: no microkernel for mr=" + blocking.mr() + " nr="
                     + blocking.nr() + " at " + LANES + " lanes (have mr=4 or 8, nr=" + 2 * LANES + ")");
@@ -65,6 +106,7 @@ public final class VectorGemm implements GemmKernels {
         this.mc = blocking.mc();
         this.kc = blocking.kc();
         this.nc = blocking.nc();
+        this.streamRows = streamRows;
     }
 
     public GemmBlocking blocking() {
@@ -108,6 +150,12 @@ public final class VectorGemm implements GemmKernels {
         }
 
         float[] rows = new float[0];
+        float[] strip = new float[0];
+
+        float[] strip(int n) {
+            if (strip.length < n) strip = new float[n];
+            return strip;
+        }
 
         float[] rows(int n) {
             if (rows.length < n) rows = new float[n];
@@ -292,21 +340,29 @@ public final class VectorGemm implements GemmKernels {
         // near L2 size (measured on 64 x 1000 x 4096: 0.58x -> 0.75x OpenBLAS going from 128 to 64 columns).
         int ncEff = Math.max(nr, Math.min(nc, B_BLOCK_MAX_FLOATS / kPass / nr * nr));
         int ncMax = Math.min(ncEff, roundUp(j1 - j0, nr));
+        // Few rows: stream B in L1-sized strips (class comment), with kc blocks the depth of one strip.
+        boolean stream = mb <= streamRows && tb == Trans.N && ldb % LINE_FLOATS == 0;
+        int ka = stream ? Math.max(1, Math.min(kcu, STRIP_FLOATS / nr)) : kcu;
         float[] ap = w.a(mb * kPass);
-        float[] bp = w.b(ncMax * kPass);
-        float[] cb = w.panel(Math.min(mc, mb) * ncMax);
+        float[] bp = stream ? null : w.b(ncMax * kPass);
+        float[] cb = stream ? null : w.panel(Math.min(mc, mb) * ncMax);
         for (int ps = 0; ps < k; ps += kPass) {
             int pe = Math.min(k, ps + kPass);
             float betaPass = ps == 0 ? beta : 1f;
             for (int ib = i0; ib < i1; ib += mb) {
                 int mbr = Math.min(mb, i1 - ib), mbPad = roundUp(mbr, mr);
-                for (int p0 = ps; p0 < pe; p0 += kcu) {
-                    int kcur = Math.min(kcu, pe - p0), dOff = (p0 - ps) * mbPad;
+                for (int p0 = ps; p0 < pe; p0 += ka) {
+                    int kcur = Math.min(ka, pe - p0), dOff = (p0 - ps) * mbPad;
                     if (ta == Trans.N) {
                         packAcrossPanel(a, aOff, lda, p0, kcur, ib, mbr, mr, ap, dOff, w);
                     } else {
                         packAlongPanel(a, aOff, lda, p0, kcur, ib, mbr, mr, ap, dOff);
                     }
+                }
+                if (stream) {
+                    streamB(tb, j0, j1, ps, pe, ka, mbr, mbPad, alpha, betaPass, ap, b, bOff, ldb,
+                            c, cOff + (long) ib * ldc, ldc, w);
+                    continue;
                 }
                 for (int jc = j0; jc < j1; jc += ncEff) {
                     int ncur = Math.min(ncEff, j1 - jc), ncPad = roundUp(ncur, nr);
@@ -329,6 +385,60 @@ public final class VectorGemm implements GemmKernels {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * C[rows, j0:j1] of one pass over k [ps, pe) for the mbr packed A rows in {@code ap} (kc blocks of
+     * {@code ks}), C's first row at {@code cRow}: for each STREAM_NC columns, for each kc block, for each
+     * NR strip of B: pack the strip into the L1 buffer, then run every MR-row tile over it, each resuming
+     * from its sums of the earlier kc blocks; then merge the columns into C. Per C element this is the
+     * same recursive sum in the same order as the block-packed nest.
+     */
+    private void streamB(Trans tb, int j0, int j1, int ps, int pe, int ks, int mbr, int mbPad,
+                         float alpha, float betaPass, float[] ap, MemorySegment b, long bOff, int ldb,
+                         MemorySegment c, long cRow, int ldc, Workspace w) {
+        int ncb = Math.max(nr, STREAM_NC / nr * nr);
+        float[] strip = w.strip(ks * nr);
+        float[] cb = w.panel(mbPad * ncb);
+        boolean wide = mr == 8;
+        for (int jc = j0; jc < j1; jc += ncb) {
+            int ncur = Math.min(ncb, j1 - jc);
+            for (int p0 = ps; p0 < pe; p0 += ks) {
+                int kcur = Math.min(ks, pe - p0), ao = (p0 - ps) * mbPad;
+                boolean load = p0 > ps;
+                for (int jr = 0; jr < ncur; jr += nr) {
+                    int cols = Math.min(nr, ncur - jr);
+                    if (tb == Trans.T) {
+                        packAcrossPanel(b, bOff, ldb, p0, kcur, jc + jr, cols, nr, strip, 0, w);
+                    } else if (cols == nr) {
+                        packStrip(b, bOff, ldb, p0, kcur, jc + jr, strip);
+                    } else {
+                        packAlongPanel(b, bOff, ldb, p0, kcur, jc + jr, cols, nr, strip, 0);
+                    }
+                    for (int ir = 0; ir < mbr; ir += mr) {
+                        if (wide) {
+                            GemmMicrokernels.kernel8x2(kcur, ap, ao + ir * kcur, strip, 0, cb, ir * ncb + jr, ncb, load);
+                        } else {
+                            GemmMicrokernels.kernel4x2(kcur, ap, ao + ir * kcur, strip, 0, cb, ir * ncb + jr, ncb, load);
+                        }
+                    }
+                }
+            }
+            merge(cb, ncb, mbr, ncur, alpha, betaPass, c, cRow + jc, ldc);
+        }
+    }
+
+    /**
+     * One full NR-column strip of B as stored: rows p0..p0+kcur of columns x0..x0+NR into {@code dst[0..]},
+     * NR floats per row (two vector copies per source row).
+     */
+    private static void packStrip(MemorySegment src, long off, int ld, int p0, int kcur, int x0, float[] dst) {
+        long s = (off + (long) p0 * ld + x0) * Float.BYTES, rs = (long) ld * Float.BYTES;
+        long vb = (long) LANES * Float.BYTES;
+        for (int p = 0, d = 0; p < kcur; p++, s += rs, d += 2 * LANES) {
+            FloatVector.fromMemorySegment(S, src, s, NO).intoArray(dst, d);
+            FloatVector.fromMemorySegment(S, src, s + vb, NO).intoArray(dst, d + LANES);
         }
     }
 

@@ -14,6 +14,14 @@ public abstract class AbstractLayer implements Layer {
 
     protected Ops ops = CPU;
 
+    /** Whether backward must return the input gradient (see {@link Layer#setInputGradient}). */
+    protected boolean inputGradient = true;
+
+    @Override
+    public void setInputGradient(boolean needed) {
+        this.inputGradient = needed;
+    }
+
     /** Reused buffers (outputs, input gradients, scratch), by slot; see {@link Workspace}. */
     protected final Workspace workspace = new Workspace();
 

@@ -70,6 +70,14 @@ public interface Layer {
         return List.of();
     }
 
+    /**
+     * Whether {@link #backward} must compute the gradient with respect to the input (default true).
+     * Nets turn it off for the layers that read the net's input when nobody needs that gradient (the
+     * Solver's training steps): a layer may then skip that work and return null from backward.
+     */
+    default void setInputGradient(boolean needed) {
+    }
+
     /** The ops this layer computes with (default: {@code Ops.on(Device.cpu())}). */
     default void setOps(Ops ops) {
     }

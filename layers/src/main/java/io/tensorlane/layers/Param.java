@@ -1,6 +1,7 @@
 package io.tensorlane.layers;
 
 import io.tensorlane.runtime.DType;
+import java.lang.foreign.Arena;
 import io.tensorlane.runtime.Tensor;
 import java.util.Arrays;
 import java.util.Objects;
@@ -37,9 +38,17 @@ public final class Param {
         }
     }
 
-    /** A parameter with the given value and a zero gradient on the heap. */
+    /** A parameter with the given value and a zero gradient (off-heap, aligned). */
     public static Param of(String name, Tensor value) {
-        return new Param(name, value, Tensor.of(new float[Math.toIntExact(value.numel())], value.shape()));
+        return new Param(name, value, Tensor.allocate(Arena.ofAuto(), DType.F32, value.shape()));
+    }
+
+    /**
+     * A parameter of {@code shape} whose value and gradient are zero, both off-heap and 64-byte
+     * aligned (the SIMD kernels read aligned native memory fastest), freed by the GC.
+     */
+    public static Param zeros(String name, long... shape) {
+        return new Param(name, Tensor.allocate(Arena.ofAuto(), DType.F32, shape), Tensor.allocate(Arena.ofAuto(), DType.F32, shape));
     }
 
     public String name() { return name; }

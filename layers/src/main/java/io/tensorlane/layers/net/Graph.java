@@ -149,6 +149,15 @@ public final class Graph extends AbstractLayer implements Net {
         return "graph";
     }
 
+    /** Passed on to the nodes that read only the graph's input (a node that also reads others keeps computing it). */
+    @Override
+    public void setInputGradient(boolean needed) {
+        super.setInputGradient(needed);
+        for (NetNode n : order) {
+            if (n.inputs().stream().allMatch(INPUT::equals)) n.layer().setInputGradient(needed);
+        }
+    }
+
     @Override
     public void setOps(Ops ops) {
         super.setOps(ops);

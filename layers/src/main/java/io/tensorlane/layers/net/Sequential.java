@@ -51,6 +51,7 @@ public final class Sequential extends AbstractLayer implements Net {
             }
         }
         layer.setOps(ops);
+        if (nodes.isEmpty()) layer.setInputGradient(inputGradient);
         nodes.add(new NetNode(name, layer, List.of(nodes.isEmpty() ? INPUT : nodes.getLast().name())));
         return this;
     }
@@ -73,6 +74,13 @@ public final class Sequential extends AbstractLayer implements Net {
     @Override
     public String type() {
         return "sequential";
+    }
+
+    /** Passed on to the first layer, the only one that reads the net's input. */
+    @Override
+    public void setInputGradient(boolean needed) {
+        super.setInputGradient(needed);
+        if (!nodes.isEmpty()) nodes.getFirst().layer().setInputGradient(needed);
     }
 
     @Override

@@ -41,12 +41,14 @@ public abstract sealed class BatchNorm extends AbstractLayer permits BatchNorm1d
         this.features = features;
         this.momentum = momentum;
         this.eps = eps;
-        float[] one = new float[features];
-        Arrays.fill(one, 1f);
-        this.gamma = Param.of("gamma", Tensor.of(one.clone(), features));
-        this.beta = Param.of("beta", Tensor.of(new float[features], features));
-        this.runningMean = Tensor.of(new float[features], features);
-        this.runningVar = Tensor.of(one.clone(), features);
+        this.gamma = Param.zeros("gamma", features);
+        this.beta = Param.zeros("beta", features);
+        this.runningMean = Tensor.allocate(java.lang.foreign.Arena.ofAuto(), io.tensorlane.runtime.DType.F32, features);
+        this.runningVar = Tensor.allocate(java.lang.foreign.Arena.ofAuto(), io.tensorlane.runtime.DType.F32, features);
+        for (int i = 0; i < features; i++) {
+            gamma.value().setFloat(1f, i);
+            runningVar.setFloat(1f, i);
+        }
     }
 
     static float momentum(LayerConfig c) {

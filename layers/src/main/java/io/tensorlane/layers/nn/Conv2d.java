@@ -51,9 +51,9 @@ public final class Conv2d extends AbstractLayer {
         this.init = init;
         int cg = in / desc.groups();
         long taps = (long) desc.kh() * desc.kw();
-        this.weight = Param.of("weight", Tensor.of(new float[Math.toIntExact((long) out * cg * taps)], out, cg, desc.kh(), desc.kw()));
+        this.weight = Param.zeros("weight", out, cg, desc.kh(), desc.kw());
         init.fill(weight.value(), cg * taps, out / desc.groups() * taps, rng);
-        this.bias = bias ? Param.of("bias", Tensor.of(new float[out], out)) : null;
+        this.bias = bias ? Param.zeros("bias", out) : null;
     }
 
     /** A k x k convolution with stride 1, padding {@code pad}, bias and He-normal weights. */
@@ -116,7 +116,7 @@ public final class Conv2d extends AbstractLayer {
             throw error("dOut has shape " + Arrays.toString(dOut.shape()) + " but the output was " + Arrays.toString(want));
         }
         // The Ops backward overwrites dw/db: compute into scratch, then accumulate (Caffe-style grads).
-        Tensor dx = buffer(1, x.shape());
+        Tensor dx = inputGradient ? buffer(1, x.shape()) : null;
         Tensor dw = buffer(2, weight.value().shape());
         Tensor db = bias == null ? null : buffer(3, out);
         ops.conv2dBackward(x, weight.value(), dOut, desc, dx, dw, db);

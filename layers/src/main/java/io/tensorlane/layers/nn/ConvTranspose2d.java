@@ -51,10 +51,10 @@ public final class ConvTranspose2d extends AbstractLayer {
         this.init = init;
         int og = out / desc.groups();
         long taps = (long) desc.kh() * desc.kw();
-        this.weight = Param.of("weight", Tensor.of(new float[Math.toIntExact((long) in * og * taps)], in, og, desc.kh(), desc.kw()));
+        this.weight = Param.zeros("weight", in, og, desc.kh(), desc.kw());
         // Each output sums (Cin/groups) * taps / stride^2 products on average; Cin/groups * taps is the usual fan-in.
         init.fill(weight.value(), in / desc.groups() * taps, og * taps, rng);
-        this.bias = bias ? Param.of("bias", Tensor.of(new float[out], out)) : null;
+        this.bias = bias ? Param.zeros("bias", out) : null;
     }
 
     /** Builds it from net-file options (see {@link #OPTIONS}). */
@@ -114,7 +114,7 @@ public final class ConvTranspose2d extends AbstractLayer {
         if (!Arrays.equals(dOut.shape(), want)) {
             throw error("dOut has shape " + Arrays.toString(dOut.shape()) + " but the output was " + Arrays.toString(want));
         }
-        Tensor dx = buffer(1, x.shape());
+        Tensor dx = inputGradient ? buffer(1, x.shape()) : null;
         Tensor dw = buffer(2, weight.value().shape());
         Tensor db = bias == null ? null : buffer(3, out);
         ops.convTranspose2dBackward(x, weight.value(), dOut, desc, dx, dw, db);

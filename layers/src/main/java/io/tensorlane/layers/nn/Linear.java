@@ -38,9 +38,9 @@ public final class Linear extends AbstractLayer {
         this.in = in;
         this.out = out;
         this.init = init;
-        this.weight = Param.of("weight", Tensor.of(new float[Math.multiplyExact(in, out)], in, out));
+        this.weight = Param.zeros("weight", in, out);
         init.fill(weight.value(), in, out, rng);
-        this.bias = bias ? Param.of("bias", Tensor.of(new float[out], out)) : null;
+        this.bias = bias ? Param.zeros("bias", out) : null;
     }
 
     /** Builds it from net-file options (see {@link #OPTIONS}). */
@@ -101,7 +101,7 @@ public final class Linear extends AbstractLayer {
             throw error("dOut has shape " + Arrays.toString(dOut.shape()) + " but the output was [" + n + ", " + out + "]");
         }
         // affineBackward overwrites dw/db: compute into scratch, then accumulate (Caffe-style grads).
-        Tensor dx = buffer(1, inShape);
+        Tensor dx = inputGradient ? buffer(1, inShape) : null;
         Tensor dw = buffer(2, in, out);
         Tensor db = bias == null ? null : buffer(3, out);
         ops.affineBackward(x, weight.value(), dOut, dx, dw, db);

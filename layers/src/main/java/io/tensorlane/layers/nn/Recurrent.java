@@ -35,9 +35,9 @@ public abstract sealed class Recurrent extends AbstractLayer permits RNN, LSTM {
         this.hidden = hidden;
         this.sequences = sequences;
         int g = Math.multiplyExact(gates, hidden);
-        this.wx = Param.of("wx", Tensor.of(new float[Math.multiplyExact(in, g)], in, g));
-        this.wh = Param.of("wh", Tensor.of(new float[Math.multiplyExact(hidden, g)], hidden, g));
-        this.b = Param.of("b", Tensor.of(new float[g], g));
+        this.wx = Param.zeros("wx", in, g);
+        this.wh = Param.zeros("wh", hidden, g);
+        this.b = Param.zeros("b", g);
         Init.XAVIER_UNIFORM.fill(wx.value(), in, hidden, rng);
         Init.XAVIER_UNIFORM.fill(wh.value(), hidden, hidden, rng);
     }

@@ -208,7 +208,7 @@ public final class Optimizer {
     public List<Tensor> state(Param p) {
         return state.computeIfAbsent(p, q -> {
             List<Tensor> s = new ArrayList<>(rule.stateCount());
-            for (int i = 0; i < rule.stateCount(); i++) s.add(Tensor.of(new float[Math.toIntExact(q.numel())], q.value().shape()));
+            for (int i = 0; i < rule.stateCount(); i++) s.add(Tensor.allocate(java.lang.foreign.Arena.ofAuto(), io.tensorlane.runtime.DType.F32, q.value().shape()));
             return s;
         });
     }

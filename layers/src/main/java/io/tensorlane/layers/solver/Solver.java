@@ -93,6 +93,7 @@ public final class Solver {
         this.rng = new Random(b.seed);
         this.ops = b.ops;
         model.setOps(ops);
+        model.setInputGradient(false); // training never needs d loss / d images: the first layers skip it
         loss.setOps(ops);
         optimizer.setOps(ops);
         if (loss.classification() && (!train.hasLabels() || !val.hasLabels())) {

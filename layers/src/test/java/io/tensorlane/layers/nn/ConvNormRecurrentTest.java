@@ -231,6 +231,24 @@ class ConvNormRecurrentTest {
     }
 
     @Test
+    void withoutInputGradientTheFirstLayerSkipsDxButKeepsParamGrads() {
+        Tensor x = input(1, 2, 2, 5, 5), g = input(2, 2, 6);
+        float[][] grads = new float[2][];
+        Tensor[] dx = new Tensor[2];
+        for (int k = 0; k < 2; k++) {
+            var net = new io.tensorlane.layers.net.Sequential(new Conv2d(2, 3, 3, 1, new Random(1)), new ReLU(), new Linear(75, 6, new Random(2)));
+            net.setInputGradient(k == 0);
+            net.zeroGrad();
+            net.forward(x, Mode.TRAIN);
+            dx[k] = net.backward(g);
+            grads[k] = net.params().getFirst().grad().toFloatArray();
+        }
+        assertArrayEquals(new long[] {2, 2, 5, 5}, dx[0].shape());
+        assertEquals(null, dx[1]);
+        assertArrayEquals(grads[0], grads[1]);
+    }
+
+    @Test
     void buffersAreReusedForTheSameShape() {
         Conv2d c = new Conv2d(2, 3, 3, 1, new Random(1));
         Tensor y1 = c.forward(input(1, 2, 2, 5, 5), Mode.TRAIN);

@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
                 "  autoencoder  64-32-8-32-64 autoencoder on the digits, test reconstruction error falls >= 5x",
                 "  char-lstm    character LSTM that learns to continue \"hello\" as \"hello world hello world\"",
                 "  resnet       small ResNet (basic residual blocks, batch norm) on the digits, test accuracy >= 0.95",
-                "  fcn          fully convolutional net (conv-transpose + skips) segmenting synthetic shapes, mean IoU >= 0.8",
+                "  inception    small inception net (one GoogLeNet block) on the digits, test accuracy >= 0.95",
+                "  fcn          fully convolutional net (conv-transpose + skips) segmenting disks among rectangles, mean IoU >= 0.8",
                 "",
                 "Prints what it does and a last line `NAME: METRIC = VALUE (target ..., met|NOT met)`; the exit status is "
                         + "0 when the target is met, 1 when not. Seeded: the same options give the same result.",

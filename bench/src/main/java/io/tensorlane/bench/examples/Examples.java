@@ -10,7 +10,7 @@ public final class Examples {
 
     static {
         for (Example e : List.of(new LinRegExample(), new LogRegExample(), new PcaExample(), new AutoencoderExample(), new CharLstmExample(),
-                DigitsNetExample.resnet(), new FcnExample())) {
+                DigitsNetExample.resnet(), DigitsNetExample.inception(), new FcnExample())) {
             ALL.put(e.name(), e);
         }
     }

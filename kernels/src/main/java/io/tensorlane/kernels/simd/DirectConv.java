@@ -1,0 +1,342 @@
+package io.tensorlane.kernels.simd;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import io.tensorlane.kernels.ConvGeometry;
+import io.tensorlane.kernels.Parallelism;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Direct convolution, vectorised over output channels (the oneDNN "direct" layout idea): for small images
+ * and few filters, where im2col copies kh*kw values per output pixel and a GEMM with 20-64 rows does too
+ * little work per copied value.
+ *
+ * <p>Per call the weights are repacked once into {@code [kh][kw][cIn][fPad]} ({@code fPad} = filters rounded
+ * up to the vector width, zero beyond them). Per image the input is copied once, channels-last, into a
+ * zero-bordered {@code [h+2ph][w+2pw][cIn]} buffer, so the inner loop has no border tests; then for every
+ * output row, a register block of 4 output pixels x 2 filter vectors (8 accumulators) runs over (kernel
+ * row, kernel column, channel) in that order: 2 weight-vector loads and 4 broadcasts of input values per 8 FMAs. The block
+ * lands in a per-image {@code [pixels][fPad]} tile that is transposed to NCHW at the end (with the bias).
+ * The last, partial block of a row is the row's last 4 pixels again (pixels computed twice get the same
+ * value: every output element is always the same FMA chain), rows narrower than 4 use 1-pixel blocks.
+ *
+ * <p>Backward-data of a stride-1 convolution is the same kernel: dx is the "full" correlation of dout
+ * (padded by {@code d(k-1) - p}) with the kernel flipped and its channel axes swapped.
+ *
+ * <p>Every output element is one FMA chain over (i, j, channel) in a fixed order, whatever the block it falls
+ * in and whatever the thread count (threads split the batch), so results are bit-identical for any thread
+ * count. Buffers are heap {@code float[]}s in a per-thread workspace, grown on demand and reused (C2 keeps
+ * no per-broadcast bounds check on arrays, as the GEMM's packed panels found).
+ *
+ * <p>Supported: groups = 1, any stride / padding / dilation (forward); backward-data needs stride 1 and
+ * {@code p <= d(k-1)}. Everything else (and the shapes where im2col + GEMM is faster) stays on
+ * {@link VectorConv}'s im2col path; see {@link #forward} and {@link #backwardData} for the choice.
+ */
+final class DirectConv {
+    private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
+    private static final int L = S.length();
+    /** Output pixels per register block. */
+    private static final int PX = 4;
+    /** Largest buffer (floats) the direct path will use per image or for the packed weights. */
+    private static final long MAX_FLOATS = 1L << 26;
+    /** "auto" (default), "direct" (wherever supported) or "im2col": a knob for measuring the choice. */
+    static final String MODE = System.getProperty("tensorlane.conv.algo", "auto");
+
+    private DirectConv() {
+    }
+
+    /** One thread's buffers. */
+    static final class Workspace {
+        float[] w = new float[0];
+        float[] x = new float[0];
+        float[] tile = new float[0];
+        int[] offs = new int[0];
+        float[] w(int n) {
+            if (w.length < n) w = new float[n];
+            return w;
+        }
+
+        float[] x(int n) {
+            if (x.length < n) x = new float[n];
+            return x;
+        }
+
+        int[] offs(int n) {
+            if (offs.length < n) offs = new int[n];
+            return offs;
+        }
+
+        float[] tile(int n) {
+            if (tile.length < n) tile = new float[n];
+            return tile;
+        }
+    }
+
+    private static final ThreadLocal<Workspace> WORKSPACES = ThreadLocal.withInitial(Workspace::new);
+
+    static int pad(long f) {
+        return (int) ((f + L - 1) / L * L);
+    }
+
+    /** Whether the direct kernel can run the forward of g (groups 1, buffers of a sane size). */
+    static boolean supportsForward(ConvGeometry g) {
+        if (g.groups() != 1 || g.pointwise()) return false;
+        long hp = g.h() + 2L * g.padH(), wp = g.w() + 2L * g.padW();
+        return g.c() * hp * wp <= MAX_FLOATS && g.outPlane() * pad(g.f()) <= MAX_FLOATS
+                && g.colRows() * pad(g.f()) <= MAX_FLOATS;
+    }
+
+    /**
+     * Whether the forward of g runs here rather than on im2col + GEMM: supported, and the GEMM would be
+     * small in its filter dimension or its columns (measured: see docs/performance.md, conv section).
+     */
+    static boolean forward(ConvGeometry g) {
+        if (!supportsForward(g) || MODE.equals("im2col")) return false;
+        if (MODE.equals("direct")) return true;
+        return preferred(g, g.f(), g.c());
+    }
+
+    /** Whether the backward-data kernel (a stride-1 forward on dout) can run for g. */
+    static boolean supportsBackwardData(ConvGeometry g) {
+        if (g.groups() != 1 || g.pointwise() || g.strideH() != 1 || g.strideW() != 1) return false;
+        long qh = (long) g.dilationH() * (g.kh() - 1) - g.padH(), qw = (long) g.dilationW() * (g.kw() - 1) - g.padW();
+        if (qh < 0 || qw < 0) return false;
+        long hp = g.ho() + 2 * qh, wp = g.wo() + 2 * qw;
+        return g.f() * hp * wp <= MAX_FLOATS && g.plane() * pad(g.c()) <= MAX_FLOATS
+                && g.f() * g.kh() * g.kw() * pad(g.c()) <= MAX_FLOATS;
+    }
+
+    static boolean backwardData(ConvGeometry g) {
+        if (!supportsBackwardData(g) || MODE.equals("im2col")) return false;
+        if (MODE.equals("direct")) return true;
+        return preferred(g, g.c(), g.f());
+    }
+
+    /**
+     * The measured rule (see docs/performance.md, conv section): small images (at most 32 x 32, where im2col
+     * copies kh*kw floats per pixel for a GEMM of few rows), at most 128 output channels on the vector axis
+     * (more, and the GEMM's larger register tile wins), and at most 25% of the vector lanes wasted on padding
+     * that axis (LeNet-A's backward-data has 1 channel: 1 useful lane of 8, 5x slower than im2col).
+     */
+    private static boolean preferred(ConvGeometry g, long out, long in) {
+        return g.plane() <= 32 * 32 && out <= 128 && 4L * pad(out) <= 5L * out;
+    }
+
+    // ------------------------------------------------------------------------------------ forward
+
+    static void conv2d(ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff,
+                       MemorySegment b, long bOff, MemorySegment y, long yOff, Parallelism par) {
+        int c = (int) g.c(), f = (int) g.f(), kh = g.kh(), kw = g.kw(), fp = pad(f);
+        float[] wk = WORKSPACES.get().w(c * kh * kw * fp);
+        // wk[((i*kw+j)*c+ci)*fp + fi] = w[fi][ci][i][j]: taps in the order the kernels walk them
+        for (int i = 0; i < kh; i++) {
+            for (int j = 0; j < kw; j++) {
+                for (int ci = 0; ci < c; ci++) {
+                    int r = ((i * kw + j) * c + ci) * fp;
+                    for (int fi = 0; fi < f; fi++) {
+                        wk[r + fi] = w.getAtIndex(JAVA_FLOAT, wOff + (((long) fi * c + ci) * kh + i) * kw + j);
+                    }
+                    for (int fi = f; fi < fp; fi++) wk[r + fi] = 0f;
+                }
+            }
+        }
+        Plane in = new Plane(c, (int) g.h(), (int) g.w(), g.padH(), g.padW());
+        Plane out = new Plane(f, (int) g.ho(), (int) g.wo(), 0, 0);
+        long xImg = g.c() * g.plane(), yImg = g.f() * g.outPlane();
+        forImages(g.n(), par, n -> image(in, out, kh, kw, g.strideH(), g.strideW(), g.dilationH(), g.dilationW(),
+                x, xOff + n * xImg, wk, fp, b, bOff, y, yOff + n * yImg));
+    }
+
+    /** Channels x rows x columns of an image and the zero border its padded copy gets. */
+    record Plane(int ch, int h, int w, int ph, int pw) {
+        int hp() {
+            return h + 2 * ph;
+        }
+
+        int wp() {
+            return w + 2 * pw;
+        }
+    }
+
+    @FunctionalInterface
+    private interface ImageBody {
+        void run(long n);
+    }
+
+    private static void forImages(long count, Parallelism par, ImageBody body) {
+        if (par.isSingle() || count < 2) {
+            for (long i = 0; i < count; i++) body.run(i);
+        } else {
+            par.parallelFor(0, count, 1, (from, to) -> {
+                for (long i = from; i < to; i++) body.run(i);
+            });
+        }
+    }
+
+    /**
+     * One image: out (out.ch, out.h, out.w) = correlation of in (zero-padded) with wk
+     * ([kh][kw][in.ch][fp]), plus b (null: none).
+     *
+     * <p>The padded copy is channels-last ([hp][wp][ch]), so that the taps of a pixel that follow in the
+     * weights' order mostly follow in memory too.
+     */
+    private static void image(Plane in, Plane out, int kh, int kw, int sh, int sw, int dh, int dw,
+                              MemorySegment x, long xOff, float[] wk, int fp,
+                              MemorySegment b, long bOff, MemorySegment y, long yOff) {
+        Workspace ws = WORKSPACES.get();
+        int ch = in.ch(), wp = in.wp();
+        float[] xp = ws.x(ch * in.hp() * wp);
+        padCopy(in, x, xOff, xp);
+        int ho = out.h(), wo = out.w(), p = ho * wo;
+        float[] tile = ws.tile(p * fp);
+        int full = fp / L / 2 * 2 * L; // filter lanes done two vectors at a time
+        int ps = sw * ch, taps = kh * kw * ch;
+        // offs[(i*kw+j)*ch+c]: where tap (i, j, c) reads, relative to the block's first pixel. One flat loop
+        // over all taps: nested loops over (i, j-run, c) were slower on LeNet-A (runs of 5) and no faster here.
+        int[] offs = ws.offs(taps);
+        for (int i = 0, r = 0; i < kh; i++) {
+            for (int j = 0; j < kw; j++) {
+                for (int c = 0; c < ch; c++) offs[r++] = (i * dh * wp + j * dw) * ch + c;
+            }
+        }
+        // filter blocks outermost: one block's weights (taps x 2 vectors) stay in L1 while all pixels use them
+        for (int fb = 0; fb < fp; fb += 2 * L) {
+            boolean two = fb < full;
+            for (int oh = 0; oh < ho; oh++) {
+                int xRow = oh * sh * wp * ch;
+                if (wo >= PX) {
+                    for (int ow = 0; ow < wo; ow += PX) {
+                        int o = Math.min(ow, wo - PX);
+                        int xb = xRow + o * ps, t = (oh * wo + o) * fp + fb;
+                        if (two) {
+                            block4x2(xp, xb, ps, offs, taps, wk, fb, fp, tile, t);
+                        } else {
+                            block4x1(xp, xb, ps, offs, taps, wk, fb, fp, tile, t);
+                        }
+                    }
+                } else {
+                    for (int ow = 0; ow < wo; ow++) {
+                        int xb = xRow + ow * ps, t = (oh * wo + ow) * fp + fb;
+                        block1x1(xp, xb, offs, taps, wk, fb, fp, tile, t);
+                        if (two) block1x1(xp, xb, offs, taps, wk, fb + L, fp, tile, t + L);
+                    }
+                }
+            }
+        }
+        // [p][fp] -> y[f][p] (+ bias, added after the sum as the twin does)
+        for (int fi = 0; fi < out.ch(); fi++) {
+            long row = yOff + (long) fi * p;
+            if (b == null) {
+                for (int q = 0; q < p; q++) y.setAtIndex(JAVA_FLOAT, row + q, tile[q * fp + fi]);
+            } else {
+                float bias = b.getAtIndex(JAVA_FLOAT, bOff + fi);
+                for (int q = 0; q < p; q++) y.setAtIndex(JAVA_FLOAT, row + q, tile[q * fp + fi] + bias);
+            }
+        }
+    }
+
+    /** xp ([hp][wp][ch]) = the image (ch, h, w) channels-last with a zero border of ph rows / pw columns. */
+    private static void padCopy(Plane in, MemorySegment x, long xOff, float[] xp) {
+        int ch = in.ch(), h = in.h(), w = in.w(), wp = in.wp(), ph = in.ph(), pw = in.pw();
+        if (ph > 0 || pw > 0) Arrays.fill(xp, 0, ch * in.hp() * wp, 0f);
+        long s = xOff;
+        for (int c = 0; c < ch; c++) {
+            for (int r = 0; r < h; r++) {
+                int d = ((r + ph) * wp + pw) * ch + c;
+                for (int q = 0; q < w; q++, d += ch) xp[d] = x.getAtIndex(JAVA_FLOAT, s++);
+            }
+        }
+    }
+
+    /** tile[t + px*fp + [0, 2L)] = sum over taps r of xp[xb + px*ps + offs[r]] * wk[r*fp + fb + [0, 2L)], px < 4. */
+    private static void block4x2(float[] xp, int xb, int ps, int[] offs, int taps,
+                                 float[] wk, int fb, int fp, float[] tile, int t) {
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (int r = 0, wi = fb; r < taps; r++, wi += fp) {
+            int xu = xb + offs[r];
+            FloatVector w0 = FloatVector.fromArray(S, wk, wi);
+            FloatVector w1 = FloatVector.fromArray(S, wk, wi + L);
+            FloatVector v = FloatVector.broadcast(S, xp[xu]);
+            a00 = w0.fma(v, a00);
+            a01 = w1.fma(v, a01);
+            v = FloatVector.broadcast(S, xp[xu + ps]);
+            a10 = w0.fma(v, a10);
+            a11 = w1.fma(v, a11);
+            v = FloatVector.broadcast(S, xp[xu + 2 * ps]);
+            a20 = w0.fma(v, a20);
+            a21 = w1.fma(v, a21);
+            v = FloatVector.broadcast(S, xp[xu + 3 * ps]);
+            a30 = w0.fma(v, a30);
+            a31 = w1.fma(v, a31);
+        }
+        a00.intoArray(tile, t);
+        a01.intoArray(tile, t + L);
+        a10.intoArray(tile, t + fp);
+        a11.intoArray(tile, t + fp + L);
+        a20.intoArray(tile, t + 2 * fp);
+        a21.intoArray(tile, t + 2 * fp + L);
+        a30.intoArray(tile, t + 3 * fp);
+        a31.intoArray(tile, t + 3 * fp + L);
+    }
+
+    /** {@link #block4x2} for one filter vector (the odd last one). */
+    private static void block4x1(float[] xp, int xb, int ps, int[] offs, int taps,
+                                 float[] wk, int fb, int fp, float[] tile, int t) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        for (int r = 0, wi = fb; r < taps; r++, wi += fp) {
+            int xu = xb + offs[r];
+            FloatVector w0 = FloatVector.fromArray(S, wk, wi);
+            a0 = w0.fma(FloatVector.broadcast(S, xp[xu]), a0);
+            a1 = w0.fma(FloatVector.broadcast(S, xp[xu + ps]), a1);
+            a2 = w0.fma(FloatVector.broadcast(S, xp[xu + 2 * ps]), a2);
+            a3 = w0.fma(FloatVector.broadcast(S, xp[xu + 3 * ps]), a3);
+        }
+        a0.intoArray(tile, t);
+        a1.intoArray(tile, t + fp);
+        a2.intoArray(tile, t + 2 * fp);
+        a3.intoArray(tile, t + 3 * fp);
+    }
+
+    /** One pixel, one filter vector (rows narrower than 4 pixels). */
+    private static void block1x1(float[] xp, int xb, int[] offs, int taps, float[] wk, int fb, int fp, float[] tile, int t) {
+        FloatVector a = FloatVector.zero(S);
+        for (int r = 0, wi = fb; r < taps; r++, wi += fp) {
+            a = FloatVector.fromArray(S, wk, wi).fma(FloatVector.broadcast(S, xp[xb + offs[r]]), a);
+        }
+        a.intoArray(tile, t);
+    }
+
+    // ------------------------------------------------------------------------------------ backward data
+
+    /**
+     * dx = the stride-1 correlation of dout, zero-padded by q = d(k-1) - p, with wk'[f][i'][j'][c] =
+     * w[f][c][kh-1-i'][kw-1-j'] at the same dilation: dx[c][y][x] = sum over (f, i', j') of
+     * dout[f][y - q + i'd][x - q + j'd] * w[f][c][kh-1-i'][kw-1-j'] (that is oh = y + p - i*d).
+     */
+    static void backwardData(ConvGeometry g, MemorySegment dout, long dOff, MemorySegment w, long wOff,
+                             MemorySegment dx, long dxOff, Parallelism par) {
+        int c = (int) g.c(), f = (int) g.f(), kh = g.kh(), kw = g.kw(), cp = pad(c);
+        float[] wk = WORKSPACES.get().w(f * kh * kw * cp);
+        // wk[((i'*kw+j')*f+fi)*cp + ci] = w[fi][ci][kh-1-i'][kw-1-j']
+        for (int i = 0; i < kh; i++) {
+            for (int j = 0; j < kw; j++) {
+                for (int fi = 0; fi < f; fi++) {
+                    int r = (((kh - 1 - i) * kw + (kw - 1 - j)) * f + fi) * cp;
+                    for (int ci = 0; ci < c; ci++) {
+                        wk[r + ci] = w.getAtIndex(JAVA_FLOAT, wOff + (((long) fi * c + ci) * kh + i) * kw + j);
+                    }
+                    for (int ci = c; ci < cp; ci++) wk[r + ci] = 0f;
+                }
+            }
+        }
+        int qh = g.dilationH() * (kh - 1) - g.padH(), qw = g.dilationW() * (kw - 1) - g.padW();
+        Plane in = new Plane(f, (int) g.ho(), (int) g.wo(), qh, qw);
+        Plane out = new Plane(c, (int) g.h(), (int) g.w(), 0, 0);
+        long xImg = g.c() * g.plane(), yImg = g.f() * g.outPlane();
+        forImages(g.n(), par, n -> image(in, out, kh, kw, 1, 1, g.dilationH(), g.dilationW(),
+                dout, dOff + n * yImg, wk, cp, null, 0, dx, dxOff + n * xImg));
+    }
+}

@@ -116,13 +116,18 @@ final class DirectConv {
     }
 
     /**
-     * The measured rule (see docs/performance.md, conv section): small images (at most 32 x 32, where im2col
-     * copies kh*kw floats per pixel for a GEMM of few rows), at most 128 output channels on the vector axis
-     * (more, and the GEMM's larger register tile wins), and at most 25% of the vector lanes wasted on padding
-     * that axis (LeNet-A's backward-data has 1 channel: 1 useful lane of 8, 5x slower than im2col).
+     * The measured rule (docs/performance.md, conv section; 1 thread, AVX2): direct won on the digits CNN's
+     * 32->32 at 8x8 (5.6 vs 7.6 ms) and 32->64 at 4x4 (2.1 vs 5.4 ms) and on their backward-data, and lost
+     * where the summed axis is short or the weights outgrow L1: 1 input channel (Digits 1->32: 0.62 vs
+     * 0.34 ms, LeNet-A 4.3 vs 3.7: 9-25 taps per block are too little work for the per-image copy and
+     * transpose), 500 taps (LeNet-B: 14.3 vs 11.9 ms, one filter block's weights are 32 KiB) and wasted
+     * lanes (LeNet-A backward-data: 1 channel on the vector axis, 5x slower). Hence: images of at most
+     * 32 x 32, at least 4 summed channels, at most 384 taps (c*kh*kw), and the vector axis a multiple of
+     * the vector width, at most 128.
      */
     private static boolean preferred(ConvGeometry g, long out, long in) {
-        return g.plane() <= 32 * 32 && out <= 128 && 4L * pad(out) <= 5L * out;
+        long taps = in * g.kh() * g.kw();
+        return g.plane() <= 32 * 32 && in >= 4 && taps <= 384 && out <= 128 && out % L == 0;
     }
 
     // ------------------------------------------------------------------------------------ forward

@@ -48,7 +48,7 @@ class ConvSimdMatchesScalarTest {
             {5, 4, 6, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2},      // several images per GEMM, groups 2
             // direct path (groups 1, small images, >= 4 channels, F a multiple of the lanes: see simd/DirectConvChoiceTest;
             // simd/DirectConvMatchesScalarTest runs the direct kernels on every shape below)
-            {3, 16, 8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1},    // Digits-like, F = 32, same padding on every border
+            {3, 32, 8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1},    // Digits-like, F = 32, same padding on every border
             {2, 4, 11, 9, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1},    // stride 2 (forward direct, backward-data im2col)
             {2, 4, 10, 10, 64, 3, 3, 1, 1, 2, 2, 2, 2, 1},   // dilation 2, pad 2
             {2, 64, 4, 4, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1},    // 4x4 image, 64 channels: backward-data direct over C

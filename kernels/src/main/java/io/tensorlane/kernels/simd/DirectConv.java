@@ -64,6 +64,19 @@ final class DirectConv {
             return x;
         }
 
+        float[] panel = new float[0];
+        float[] scratch = new float[0];
+
+        float[] panel(int n) {
+            if (panel.length < n) panel = new float[n];
+            return panel;
+        }
+
+        float[] scratch(int n) {
+            if (scratch.length < n) scratch = new float[n];
+            return scratch;
+        }
+
         int[] offs(int n) {
             if (offs.length < n) offs = new int[n];
             return offs;
@@ -77,8 +90,16 @@ final class DirectConv {
 
     private static final ThreadLocal<Workspace> WORKSPACES = ThreadLocal.withInitial(Workspace::new);
 
+    private static final int NR = 2 * L;
+
+    /** Rounded up to a multiple of 2 vectors (the microkernel's filter block). */
     static int pad(long f) {
-        return (int) ((f + L - 1) / L * L);
+        return (int) ((f + NR - 1) / NR * NR);
+    }
+
+    /** Where weight (tap, channel ch) goes in the packed [ch / NR][taps][NR] layout. */
+    private static int at(int tap, int ch, int taps) {
+        return (ch / NR * taps + tap) * NR + ch % NR;
     }
 
     /** Whether the direct kernel can run the forward of g (groups 1, buffers of a sane size). */
@@ -127,7 +148,7 @@ final class DirectConv {
      */
     private static boolean preferred(ConvGeometry g, long out, long in) {
         long taps = in * g.kh() * g.kw();
-        return g.plane() <= 32 * 32 && in >= 4 && taps <= 384 && out <= 128 && out % L == 0;
+        return g.plane() <= 32 * 32 && in >= 4 && taps <= 1024 && out <= 128 && 3L * pad(out) <= 4L * out;
     }
 
     // ------------------------------------------------------------------------------------ forward
@@ -140,11 +161,11 @@ final class DirectConv {
         for (int i = 0; i < kh; i++) {
             for (int j = 0; j < kw; j++) {
                 for (int ci = 0; ci < c; ci++) {
-                    int r = ((i * kw + j) * c + ci) * fp;
+                    int tap = (i * kw + j) * c + ci, taps = c * kh * kw;
                     for (int fi = 0; fi < f; fi++) {
-                        wk[r + fi] = w.getAtIndex(JAVA_FLOAT, wOff + (((long) fi * c + ci) * kh + i) * kw + j);
+                        wk[at(tap, fi, taps)] = w.getAtIndex(JAVA_FLOAT, wOff + (((long) fi * c + ci) * kh + i) * kw + j);
                     }
-                    for (int fi = f; fi < fp; fi++) wk[r + fi] = 0f;
+                    for (int fi = f; fi < fp; fi++) wk[at(tap, fi, taps)] = 0f;
                 }
             }
         }
@@ -197,7 +218,6 @@ final class DirectConv {
         padCopy(in, x, xOff, xp);
         int ho = out.h(), wo = out.w(), p = ho * wo;
         float[] tile = ws.tile(p * fp);
-        int full = fp / L / 2 * 2 * L; // filter lanes done two vectors at a time
         int ps = sw * ch, taps = kh * kw * ch;
         // offs[(i*kw+j)*ch+c]: where tap (i, j, c) reads, relative to the block's first pixel. One flat loop
         // over all taps: nested loops over (i, j-run, c) were slower on LeNet-A (runs of 5) and no faster here.
@@ -207,27 +227,28 @@ final class DirectConv {
                 for (int c = 0; c < ch; c++) offs[r++] = (i * dh * wp + j * dw) * ch + c;
             }
         }
-        // filter blocks outermost: one block's weights (taps x 2 vectors) stay in L1 while all pixels use them
-        for (int fb = 0; fb < fp; fb += 2 * L) {
-            boolean two = fb < full;
-            for (int oh = 0; oh < ho; oh++) {
-                int xRow = oh * sh * wp * ch;
-                if (wo >= PX) {
-                    for (int ow = 0; ow < wo; ow += PX) {
-                        int o = Math.min(ow, wo - PX);
-                        int xb = xRow + o * ps, t = (oh * wo + o) * fp + fb;
-                        if (two) {
-                            block4x2(xp, xb, ps, offs, taps, wk, fb, fp, tile, t);
-                        } else {
-                            block4x1(xp, xb, ps, offs, taps, wk, fb, fp, tile, t);
-                        }
-                    }
-                } else {
-                    for (int ow = 0; ow < wo; ow++) {
-                        int xb = xRow + ow * ps, t = (oh * wo + ow) * fp + fb;
-                        block1x1(xp, xb, offs, taps, wk, fb, fp, tile, t);
-                        if (two) block1x1(xp, xb, offs, taps, wk, fb + L, fp, tile, t + L);
-                    }
+        // per block of 4 pixels: their taps gathered into an L1 panel ap[tap*4 + px] (the block's im2col), then
+        // the GEMM's 4 x 2-vector microkernel per filter block (its loop indices are linear: no range check
+        // per broadcast). Rows narrower than 4 pixels repeat their last pixel and keep only the real rows.
+        float[] ap = ws.panel(4 * taps);
+        float[] scratch = ws.scratch(4 * fp);
+        for (int oh = 0; oh < ho; oh++) {
+            int xRow = oh * sh * wp * ch;
+            for (int ow = 0; ow < wo; ow += PX) {
+                int o = wo >= PX ? Math.min(ow, wo - PX) : 0;
+                int x0 = xRow + o * ps;
+                int x1 = xRow + Math.min(o + 1, wo - 1) * ps, x2 = xRow + Math.min(o + 2, wo - 1) * ps;
+                int x3 = xRow + Math.min(o + 3, wo - 1) * ps;
+                gather(xp, x0, x1, x2, x3, offs, taps, ap);
+                boolean whole = wo >= PX;
+                float[] dst = whole ? tile : scratch;
+                int t = whole ? (oh * wo + o) * fp : 0;
+                for (int fb = 0; fb < fp; fb += NR) {
+                    GemmMicrokernels.kernel4x2(taps, ap, 0, wk, fb * taps, dst, t + fb, fp, false);
+                }
+                if (!whole) {
+                    System.arraycopy(scratch, 0, tile, oh * wo * fp, wo * fp);
+                    break;
                 }
             }
         }
@@ -256,62 +277,15 @@ final class DirectConv {
         }
     }
 
-    /** tile[t + px*fp + [0, 2L)] = sum over taps r of xp[xb + px*ps + offs[r]] * wk[r*fp + fb + [0, 2L)], px < 4. */
-    private static void block4x2(float[] xp, int xb, int ps, int[] offs, int taps,
-                                 float[] wk, int fb, int fp, float[] tile, int t) {
-        FloatVector a00 = FloatVector.zero(S), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        for (int r = 0, wi = fb; r < taps; r++, wi += fp) {
-            int xu = xb + offs[r];
-            FloatVector w0 = FloatVector.fromArray(S, wk, wi);
-            FloatVector w1 = FloatVector.fromArray(S, wk, wi + L);
-            FloatVector v = FloatVector.broadcast(S, xp[xu]);
-            a00 = w0.fma(v, a00);
-            a01 = w1.fma(v, a01);
-            v = FloatVector.broadcast(S, xp[xu + ps]);
-            a10 = w0.fma(v, a10);
-            a11 = w1.fma(v, a11);
-            v = FloatVector.broadcast(S, xp[xu + 2 * ps]);
-            a20 = w0.fma(v, a20);
-            a21 = w1.fma(v, a21);
-            v = FloatVector.broadcast(S, xp[xu + 3 * ps]);
-            a30 = w0.fma(v, a30);
-            a31 = w1.fma(v, a31);
+    /** ap[r*4 + px] = xp[x_px + offs[r]]: the taps of 4 pixels, interleaved as the microkernel reads them. */
+    private static void gather(float[] xp, int x0, int x1, int x2, int x3, int[] offs, int taps, float[] ap) {
+        for (int r = 0; r < taps; r++) {
+            int d = offs[r], a = 4 * r;
+            ap[a] = xp[x0 + d];
+            ap[a + 1] = xp[x1 + d];
+            ap[a + 2] = xp[x2 + d];
+            ap[a + 3] = xp[x3 + d];
         }
-        a00.intoArray(tile, t);
-        a01.intoArray(tile, t + L);
-        a10.intoArray(tile, t + fp);
-        a11.intoArray(tile, t + fp + L);
-        a20.intoArray(tile, t + 2 * fp);
-        a21.intoArray(tile, t + 2 * fp + L);
-        a30.intoArray(tile, t + 3 * fp);
-        a31.intoArray(tile, t + 3 * fp + L);
-    }
-
-    /** {@link #block4x2} for one filter vector (the odd last one). */
-    private static void block4x1(float[] xp, int xb, int ps, int[] offs, int taps,
-                                 float[] wk, int fb, int fp, float[] tile, int t) {
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-        for (int r = 0, wi = fb; r < taps; r++, wi += fp) {
-            int xu = xb + offs[r];
-            FloatVector w0 = FloatVector.fromArray(S, wk, wi);
-            a0 = w0.fma(FloatVector.broadcast(S, xp[xu]), a0);
-            a1 = w0.fma(FloatVector.broadcast(S, xp[xu + ps]), a1);
-            a2 = w0.fma(FloatVector.broadcast(S, xp[xu + 2 * ps]), a2);
-            a3 = w0.fma(FloatVector.broadcast(S, xp[xu + 3 * ps]), a3);
-        }
-        a0.intoArray(tile, t);
-        a1.intoArray(tile, t + fp);
-        a2.intoArray(tile, t + 2 * fp);
-        a3.intoArray(tile, t + 3 * fp);
-    }
-
-    /** One pixel, one filter vector (rows narrower than 4 pixels). */
-    private static void block1x1(float[] xp, int xb, int[] offs, int taps, float[] wk, int fb, int fp, float[] tile, int t) {
-        FloatVector a = FloatVector.zero(S);
-        for (int r = 0, wi = fb; r < taps; r++, wi += fp) {
-            a = FloatVector.fromArray(S, wk, wi).fma(FloatVector.broadcast(S, xp[xb + offs[r]]), a);
-        }
-        a.intoArray(tile, t);
     }
 
     // ------------------------------------------------------------------------------------ backward data
@@ -329,11 +303,11 @@ final class DirectConv {
         for (int i = 0; i < kh; i++) {
             for (int j = 0; j < kw; j++) {
                 for (int fi = 0; fi < f; fi++) {
-                    int r = (((kh - 1 - i) * kw + (kw - 1 - j)) * f + fi) * cp;
+                    int tap = ((kh - 1 - i) * kw + (kw - 1 - j)) * f + fi, taps = f * kh * kw;
                     for (int ci = 0; ci < c; ci++) {
-                        wk[r + ci] = w.getAtIndex(JAVA_FLOAT, wOff + (((long) fi * c + ci) * kh + i) * kw + j);
+                        wk[at(tap, ci, taps)] = w.getAtIndex(JAVA_FLOAT, wOff + (((long) fi * c + ci) * kh + i) * kw + j);
                     }
-                    for (int ci = c; ci < cp; ci++) wk[r + ci] = 0f;
+                    for (int ci = c; ci < cp; ci++) wk[at(tap, ci, taps)] = 0f;
                 }
             }
         }

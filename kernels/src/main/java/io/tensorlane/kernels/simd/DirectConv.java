@@ -132,8 +132,9 @@ final class DirectConv {
 
     static boolean backwardData(ConvGeometry g) {
         if (!supportsBackwardData(g) || MODE.equals("im2col")) return false;
-        if (MODE.equals("direct")) return true;
-        return preferred(g, g.c(), g.f());
+        // Not chosen by "auto": in same-run measurements (Digits-8x8, Digits-32to64) forward + backward gained
+        // nothing over im2col beyond the forward's gain. Kept (and tested) for -Dtensorlane.conv.algo=direct.
+        return MODE.equals("direct");
     }
 
     /**

@@ -14,19 +14,21 @@ import jdk.incubator.vector.VectorSpecies;
  * and few filters, where im2col copies kh*kw values per output pixel and a GEMM with 20-64 rows does too
  * little work per copied value.
  *
- * <p>Per call the weights are repacked once into {@code [kh][kw][cIn][fPad]} ({@code fPad} = filters rounded
- * up to the vector width, zero beyond them). Per image the input is copied once, channels-last, into a
- * zero-bordered {@code [h+2ph][w+2pw][cIn]} buffer, so the inner loop has no border tests; then for every
- * output row, a register block of 4 output pixels x 2 filter vectors (8 accumulators) runs over (kernel
- * row, kernel column, channel) in that order: 2 weight-vector loads and 4 broadcasts of input values per 8 FMAs. The block
- * lands in a per-image {@code [pixels][fPad]} tile that is transposed to NCHW at the end (with the bias).
- * The last, partial block of a row is the row's last 4 pixels again (pixels computed twice get the same
- * value: every output element is always the same FMA chain), rows narrower than 4 use 1-pixel blocks.
+ * <p>Per call the weights are repacked once into {@code [fPad / 2L][kh*kw*cIn taps][2L]} ({@code fPad} =
+ * filters rounded up to 2 vectors, zero beyond them). Per image the input is copied once, channels-last, into
+ * a zero-bordered {@code [h+2ph][w+2pw][cIn]} buffer, so nothing tests borders; then for every block of 4
+ * output pixels of a row their taps are gathered into an L1 panel ({@code ap[tap*4 + px]}, a 4-pixel im2col
+ * reused by every filter block) and the SGEMM's 4 x 2-vector microkernel runs over it per filter block (linear
+ * indices: a loop that broadcast straight from the image through a tap-offset table kept a range check per
+ * broadcast and ran at half the speed). The block lands in a per-image {@code [pixels][fPad]} tile that is
+ * transposed to NCHW at the end (with the bias). The last, partial block of a row is the row's last 4 pixels
+ * again (pixels computed twice get the same value: every output element is always the same FMA chain); rows
+ * narrower than 4 repeat their last pixel into a scratch tile.
  *
  * <p>Backward-data of a stride-1 convolution is the same kernel: dx is the "full" correlation of dout
  * (padded by {@code d(k-1) - p}) with the kernel flipped and its channel axes swapped.
  *
- * <p>Every output element is one FMA chain over (i, j, channel) in a fixed order, whatever the block it falls
+ * <p>Every output element is one FMA chain over the taps (i, j, channel) in a fixed order, whatever the block it falls
  * in and whatever the thread count (threads split the batch), so results are bit-identical for any thread
  * count. Buffers are heap {@code float[]}s in a per-thread workspace, grown on demand and reused (C2 keeps
  * no per-broadcast bounds check on arrays, as the GEMM's packed panels found).

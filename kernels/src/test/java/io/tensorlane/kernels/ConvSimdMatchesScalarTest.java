@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  * The SIMD convolution family (column-tiled im2col + SGEMM, pointwise GEMM) against the scalar twin (direct
  * loops) on awkward shapes: 1x1 inputs, odd sizes, stride larger than the kernel, padding of at least half
  * the kernel, dilation 2, groups up to depthwise, batch 1, images spanning several column tiles, several images side by side in one GEMM (with a
- * partial last chunk). Tagged
+ * partial last chunk), and the direct kernels (odd F, F below and not a multiple of the vector width,
+ * padding on every border, stride 2, dilation 2, rows narrower than the pixel block). Tagged
  * "simd": re-run at vector caps 128/256/512.
  *
  * <p>Tolerance: both sides sum the same n products in float in different orders, so each differs from
@@ -45,6 +46,20 @@ class ConvSimdMatchesScalarTest {
             {2, 3, 6, 6, 4, 6, 6, 1, 1, 0, 0, 1, 1, 1},      // kernel = image: 1x1 output
             {7, 20, 14, 14, 6, 5, 5, 1, 1, 0, 0, 1, 1, 1},   // several images per GEMM, last chunk partial
             {5, 4, 6, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2},      // several images per GEMM, groups 2
+            // direct path (groups 1, small images, >= 4 channels, F a multiple of the lanes: see simd/DirectConvChoiceTest;
+            // simd/DirectConvMatchesScalarTest runs the direct kernels on every shape below)
+            {3, 32, 8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1},    // Digits-like, F = 32, same padding on every border
+            {2, 4, 11, 9, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1},    // stride 2 (forward direct, backward-data im2col)
+            {2, 4, 10, 10, 64, 3, 3, 1, 1, 2, 2, 2, 2, 1},   // dilation 2, pad 2
+            {2, 64, 4, 4, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1},    // 4x4 image, 64 channels: backward-data direct over C
+            // shapes the direct kernels support but the choice may leave on im2col (width-dependent)
+            {2, 3, 9, 11, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1},     // F = 3 < lanes, odd sizes
+            {2, 4, 7, 10, 13, 3, 2, 1, 1, 2, 1, 1, 1, 1},    // F = 13 (odd, not a multiple of lanes), pad >= kernel/2
+            {2, 2, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1},   // LeNet-A-like, F = 20 (one odd filter vector)
+            {2, 3, 11, 9, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1},     // stride 2, rows of 5 pixels (overlapping last block)
+            {2, 3, 10, 10, 17, 3, 3, 1, 1, 2, 2, 2, 2, 1},   // dilation 2, pad 2
+            {1, 2, 5, 5, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1},     // rows of 3 pixels (1-pixel blocks), F = 40
+            {2, 4, 6, 6, 9, 3, 3, 1, 1, 3, 3, 1, 1, 1},      // pad 3 > d(k-1): backward-data falls back to im2col
     };
 
     static ConvGeometry geometry(int[] s) {

@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
         description = {
                 "Shapes (NCHW; F filters, k kernel, s stride, p padding), as in torch_anchor.py: LeNet-A (N64 C1 28x28 F20 k5), "
                         + "LeNet-B (N64 C20 12x12 F50 k5), AlexNet-conv1 (N1 C3 227x227 F96 k11 s4), ResNet-3x3 "
-                        + "(N8 C64 56x56 F64 k3 p1), ResNet-1x1 (N8 C256 56x56 F64 k1), Deep-3x3 (N8 C256 14x14 F256 k3 p1), and Digits-8x8 (N64 C32 8x8 F32 k3 p1, the training demo's CNN; not in torch_anchor.py). "
+                        + "(N8 C64 56x56 F64 k3 p1), ResNet-1x1 (N8 C256 56x56 F64 k1), Deep-3x3 (N8 C256 14x14 F256 k3 p1), Digits-8x8 (N64 C32 8x8 F32 k3 p1), Digits-1to32 (N64 C1 8x8 F32 k3 p1) and Digits-32to64 (N64 C32 4x4 F64 k3 p1) (the training demo's CNN; not in torch_anchor.py). "
                         + "Kernels 'conv2d fwd' (with bias) and 'conv2d fwd+bwd' (forward, then dx, dw and db), SIMD, through Ops. "
                         + "Before timing, sampled outputs and gradients are checked against a double-precision direct "
                         + "convolution (a mismatch stops the run). gflops: 2*N*F*Ho*Wo*C*kh*kw per forward, 3x that for "
@@ -94,7 +94,9 @@ public final class ConvBench implements Callable<Integer> {
             new Shape("ResNet-1x1", 8, 256, 56, 56, 64, 1, 1, 0),
             new Shape("Deep-3x3", 8, 256, 14, 14, 256, 3, 1, 1),
             // the digits CNN of the training demo (issue 7): tiny images, where per-call overhead shows
-            new Shape("Digits-8x8", 64, 32, 8, 8, 32, 3, 1, 1));
+            new Shape("Digits-8x8", 64, 32, 8, 8, 32, 3, 1, 1),
+            new Shape("Digits-1to32", 64, 1, 8, 8, 32, 3, 1, 1),
+            new Shape("Digits-32to64", 64, 32, 4, 4, 64, 3, 1, 1));
 
     @Override
     public Integer call() throws Exception {

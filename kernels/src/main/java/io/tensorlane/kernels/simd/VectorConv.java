@@ -328,6 +328,11 @@ public final class VectorConv implements ConvKernels {
                        MemorySegment b, long bOff, MemorySegment y, long yOff, Parallelism par) {
         if (g.n() == 0) return;
         Parallelism pu = usable(par, x, w, y, b);
+        if (DirectConv.forward(g)) {
+            log("fwd", g, "direct (vectorised over filters)");
+            DirectConv.conv2d(g, x, xOff, w, wOff, b, bOff, y, yOff, pu);
+            return;
+        }
         int p = (int) g.outPlane(), fg = (int) g.fg(), groups = g.groups();
         long xImg = g.c() * g.plane(), yImg = g.f() * p;
         if (g.pointwise()) {
@@ -409,6 +414,11 @@ public final class VectorConv implements ConvKernels {
                                    MemorySegment dx, long dxOff, Parallelism par) {
         if (g.n() == 0) return;
         Parallelism pu = usable(par, dout, w, dx, null);
+        if (DirectConv.backwardData(g)) {
+            log("bwd-data", g, "direct (stride-1 correlation of dout with the flipped kernel, vectorised over channels)");
+            DirectConv.backwardData(g, dout, dOff, w, wOff, dx, dxOff, pu);
+            return;
+        }
         int p = (int) g.outPlane(), fg = (int) g.fg(), groups = g.groups();
         long xImg = g.c() * g.plane(), yImg = g.f() * p;
         if (g.pointwise()) {

@@ -1,0 +1,324 @@
+package io.tensorlane.kernels.simd;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import io.tensorlane.kernels.ConvGeometry;
+import io.tensorlane.kernels.Parallelism;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Direct convolution, vectorised over output channels (the oneDNN "direct" layout idea): for small images
+ * and few filters, where im2col copies kh*kw values per output pixel and a GEMM with 20-64 rows does too
+ * little work per copied value.
+ *
+ * <p>Per call the weights are repacked once into {@code [fPad / 2L][kh*kw*cIn taps][2L]} ({@code fPad} =
+ * filters rounded up to 2 vectors, zero beyond them). Per image the input is copied once, channels-last, into
+ * a zero-bordered {@code [h+2ph][w+2pw][cIn]} buffer, so nothing tests borders; then for every block of 4
+ * output pixels of a row their taps are gathered into an L1 panel ({@code ap[tap*4 + px]}, a 4-pixel im2col
+ * reused by every filter block) and the SGEMM's 4 x 2-vector microkernel runs over it per filter block (linear
+ * indices: a loop that broadcast straight from the image through a tap-offset table kept a range check per
+ * broadcast and ran at half the speed). The block lands in a per-image {@code [pixels][fPad]} tile that is
+ * transposed to NCHW at the end (with the bias). The last, partial block of a row is the row's last 4 pixels
+ * again (pixels computed twice get the same value: every output element is always the same FMA chain); rows
+ * narrower than 4 repeat their last pixel into a scratch tile.
+ *
+ * <p>Backward-data of a stride-1 convolution is the same kernel: dx is the "full" correlation of dout
+ * (padded by {@code d(k-1) - p}) with the kernel flipped and its channel axes swapped.
+ *
+ * <p>Every output element is one FMA chain over the taps (i, j, channel) in a fixed order, whatever the block it falls
+ * in and whatever the thread count (threads split the batch), so results are bit-identical for any thread
+ * count. Buffers are heap {@code float[]}s in a per-thread workspace, grown on demand and reused (C2 keeps
+ * no per-broadcast bounds check on arrays, as the GEMM's packed panels found).
+ *
+ * <p>Supported: groups = 1, any stride / padding / dilation (forward); backward-data needs stride 1 and
+ * {@code p <= d(k-1)}. Everything else (and the shapes where im2col + GEMM is faster) stays on
+ * {@link VectorConv}'s im2col path; see {@link #forward} and {@link #backwardData} for the choice.
+ */
+final class DirectConv {
+    private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
+    private static final int L = S.length();
+    /** Output pixels per register block. */
+    private static final int PX = 4;
+    /** Largest buffer (floats) the direct path will use per image or for the packed weights. */
+    private static final long MAX_FLOATS = 1L << 26;
+    /** "auto" (default), "direct" (wherever supported) or "im2col": a knob for measuring the choice. */
+    static final String MODE = System.getProperty("tensorlane.conv.algo", "auto");
+
+    private DirectConv() {
+    }
+
+    /** One thread's buffers. */
+    static final class Workspace {
+        float[] w = new float[0];
+        float[] x = new float[0];
+        float[] tile = new float[0];
+        int[] offs = new int[0];
+        float[] w(int n) {
+            if (w.length < n) w = new float[n];
+            return w;
+        }
+
+        float[] x(int n) {
+            if (x.length < n) x = new float[n];
+            return x;
+        }
+
+        float[] panel = new float[0];
+        float[] scratch = new float[0];
+
+        float[] panel(int n) {
+            if (panel.length < n) panel = new float[n];
+            return panel;
+        }
+
+        float[] scratch(int n) {
+            if (scratch.length < n) scratch = new float[n];
+            return scratch;
+        }
+
+        int[] offs(int n) {
+            if (offs.length < n) offs = new int[n];
+            return offs;
+        }
+
+        float[] tile(int n) {
+            if (tile.length < n) tile = new float[n];
+            return tile;
+        }
+    }
+
+    private static final ThreadLocal<Workspace> WORKSPACES = ThreadLocal.withInitial(Workspace::new);
+
+    private static final int NR = 2 * L;
+
+    /** Rounded up to a multiple of 2 vectors (the microkernel's filter block). */
+    static int pad(long f) {
+        return (int) ((f + NR - 1) / NR * NR);
+    }
+
+    /** Where weight (tap, channel ch) goes in the packed [ch / NR][taps][NR] layout. */
+    private static int at(int tap, int ch, int taps) {
+        return (ch / NR * taps + tap) * NR + ch % NR;
+    }
+
+    /** Whether the direct kernel can run the forward of g (groups 1, buffers of a sane size). */
+    static boolean supportsForward(ConvGeometry g) {
+        if (g.groups() != 1 || g.pointwise()) return false;
+        long hp = g.h() + 2L * g.padH(), wp = g.w() + 2L * g.padW();
+        return g.c() * hp * wp <= MAX_FLOATS && g.outPlane() * pad(g.f()) <= MAX_FLOATS
+                && g.colRows() * pad(g.f()) <= MAX_FLOATS;
+    }
+
+    /**
+     * Whether the forward of g runs here rather than on im2col + GEMM: supported, and the GEMM would be
+     * small in its filter dimension or its columns (measured: see docs/performance.md, conv section).
+     */
+    static boolean forward(ConvGeometry g) {
+        if (!supportsForward(g) || MODE.equals("im2col")) return false;
+        if (MODE.equals("direct")) return true;
+        return preferred(g, g.f(), g.c());
+    }
+
+    /** Whether the backward-data kernel (a stride-1 forward on dout) can run for g. */
+    static boolean supportsBackwardData(ConvGeometry g) {
+        if (g.groups() != 1 || g.pointwise() || g.strideH() != 1 || g.strideW() != 1) return false;
+        long qh = (long) g.dilationH() * (g.kh() - 1) - g.padH(), qw = (long) g.dilationW() * (g.kw() - 1) - g.padW();
+        if (qh < 0 || qw < 0) return false;
+        long hp = g.ho() + 2 * qh, wp = g.wo() + 2 * qw;
+        return g.f() * hp * wp <= MAX_FLOATS && g.plane() * pad(g.c()) <= MAX_FLOATS
+                && g.f() * g.kh() * g.kw() * pad(g.c()) <= MAX_FLOATS;
+    }
+
+    static boolean backwardData(ConvGeometry g) {
+        if (!supportsBackwardData(g) || MODE.equals("im2col")) return false;
+        // Not chosen by "auto": in same-run measurements (Digits-8x8, Digits-32to64) forward + backward gained
+        // nothing over im2col beyond the forward's gain. Kept (and tested) for -Dtensorlane.conv.algo=direct.
+        return MODE.equals("direct");
+    }
+
+    /**
+     * The measured rule (docs/performance.md, conv section; 1 thread, AVX2): direct won on the digits CNN's
+     * 32->32 at 8x8 (5.6 vs 7.6 ms) and 32->64 at 4x4 (2.1 vs 5.4 ms) and on their backward-data, and lost
+     * where the summed axis is short or the weights outgrow L1: 1 input channel (Digits 1->32: 0.62 vs
+     * 0.34 ms, LeNet-A 4.3 vs 3.7: 9-25 taps per block are too little work for the per-image copy and
+     * transpose), 500 taps (LeNet-B: 14.3 vs 11.9 ms, one filter block's weights are 32 KiB) and wasted
+     * lanes (LeNet-A backward-data: 1 channel on the vector axis, 5x slower). Hence: images of at most
+     * 32 x 32, at least 4 summed channels, at most 384 taps (c*kh*kw), and the vector axis a multiple of
+     * the vector width, at most 128.
+     */
+    private static boolean preferred(ConvGeometry g, long out, long in) {
+        long taps = in * g.kh() * g.kw();
+        return g.plane() <= 32 * 32 && in >= 4 && taps <= 1024 && out <= 128 && 3L * pad(out) <= 4L * out;
+    }
+
+    // ------------------------------------------------------------------------------------ forward
+
+    static void conv2d(ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff,
+                       MemorySegment b, long bOff, MemorySegment y, long yOff, Parallelism par) {
+        int c = (int) g.c(), f = (int) g.f(), kh = g.kh(), kw = g.kw(), fp = pad(f);
+        float[] wk = WORKSPACES.get().w(c * kh * kw * fp);
+        // wk[((i*kw+j)*c+ci)*fp + fi] = w[fi][ci][i][j]: taps in the order the kernels walk them
+        for (int i = 0; i < kh; i++) {
+            for (int j = 0; j < kw; j++) {
+                for (int ci = 0; ci < c; ci++) {
+                    int tap = (i * kw + j) * c + ci, taps = c * kh * kw;
+                    for (int fi = 0; fi < f; fi++) {
+                        wk[at(tap, fi, taps)] = w.getAtIndex(JAVA_FLOAT, wOff + (((long) fi * c + ci) * kh + i) * kw + j);
+                    }
+                    for (int fi = f; fi < fp; fi++) wk[at(tap, fi, taps)] = 0f;
+                }
+            }
+        }
+        Plane in = new Plane(c, (int) g.h(), (int) g.w(), g.padH(), g.padW());
+        Plane out = new Plane(f, (int) g.ho(), (int) g.wo(), 0, 0);
+        long xImg = g.c() * g.plane(), yImg = g.f() * g.outPlane();
+        forImages(g.n(), par, n -> image(in, out, kh, kw, g.strideH(), g.strideW(), g.dilationH(), g.dilationW(),
+                x, xOff + n * xImg, wk, fp, b, bOff, y, yOff + n * yImg));
+    }
+
+    /** Channels x rows x columns of an image and the zero border its padded copy gets. */
+    record Plane(int ch, int h, int w, int ph, int pw) {
+        int hp() {
+            return h + 2 * ph;
+        }
+
+        int wp() {
+            return w + 2 * pw;
+        }
+    }
+
+    @FunctionalInterface
+    private interface ImageBody {
+        void run(long n);
+    }
+
+    private static void forImages(long count, Parallelism par, ImageBody body) {
+        if (par.isSingle() || count < 2) {
+            for (long i = 0; i < count; i++) body.run(i);
+        } else {
+            par.parallelFor(0, count, 1, (from, to) -> {
+                for (long i = from; i < to; i++) body.run(i);
+            });
+        }
+    }
+
+    /**
+     * One image: out (out.ch, out.h, out.w) = correlation of in (zero-padded) with wk
+     * ([kh][kw][in.ch][fp]), plus b (null: none).
+     *
+     * <p>The padded copy is channels-last ([hp][wp][ch]), so that the taps of a pixel that follow in the
+     * weights' order mostly follow in memory too.
+     */
+    private static void image(Plane in, Plane out, int kh, int kw, int sh, int sw, int dh, int dw,
+                              MemorySegment x, long xOff, float[] wk, int fp,
+                              MemorySegment b, long bOff, MemorySegment y, long yOff) {
+        Workspace ws = WORKSPACES.get();
+        int ch = in.ch(), wp = in.wp();
+        float[] xp = ws.x(ch * in.hp() * wp);
+        padCopy(in, x, xOff, xp);
+        int ho = out.h(), wo = out.w(), p = ho * wo;
+        float[] tile = ws.tile(p * fp);
+        int ps = sw * ch, taps = kh * kw * ch;
+        // offs[(i*kw+j)*ch+c]: where tap (i, j, c) reads, relative to the block's first pixel. One flat loop
+        // over all taps: nested loops over (i, j-run, c) were slower on LeNet-A (runs of 5) and no faster here.
+        int[] offs = ws.offs(taps);
+        for (int i = 0, r = 0; i < kh; i++) {
+            for (int j = 0; j < kw; j++) {
+                for (int c = 0; c < ch; c++) offs[r++] = (i * dh * wp + j * dw) * ch + c;
+            }
+        }
+        // per block of 4 pixels: their taps gathered into an L1 panel ap[tap*4 + px] (the block's im2col), then
+        // the GEMM's 4 x 2-vector microkernel per filter block (its loop indices are linear: no range check
+        // per broadcast). Rows narrower than 4 pixels repeat their last pixel and keep only the real rows.
+        float[] ap = ws.panel(4 * taps);
+        float[] scratch = ws.scratch(4 * fp);
+        for (int oh = 0; oh < ho; oh++) {
+            int xRow = oh * sh * wp * ch;
+            for (int ow = 0; ow < wo; ow += PX) {
+                int o = wo >= PX ? Math.min(ow, wo - PX) : 0;
+                int x0 = xRow + o * ps;
+                int x1 = xRow + Math.min(o + 1, wo - 1) * ps, x2 = xRow + Math.min(o + 2, wo - 1) * ps;
+                int x3 = xRow + Math.min(o + 3, wo - 1) * ps;
+                gather(xp, x0, x1, x2, x3, offs, taps, ap);
+                boolean whole = wo >= PX;
+                float[] dst = whole ? tile : scratch;
+                int t = whole ? (oh * wo + o) * fp : 0;
+                for (int fb = 0; fb < fp; fb += NR) {
+                    GemmMicrokernels.kernel4x2(taps, ap, 0, wk, fb * taps, dst, t + fb, fp, false);
+                }
+                if (!whole) {
+                    System.arraycopy(scratch, 0, tile, oh * wo * fp, wo * fp);
+                    break;
+                }
+            }
+        }
+        // [p][fp] -> y[f][p] (+ bias, added after the sum as the twin does)
+        for (int fi = 0; fi < out.ch(); fi++) {
+            long row = yOff + (long) fi * p;
+            if (b == null) {
+                for (int q = 0; q < p; q++) y.setAtIndex(JAVA_FLOAT, row + q, tile[q * fp + fi]);
+            } else {
+                float bias = b.getAtIndex(JAVA_FLOAT, bOff + fi);
+                for (int q = 0; q < p; q++) y.setAtIndex(JAVA_FLOAT, row + q, tile[q * fp + fi] + bias);
+            }
+        }
+    }
+
+    /** xp ([hp][wp][ch]) = the image (ch, h, w) channels-last with a zero border of ph rows / pw columns. */
+    private static void padCopy(Plane in, MemorySegment x, long xOff, float[] xp) {
+        int ch = in.ch(), h = in.h(), w = in.w(), wp = in.wp(), ph = in.ph(), pw = in.pw();
+        if (ph > 0 || pw > 0) Arrays.fill(xp, 0, ch * in.hp() * wp, 0f);
+        long s = xOff;
+        for (int c = 0; c < ch; c++) {
+            for (int r = 0; r < h; r++) {
+                int d = ((r + ph) * wp + pw) * ch + c;
+                for (int q = 0; q < w; q++, d += ch) xp[d] = x.getAtIndex(JAVA_FLOAT, s++);
+            }
+        }
+    }
+
+    /** ap[r*4 + px] = xp[x_px + offs[r]]: the taps of 4 pixels, interleaved as the microkernel reads them. */
+    private static void gather(float[] xp, int x0, int x1, int x2, int x3, int[] offs, int taps, float[] ap) {
+        for (int r = 0; r < taps; r++) {
+            int d = offs[r], a = 4 * r;
+            ap[a] = xp[x0 + d];
+            ap[a + 1] = xp[x1 + d];
+            ap[a + 2] = xp[x2 + d];
+            ap[a + 3] = xp[x3 + d];
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ backward data
+
+    /**
+     * dx = the stride-1 correlation of dout, zero-padded by q = d(k-1) - p, with wk'[f][i'][j'][c] =
+     * w[f][c][kh-1-i'][kw-1-j'] at the same dilation: dx[c][y][x] = sum over (f, i', j') of
+     * dout[f][y - q + i'd][x - q + j'd] * w[f][c][kh-1-i'][kw-1-j'] (that is oh = y + p - i*d).
+     */
+    static void backwardData(ConvGeometry g, MemorySegment dout, long dOff, MemorySegment w, long wOff,
+                             MemorySegment dx, long dxOff, Parallelism par) {
+        int c = (int) g.c(), f = (int) g.f(), kh = g.kh(), kw = g.kw(), cp = pad(c);
+        float[] wk = WORKSPACES.get().w(f * kh * kw * cp);
+        // wk[((i'*kw+j')*f+fi)*cp + ci] = w[fi][ci][kh-1-i'][kw-1-j']
+        for (int i = 0; i < kh; i++) {
+            for (int j = 0; j < kw; j++) {
+                for (int fi = 0; fi < f; fi++) {
+                    int tap = ((kh - 1 - i) * kw + (kw - 1 - j)) * f + fi, taps = f * kh * kw;
+                    for (int ci = 0; ci < c; ci++) {
+                        wk[at(tap, ci, taps)] = w.getAtIndex(JAVA_FLOAT, wOff + (((long) fi * c + ci) * kh + i) * kw + j);
+                    }
+                    for (int ci = c; ci < cp; ci++) wk[at(tap, ci, taps)] = 0f;
+                }
+            }
+        }
+        int qh = g.dilationH() * (kh - 1) - g.padH(), qw = g.dilationW() * (kw - 1) - g.padW();
+        Plane in = new Plane(f, (int) g.ho(), (int) g.wo(), qh, qw);
+        Plane out = new Plane(c, (int) g.h(), (int) g.w(), 0, 0);
+        long xImg = g.c() * g.plane(), yImg = g.f() * g.outPlane();
+        forImages(g.n(), par, n -> image(in, out, kh, kw, 1, 1, g.dilationH(), g.dilationW(),
+                dout, dOff + n * yImg, wk, cp, null, 0, dx, dxOff + n * xImg));
+    }
+}

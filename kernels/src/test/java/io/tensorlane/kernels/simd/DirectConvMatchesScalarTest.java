@@ -1,0 +1,134 @@
+package io.tensorlane.kernels.simd;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.tensorlane.kernels.Conv2dDesc;
+import io.tensorlane.kernels.ConvGeometry;
+import io.tensorlane.kernels.Parallelism;
+import io.tensorlane.kernels.ref.ScalarConv;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The direct kernels called directly (whatever {@link DirectConv#forward} would choose for the shape) against
+ * the scalar twin: F below, equal to and not a multiple of the vector width, odd F, padding on every border,
+ * stride 2, dilation 2, rectangular kernels, rows narrower than the 4-pixel block and rows whose last block
+ * overlaps the previous one. Tagged "simd": re-run at vector caps 128/256/512.
+ *
+ * <p>Tolerance as in ConvSimdMatchesScalarTest: both sides sum the same n products in float in different
+ * orders, so each differs from the exact sum by at most n * 2^-24 * (sum of |products|); twice that bounds
+ * their difference. The sum of |products| is the twin's result on |inputs|. 1 and 3 threads must be
+ * bit-identical.
+ */
+@Tag("simd")
+class DirectConvMatchesScalarTest {
+    private static final double U = Math.ulp(1f) / 2;
+    private final ScalarConv twin = new ScalarConv();
+
+    // n, c, h, w, f, kh, kw, sh, sw, ph, pw, dh, dw
+    static final int[][] SHAPES = {
+            {3, 5, 8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1},
+            {2, 1, 8, 8, 3, 3, 3, 1, 1, 1, 1, 1, 1},     // F = 3, C = 1
+            {2, 3, 9, 11, 1, 3, 3, 1, 1, 1, 1, 1, 1},    // F = 1
+            {2, 4, 7, 10, 13, 3, 2, 1, 1, 2, 1, 1, 1},   // odd F, rectangular kernel, pad >= kernel/2
+            {2, 2, 12, 12, 20, 5, 5, 1, 1, 0, 0, 1, 1},
+            {2, 7, 6, 6, 50, 5, 5, 1, 1, 2, 2, 1, 1},
+            {2, 3, 11, 9, 9, 3, 3, 2, 2, 1, 1, 1, 1},    // stride 2
+            {2, 3, 10, 10, 17, 3, 3, 1, 1, 2, 2, 2, 2},  // dilation 2
+            {1, 2, 5, 5, 40, 3, 3, 2, 2, 1, 1, 1, 1},    // rows of 3 pixels
+            {2, 3, 4, 4, 64, 3, 3, 1, 1, 1, 1, 1, 1},    // 4x4, F = 64
+            {1, 2, 1, 9, 5, 1, 3, 1, 1, 0, 1, 1, 1},     // 1-D
+            {2, 3, 6, 6, 4, 6, 6, 1, 1, 0, 0, 1, 1},     // 1x1 output
+            {1, 3, 9, 9, 8, 2, 2, 3, 2, 0, 1, 1, 1},     // stride > kernel
+    };
+
+    static ConvGeometry geometry(int[] s) {
+        Conv2dDesc d = Conv2dDesc.of(s[5], s[6]).stride(s[7], s[8]).pad(s[9], s[10]).dilation(s[11], s[12]);
+        return d.forward(new long[] {s[0], s[1], s[2], s[3]}, new long[] {s[4], s[1], s[5], s[6]});
+    }
+
+    static MemorySegment random(Arena a, long n, Random r) {
+        MemorySegment s = a.allocate(n * 4, 64);
+        for (long i = 0; i < n; i++) s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextGaussian());
+        return s;
+    }
+
+    static MemorySegment abs(Arena a, MemorySegment s) {
+        long n = s.byteSize() / 4;
+        MemorySegment t = a.allocate(n * 4, 64);
+        for (long i = 0; i < n; i++) t.setAtIndex(ValueLayout.JAVA_FLOAT, i, Math.abs(s.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
+        return t;
+    }
+
+    static float[] arr(MemorySegment s) {
+        return s.toArray(ValueLayout.JAVA_FLOAT);
+    }
+
+    static void assertWithin(String what, float[] expected, float[] actual, float[] magnitude, long terms) {
+        for (int i = 0; i < expected.length; i++) {
+            double bound = 2.0 * terms * U * magnitude[i] + Float.MIN_NORMAL;
+            if (!(Math.abs(expected[i] - actual[i]) <= bound)) {
+                fail(what + " at " + i + ": expected " + expected[i] + " got " + actual[i] + " (bound " + bound + ")");
+            }
+        }
+    }
+
+    @Test
+    void forwardMatchesTheTwin() {
+        Random r = new Random(11);
+        for (int[] s : SHAPES) {
+            ConvGeometry g = geometry(s);
+            assertTrue(DirectConv.supportsForward(g), g.toString());
+            try (Arena a = Arena.ofShared()) {
+                MemorySegment x = random(a, g.xSize(), r), w = random(a, g.wSize(), r), b = random(a, g.f(), r);
+                MemorySegment yRef = a.allocate(g.ySize() * 4), mag = a.allocate(g.ySize() * 4);
+                twin.conv2d(g, x, 0, w, 0, b, 0, yRef, 0, Parallelism.single());
+                twin.conv2d(g, abs(a, x), 0, abs(a, w), 0, abs(a, b), 0, mag, 0, Parallelism.single());
+                for (boolean bias : new boolean[] {true, false}) {
+                    MemorySegment y1 = a.allocate(g.ySize() * 4), y3 = a.allocate(g.ySize() * 4);
+                    y1.fill((byte) 0x7f);
+                    DirectConv.conv2d(g, x, 0, w, 0, bias ? b : null, 0, y1, 0, Parallelism.single());
+                    DirectConv.conv2d(g, x, 0, w, 0, bias ? b : null, 0, y3, 0, Parallelism.threads(3));
+                    assertArrayEquals(arr(y1), arr(y3), "threads " + g);
+                    if (bias) {
+                        assertWithin("fwd " + g, arr(yRef), arr(y1), arr(mag), g.cg() * g.kh() * g.kw() + 1);
+                    } else {
+                        MemorySegment yNb = a.allocate(g.ySize() * 4);
+                        twin.conv2d(g, x, 0, w, 0, null, 0, yNb, 0, Parallelism.single());
+                        assertWithin("fwd no bias " + g, arr(yNb), arr(y1), arr(mag), g.cg() * g.kh() * g.kw());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void backwardDataMatchesTheTwin() {
+        Random r = new Random(13);
+        int tested = 0;
+        for (int[] s : SHAPES) {
+            ConvGeometry g = geometry(s);
+            if (!DirectConv.supportsBackwardData(g)) continue;
+            tested++;
+            try (Arena a = Arena.ofShared()) {
+                MemorySegment dout = random(a, g.ySize(), r), w = random(a, g.wSize(), r);
+                MemorySegment ref = a.allocate(g.xSize() * 4), mag = a.allocate(g.xSize() * 4);
+                twin.conv2dBackwardData(g, dout, 0, w, 0, ref, 0, Parallelism.single());
+                twin.conv2dBackwardData(g, abs(a, dout), 0, abs(a, w), 0, mag, 0, Parallelism.single());
+                MemorySegment d1 = a.allocate(g.xSize() * 4), d3 = a.allocate(g.xSize() * 4);
+                d1.fill((byte) 0x7f);
+                DirectConv.backwardData(g, dout, 0, w, 0, d1, 0, Parallelism.single());
+                DirectConv.backwardData(g, dout, 0, w, 0, d3, 0, Parallelism.threads(3));
+                assertWithin("bwd-data " + g, arr(ref), arr(d1), arr(mag), g.fg() * g.kh() * g.kw());
+                assertArrayEquals(arr(d1), arr(d3), "threads " + g);
+            }
+        }
+        assertTrue(tested >= 8, "backward-data shapes tested: " + tested);
+    }
+}

@@ -1,6 +1,5 @@
 package io.tensorlane.layers.nn;
 
-import io.tensorlane.layers.AbstractLayer;
 import io.tensorlane.layers.Mode;
 import io.tensorlane.runtime.Tensor;
 import java.util.ArrayList;
@@ -13,50 +12,15 @@ import java.util.List;
  * same node may feed several inputs ({@code inputs: ["h", "h"]} squares h; a graph sums the two
  * gradients).
  */
-public final class Mul extends AbstractLayer {
+public final class Mul extends SameShapeJoin {
     private List<Tensor> in;
 
     @Override
     public String type() { return "mul"; }
 
     @Override
-    public int minInputs() { return 2; }
-
-    @Override
-    public int maxInputs() { return Integer.MAX_VALUE; }
-
-    @Override
-    public long[] outputShape(long[] in) {
-        throw error("takes 2 or more inputs (use it as a graph node), got 1");
-    }
-
-    @Override
-    public long[] outputShape(List<long[]> in) {
-        if (in.size() < 2) throw error("takes 2 or more inputs, got " + in.size());
-        for (int i = 1; i < in.size(); i++) {
-            if (!Arrays.equals(in.get(i), in.get(0))) {
-                throw error("input " + i + " has shape " + Arrays.toString(in.get(i)) + " but input 0 has " + Arrays.toString(in.get(0)));
-            }
-        }
-        return in.get(0).clone();
-    }
-
-    @Override
-    public Tensor forward(Tensor in, Mode mode) {
-        throw error("takes 2 or more inputs (use it as a graph node), got 1");
-    }
-
-    @Override
-    public Tensor backward(Tensor dOut) {
-        throw error("takes 2 or more inputs: use backwardAll");
-    }
-
-    @Override
     public Tensor forward(List<Tensor> in, Mode mode) {
-        List<long[]> shapes = new ArrayList<>();
-        for (Tensor t : in) shapes.add(t.shape());
-        long[] s = outputShape(shapes);
-        Tensor out = buffer(0, s);
+        Tensor out = outputBuffer(in);
         ops.mul(in.get(0), in.get(1), out);
         for (int i = 2; i < in.size(); i++) ops.mul(out, in.get(i), out);
         this.in = List.copyOf(in);

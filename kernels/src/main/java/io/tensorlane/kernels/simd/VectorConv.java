@@ -186,12 +186,8 @@ public final class VectorConv implements ConvKernels {
                             zero(dst, d, a - ow0);
                             long src = xc + yy * w + (long) a * sw + xOffs;
                             long dd = d + (a - ow0);
-                            if (sw == 1) {
-                                copyRun(x, src, dst, dd, b - a);
-                            } else {
-                                for (int q = 0; q < b - a; q++) {
-                                    dst.setAtIndex(JAVA_FLOAT, dd + q, x.getAtIndex(JAVA_FLOAT, src + (long) q * sw));
-                                }
+                            for (int q = 0; q < b - a; q++) { // strided gather (stride 1 took paddedRun above)
+                                dst.setAtIndex(JAVA_FLOAT, dd + q, x.getAtIndex(JAVA_FLOAT, src + (long) q * sw));
                             }
                             zero(dst, d + (b - ow0), ow1 - b);
                         }

@@ -167,7 +167,7 @@ public final class VectorActivations implements ActivationKernels {
         for (long i = 0; i < len; i += L) {
             FloatVector v = FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE);
             long o = eo + i * Float.BYTES;
-            VectorMath.exp(VectorMath.tanhExpArg(v), e, o).intoMemorySegment(e, o, NATIVE);
+            VectorMath.expNonPositive(VectorMath.tanhExpArg(v), e, o).intoMemorySegment(e, o, NATIVE);
         }
     }
 

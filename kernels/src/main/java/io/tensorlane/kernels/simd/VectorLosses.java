@@ -173,8 +173,8 @@ public final class VectorLosses implements LossKernels {
                 // inputs first: dx (exp's scratch when present) may alias x or target
                 FloatVector v = FloatVector.fromMemorySegment(S, x, (xOff + i) * Float.BYTES, NATIVE);
                 FloatVector t = FloatVector.fromMemorySegment(S, target, (tOff + i) * Float.BYTES, NATIVE);
-                FloatVector e = dx != null ? VectorMath.exp(v.abs().neg(), dx, (dxOff + i) * Float.BYTES)
-                        : VectorMath.exp(v.abs().neg(), scratch, 0);
+                FloatVector e = dx != null ? VectorMath.expNonPositive(v.abs().neg(), dx, (dxOff + i) * Float.BYTES)
+                        : VectorMath.expNonPositive(v.abs().neg(), scratch, 0);
                 acc = acc.add(v.max(0f).sub(v.mul(t)).add(e.lanewise(VectorOperators.LOG1P)));
                 if (dx != null) {
                     FloatVector r = FloatVector.broadcast(S, 1f).div(e.add(1f));

@@ -114,7 +114,7 @@ public final class VectorRecurrent implements RecurrentKernels {
                     .add(FloatVector.fromMemorySegment(S, b, (bOff + j) * F, NATIVE));
             v.intoMemorySegment(g, (gOff + j) * F, NATIVE);
             long o = (eOff + j) * F;
-            VectorMath.exp(VectorMath.tanhExpArg(v), e, o).intoMemorySegment(e, o, NATIVE);
+            VectorMath.expNonPositive(VectorMath.tanhExpArg(v), e, o).intoMemorySegment(e, o, NATIVE);
         }
     }
 
@@ -137,7 +137,7 @@ public final class VectorRecurrent implements RecurrentKernels {
             FloatVector cn = f.mul(FloatVector.fromMemorySegment(S, cPrev, (pr + j) * F, NATIVE)).add(i.mul(g));
             cn.intoMemorySegment(c, (cr + j) * F, NATIVE);
             long o = (eOff + j) * F;
-            VectorMath.exp(VectorMath.tanhExpArg(cn), e, o).intoMemorySegment(e, o, NATIVE);
+            VectorMath.expNonPositive(VectorMath.tanhExpArg(cn), e, o).intoMemorySegment(e, o, NATIVE);
         }
     }
 
@@ -149,7 +149,7 @@ public final class VectorRecurrent implements RecurrentKernels {
                     .mul(FloatVector.fromMemorySegment(S, gates, (gg + j) * F, NATIVE));
             cn.intoMemorySegment(c, (cr + j) * F, NATIVE);
             long o = (eOff + j) * F;
-            VectorMath.exp(VectorMath.tanhExpArg(cn), e, o).intoMemorySegment(e, o, NATIVE);
+            VectorMath.expNonPositive(VectorMath.tanhExpArg(cn), e, o).intoMemorySegment(e, o, NATIVE);
         }
     }
 
@@ -191,7 +191,7 @@ public final class VectorRecurrent implements RecurrentKernels {
         for (int j = 0; j < len; j += L) {
             FloatVector cn = FloatVector.fromMemorySegment(S, c, (cr + j) * F, NATIVE);
             long o = (eOff + j) * F;
-            VectorMath.exp(VectorMath.tanhExpArg(cn), e, o).intoMemorySegment(e, o, NATIVE);
+            VectorMath.expNonPositive(VectorMath.tanhExpArg(cn), e, o).intoMemorySegment(e, o, NATIVE);
         }
     }
 

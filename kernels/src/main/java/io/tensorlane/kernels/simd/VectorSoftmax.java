@@ -150,7 +150,9 @@ public final class VectorSoftmax implements SoftmaxKernels {
     /**
      * Stores exp(x - max) of one row into y (byte offsets xo, yo) and returns its sum. Lanes sum blocks
      * of {@link #BLOCK} elements in float; block totals are added in double, so the error does not
-     * grow with the row. y doubles as exp's scratch (x is loaded first, so y may be x).
+     * grow with the row. y doubles as exp's scratch (x is loaded first, so y may be x). {@code max} must
+     * be the row's {@link #shiftMax}: exp then only sees x - max <= 0 (or NaN), the domain of
+     * {@link VectorMath#expNonPositive}.
      */
     static double expStoreSum(long cols, long bound, float max, MemorySegment x, long xo, MemorySegment y, long yo) {
         double total = 0;
@@ -160,7 +162,7 @@ public final class VectorSoftmax implements SoftmaxKernels {
             FloatVector sum = FloatVector.zero(S);
             for (; i < end; i += L) {
                 FloatVector v = FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max);
-                FloatVector e = VectorMath.exp(v, y, yo + i * Float.BYTES);
+                FloatVector e = VectorMath.expNonPositive(v, y, yo + i * Float.BYTES); // v = x - max <= 0
                 e.intoMemorySegment(y, yo + i * Float.BYTES, NATIVE);
                 sum = sum.add(e);
             }
@@ -174,7 +176,10 @@ public final class VectorSoftmax implements SoftmaxKernels {
         return total;
     }
 
-    /** Sum of exp(x - max) over one row, accumulated like {@link #expStoreSum}; {@code scratch} is one vector. */
+    /**
+     * Sum of exp(x - max) over one row, accumulated like {@link #expStoreSum} (same rule for {@code max});
+     * {@code scratch} is one vector.
+     */
     static double expSum(long cols, long bound, float max, MemorySegment x, long xo, MemorySegment scratch) {
         double total = 0;
         long i = 0;
@@ -183,7 +188,7 @@ public final class VectorSoftmax implements SoftmaxKernels {
             FloatVector sum = FloatVector.zero(S);
             for (; i < end; i += L) {
                 FloatVector v = FloatVector.fromMemorySegment(S, x, xo + i * Float.BYTES, NATIVE).sub(max);
-                sum = sum.add(VectorMath.exp(v, scratch, 0));
+                sum = sum.add(VectorMath.expNonPositive(v, scratch, 0)); // v = x - max <= 0
             }
             total += VectorMath.sumLanes(sum);
         }

@@ -84,6 +84,26 @@ class VectorMathTest {
     }
 
     @Test
+    void expNonPositiveIsExpBitForBitOnItsDomain() {
+        // its domain: x <= 0, -Infinity and NaN (every input of check() folded onto it with -|x|)
+        check("expNonPositive", (x, scratch, off) -> VectorMath.expNonPositive(x.abs().neg(), scratch, off),
+                x -> VectorMath.exp(-Math.abs(x)), x -> -Math.abs(x) < VectorMath.EXP_LO ? 0 : Math.exp(-Math.abs(x)), 2.5e-7);
+        // and across the flush boundary and the subnormal results, lane for lane with the clamped exp
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment scratch = VectorMath.scratch(arena);
+            float[] in = new float[L], a = new float[L], b = new float[L];
+            for (float x = -90f; x <= 0f; ) {
+                for (int j = 0; j < L; j++, x = Math.nextUp(x) + (x < -86f && x > -88f ? 0f : 1e-3f)) in[j] = Math.min(x, 0f);
+                VectorMath.exp(FloatVector.fromArray(VectorWidth.FLOAT, in, 0), scratch, 0).intoArray(a, 0);
+                VectorMath.expNonPositive(FloatVector.fromArray(VectorWidth.FLOAT, in, 0), scratch, 0).intoArray(b, 0);
+                for (int j = 0; j < L; j++) {
+                    assertEquals(Float.floatToIntBits(a[j]), Float.floatToIntBits(b[j]), "expNonPositive(" + in[j] + ")");
+                }
+            }
+        }
+    }
+
+    @Test
     void sigmoid() {
         check("sigmoid", VectorMath::sigmoid, VectorMath::sigmoid, x -> x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)), 2.5e-7);
     }
@@ -91,6 +111,8 @@ class VectorMathTest {
     @Test
     void tanh() {
         check("tanh", (x, scratch, off) -> VectorMath.tanhFromExp(x, VectorMath.exp(VectorMath.tanhExpArg(x), scratch, off)),
+                VectorMath::tanh, Math::tanh, 2.5e-7);
+        check("tanh (kernels' form)", (x, scratch, off) -> VectorMath.tanhFromExp(x, VectorMath.expNonPositive(VectorMath.tanhExpArg(x), scratch, off)),
                 VectorMath::tanh, Math::tanh, 2.5e-7);
         assertEquals(Float.floatToIntBits(-0f), Float.floatToIntBits(VectorMath.tanh(-0f)), "tanh keeps the sign of zero");
     }

@@ -356,7 +356,7 @@ public final class VectorGemm implements GemmKernels {
                     if (ta == Trans.N) {
                         packAcrossPanel(a, aOff, lda, p0, kcur, ib, mbr, mr, ap, dOff, w);
                     } else {
-                        packAlongPanel(a, aOff, lda, p0, kcur, ib, mbr, mr, ap, dOff);
+                        packAlongPanel(a, aOff, lda, p0, kcur, ib, mbr, mr, ap, dOff, w);
                     }
                 }
                 if (stream) {
@@ -369,7 +369,7 @@ public final class VectorGemm implements GemmKernels {
                     for (int p0 = ps; p0 < pe; p0 += kcu) {
                         int kcur = Math.min(kcu, pe - p0), dOff = (p0 - ps) * ncPad;
                         if (tb == Trans.N) {
-                            packAlongPanel(b, bOff, ldb, p0, kcur, jc, ncur, nr, bp, dOff);
+                            packAlongPanel(b, bOff, ldb, p0, kcur, jc, ncur, nr, bp, dOff, w);
                         } else {
                             packAcrossPanel(b, bOff, ldb, p0, kcur, jc, ncur, nr, bp, dOff, w);
                         }
@@ -414,7 +414,7 @@ public final class VectorGemm implements GemmKernels {
                     } else if (cols == nr) {
                         packStrip(b, bOff, ldb, p0, kcur, jc + jr, strip);
                     } else {
-                        packAlongPanel(b, bOff, ldb, p0, kcur, jc + jr, cols, nr, strip, 0);
+                        packAlongPanel(b, bOff, ldb, p0, kcur, jc + jr, cols, nr, strip, 0, w);
                     }
                     for (int ir = 0; ir < mbr; ir += mr) {
                         if (wide) {
@@ -504,12 +504,17 @@ public final class VectorGemm implements GemmKernels {
      * Packs x in [x0, x0+count), p in [p0, p0+kcur) of a matrix whose element (x, p) is at
      * {@code off + p*ld + x} (contiguous along the panel direction: A transposed, B as stored) into panels
      * of {@code w} x-values per p step, zero-padding the last panel. With w = NR each panel step is two
-     * unrolled vector copies (an inner loop over the panel's vectors made it 2-3x slower).
+     * unrolled vector copies (an inner loop over the panel's vectors made it 2-3x slower). Other widths
+     * (the MR-row panels of a transposed A) copy each source row's run of {@code count} floats to the heap
+     * in one bulk copy and deal it into the panels with int-indexed code: reading the segment element by
+     * element made a transposed-A product up to 3x slower than the same product with A as stored
+     * (65 x 10 x 1437 and 256^3, Zen 3), because the panel packing dominated.
      */
     private static void packAlongPanel(MemorySegment src, long off, int ld, int p0, int kcur,
-                                       int x0, int count, int w, float[] dst, int dOff) {
+                                       int x0, int count, int w, float[] dst, int dOff, Workspace ws) {
         int fullPanels = count / w;
         int stride = w * kcur;
+        int rest = count - fullPanels * w;
         if (w == 2 * LANES) {
             // row by row: each source row is read as one sequential run (the prefetchers follow it; column
             // strips of a large B, one line per row, measured 2-3x slower per element when B is cold)
@@ -522,25 +527,72 @@ public final class VectorGemm implements GemmKernels {
                     FloatVector.fromMemorySegment(S, src, s + vb, NO).intoArray(dst, d + LANES);
                 }
             }
-        } else {
-            long rowStep = (long) ld * Float.BYTES;
-            for (int q = 0; q < fullPanels; q++) {
-                long s = (off + (long) p0 * ld + x0 + (long) q * w) * Float.BYTES;
-                int d = dOff + q * w * kcur;
-                for (int p = 0; p < kcur; p++, s += rowStep, d += w) {
-                    for (int j = 0; j < w; j++) dst[d + j] = src.get(JAVA_FLOAT, s + (long) j * Float.BYTES);
+            if (rest > 0) {
+                // the last, partial panel: two masked loads per row, whose unset lanes read as the zero padding
+                VectorMask<Float> m0 = S.indexInRange(0, rest), m1 = S.indexInRange(LANES, rest);
+                int d = dOff + fullPanels * w * kcur;
+                long s = (off + (long) p0 * ld + x0 + (long) fullPanels * w) * Float.BYTES, rs = (long) ld * Float.BYTES;
+                for (int p = 0; p < kcur; p++, d += w, s += rs) {
+                    FloatVector.fromMemorySegment(S, src, s, NO, m0).intoArray(dst, d);
+                    FloatVector.fromMemorySegment(S, src, s + vb, NO, m1).intoArray(dst, d + LANES);
                 }
             }
+            return;
         }
-        int rest = count - fullPanels * w;
-        if (rest > 0) {
-            int d = dOff + fullPanels * w * kcur;
-            for (int p = 0; p < kcur; p++, d += w) {
-                long s = off + (long) (p0 + p) * ld + x0 + (long) fullPanels * w;
-                int j = 0;
-                for (; j < rest; j++) dst[d + j] = src.getAtIndex(JAVA_FLOAT, s + j);
-                for (; j < w; j++) dst[d + j] = 0f;
+        if (w == 4 && LANES % 4 == 0) {
+            packAlongPanels4(src, off, ld, p0, kcur, x0, count, dst, dOff);
+            return;
+        }
+        float[] run = ws.rows(count);
+        int restBase = dOff + fullPanels * stride;
+        for (int p = 0; p < kcur; p++) {
+            MemorySegment.copy(src, JAVA_FLOAT, (off + (long) (p0 + p) * ld + x0) * Float.BYTES, run, 0, count);
+            int d = dOff + p * w;
+            for (int q = 0, r = 0; q < fullPanels; q++, d += stride, r += w) {
+                for (int j = 0; j < w; j++) dst[d + j] = run[r + j];
             }
+            if (rest > 0) {
+                int dr = restBase + p * w, r = fullPanels * w;
+                int j = 0;
+                for (; j < rest; j++) dst[dr + j] = run[r + j];
+                for (; j < w; j++) dst[dr + j] = 0f;
+            }
+        }
+    }
+
+    /** Lane quarter g of a vector (lanes 4g .. 4g+3): the panel it belongs to in {@link #packAlongPanels4}. */
+    private static final VectorMask<Float>[] QUARTER = quarters();
+
+    @SuppressWarnings("unchecked")
+    private static VectorMask<Float>[] quarters() {
+        VectorMask<Float>[] q = new VectorMask[LANES / 4];
+        for (int g = 0; g < q.length; g++) q[g] = VectorMask.fromLong(S, 0xFL << (4 * g));
+        return q;
+    }
+
+    /**
+     * {@link #packAlongPanel} for w = 4 (the MR = 4 panels of a transposed A at 128 and 256 bits): each
+     * vector load takes LANES / 4 panels' values of one source row, and each lane quarter goes to its
+     * panel with a masked store (a 4-float store per panel, no scalar element copies); the last
+     * partial vector of a row and the zero padding go through the heap run buffer's scalar path below.
+     */
+    private static void packAlongPanels4(MemorySegment src, long off, int ld, int p0, int kcur,
+                                         int x0, int count, float[] dst, int dOff) {
+        int stride = 4 * kcur, quarters = LANES / 4;
+        int vecCount = count / LANES * LANES;
+        for (int p = 0; p < kcur; p++) {
+            long s = (off + (long) (p0 + p) * ld + x0) * Float.BYTES;
+            int d = dOff + p * 4;
+            for (int x = 0; x < vecCount; x += LANES, s += (long) LANES * Float.BYTES) {
+                FloatVector v = FloatVector.fromMemorySegment(S, src, s, NO);
+                // quarter g lands at panel (x/4 + g), slot p: offset d + (x/4 + g) * stride, minus 4g for its lanes
+                int base = d + (x / 4) * stride;
+                v.intoArray(dst, base, QUARTER[0]);
+                for (int g = 1; g < quarters; g++) v.intoArray(dst, base + g * stride - 4 * g, QUARTER[g]);
+            }
+            long e = off + (long) (p0 + p) * ld + x0;
+            for (int x = vecCount; x < count; x++) dst[dOff + (x / 4) * stride + p * 4 + (x & 3)] = src.getAtIndex(JAVA_FLOAT, e + x);
+            for (int x = count; x % 4 != 0; x++) dst[dOff + (x / 4) * stride + p * 4 + (x & 3)] = 0f;
         }
     }
 

@@ -46,6 +46,8 @@ class ConvSimdMatchesScalarTest {
             {2, 3, 6, 6, 4, 6, 6, 1, 1, 0, 0, 1, 1, 1},      // kernel = image: 1x1 output
             {7, 20, 14, 14, 6, 5, 5, 1, 1, 0, 0, 1, 1, 1},   // several images per GEMM, last chunk partial
             {5, 4, 6, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2},      // several images per GEMM, groups 2
+            {1, 3, 23, 83, 5, 11, 11, 4, 4, 2, 3, 1, 1, 1},  // AlexNet-like stride 4: vector gathers, tails, padding
+            {2, 3, 9, 40, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1},     // stride 2 on the im2col path, rows of 20 pixels
             // direct path (groups 1, small images, >= 4 channels, F a multiple of the lanes: see simd/DirectConvChoiceTest;
             // simd/DirectConvMatchesScalarTest runs the direct kernels on every shape below)
             {3, 32, 8, 8, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1},    // Digits-like, F = 32, same padding on every border

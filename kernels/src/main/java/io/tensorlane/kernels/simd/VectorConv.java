@@ -12,6 +12,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -185,10 +186,7 @@ public final class VectorConv implements ConvKernels {
                             int a = Math.max(ow0, Math.min(lo, ow1)), b = Math.max(a, Math.min(hi, ow1));
                             zero(dst, d, a - ow0);
                             long src = xc + yy * w + (long) a * sw + xOffs;
-                            long dd = d + (a - ow0);
-                            for (int q = 0; q < b - a; q++) { // strided gather (stride 1 took paddedRun above)
-                                dst.setAtIndex(JAVA_FLOAT, dd + q, x.getAtIndex(JAVA_FLOAT, src + (long) q * sw));
-                            }
+                            stridedRun(x, src, sw, dst, d + (a - ow0), b - a); // (stride 1 took paddedRun above)
                             zero(dst, d + (b - ow0), ow1 - b);
                         }
                         d += n;
@@ -197,6 +195,45 @@ public final class VectorConv implements ConvKernels {
                 }
             }
         }
+    }
+
+    // Shuffles of the strided gathers: S2 takes lanes 0, 2, 4, .. of two vectors side by side; S4_LO and
+    // S4_HI take every 4th float of the first and of the second pair of four vectors, into the lower and the
+    // upper lanes (indexes >= LANES select from the second vector of a pair).
+    private static final VectorShuffle<Float> S2 = VectorShuffle.fromOp(S, t -> 2 * t);
+    private static final VectorShuffle<Float> S4_LO = VectorShuffle.fromOp(S, t -> 4 * t < 2 * LANES ? 4 * t : 0);
+    private static final VectorShuffle<Float> S4_HI = VectorShuffle.fromOp(S, t -> 4 * t >= 2 * LANES ? 4 * t - 2 * LANES : 0);
+    private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(S, -1L << (LANES / 2));
+
+    /**
+     * dst[d + q] = src[s + q*stride] for q in [0, n): one strided run of im2col (stride > 1). Strides 2
+     * and 4 (ResNet's down-sampling, AlexNet's first layer) gather LANES values from 2 or 4 consecutive
+     * vector loads with two-input shuffles, where those loads stay inside the segment; the rest, and
+     * other strides, element by element (element-by-element gathers made im2col about a third of
+     * AlexNet-conv1's forward pass).
+     */
+    private static void stridedRun(MemorySegment src, long s, int stride, MemorySegment dst, long d, int n) {
+        int q = 0;
+        if (stride == 2 || stride == 4) {
+            long limit = src.byteSize() / Float.BYTES;
+            long span = (long) stride * LANES; // floats read per output vector
+            long vb = (long) LANES * Float.BYTES;
+            for (; q + LANES <= n && s + (long) q * stride + span <= limit; q += LANES) {
+                long o = (s + (long) q * stride) * Float.BYTES;
+                FloatVector v0 = FloatVector.fromMemorySegment(S, src, o, NO);
+                FloatVector v1 = FloatVector.fromMemorySegment(S, src, o + vb, NO);
+                FloatVector g;
+                if (stride == 2) {
+                    g = v0.rearrange(S2, v1);
+                } else {
+                    FloatVector v2 = FloatVector.fromMemorySegment(S, src, o + 2 * vb, NO);
+                    FloatVector v3 = FloatVector.fromMemorySegment(S, src, o + 3 * vb, NO);
+                    g = v0.rearrange(S4_LO, v1).blend(v2.rearrange(S4_HI, v3), UPPER_HALF);
+                }
+                g.intoMemorySegment(dst, (d + q) * Float.BYTES, NO);
+            }
+        }
+        for (; q < n; q++) dst.setAtIndex(JAVA_FLOAT, d + q, src.getAtIndex(JAVA_FLOAT, s + (long) q * stride));
     }
 
     /** The adjoint of {@link #im2colTile}: adds columns [p0, p1) of src (row stride ld >= p1 - p0) into the image. */

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * the kernel, dilation 2, groups up to depthwise, batch 1, images spanning several column tiles, several images side by side in one GEMM (with a
  * partial last chunk), and the direct kernels (odd F, F below and not a multiple of the vector width,
  * padding on every border, stride 2, dilation 2, rows narrower than the pixel block). Tagged
- * "simd": re-run at vector caps 128/256/512.
+ * "simd": re-run at vector caps 128/256 and forced 512 bits.
  *
  * <p>Tolerance: both sides sum the same n products in float in different orders, so each differs from
  * the exact sum by at most n * 2^-24 * (sum of |products|) (the standard recursive-summation bound, FMA

@@ -18,22 +18,38 @@ public final class VectorWidth {
             ? IntVector.SPECIES_PREFERRED
             : VectorSpecies.of(int.class, VectorShape.forBitSize(FLOAT.vectorBitSize()));
 
+    /**
+     * Testing only: {@code -Dtensorlane.vector.forceBits=128|256|512} selects that width even where the CPU's
+     * is narrower. The Vector API then runs the wider vectors in plain Java (correct, but tens of times
+     * slower), which lets the 16-lane code paths be tested on AVX2-only machines such as CI's.
+     */
+    public static final String FORCE_BITS_PROPERTY = "tensorlane.vector.forceBits";
+
     private VectorWidth() {
     }
 
-    private static VectorSpecies<Float> selectFloat() {
-        VectorSpecies<Float> preferred = FloatVector.SPECIES_PREFERRED;
-        String cap = System.getProperty("tensorlane.vector.maxBits");
-        if (cap == null || cap.isBlank()) return preferred;
+    private static int bits(String property, String value) {
         int bits;
         try {
-            bits = Integer.parseInt(cap.trim());
+            bits = Integer.parseInt(value.trim());
         } catch (NumberFormatException e) {
             bits = -1;
         }
         if (bits != 128 && bits != 256 && bits != 512) {
-            throw new IllegalArgumentException("-Dtensorlane.vector.maxBits=" + cap + " must be 128, 256 or 512");
+            throw new IllegalArgumentException("-D" + property + "=" + value + " must be 128, 256 or 512");
         }
+        return bits;
+    }
+
+    private static VectorSpecies<Float> selectFloat() {
+        VectorSpecies<Float> preferred = FloatVector.SPECIES_PREFERRED;
+        String force = System.getProperty(FORCE_BITS_PROPERTY);
+        if (force != null && !force.isBlank()) {
+            return VectorSpecies.of(float.class, VectorShape.forBitSize(bits(FORCE_BITS_PROPERTY, force)));
+        }
+        String cap = System.getProperty("tensorlane.vector.maxBits");
+        if (cap == null || cap.isBlank()) return preferred;
+        int bits = bits("tensorlane.vector.maxBits", cap);
         if (bits >= preferred.vectorBitSize()) return preferred;
         return VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
     }

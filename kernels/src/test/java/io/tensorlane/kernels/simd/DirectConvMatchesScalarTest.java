@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * The direct kernels called directly (whatever {@link DirectConv#forward} would choose for the shape) against
  * the scalar twin: F below, equal to and not a multiple of the vector width, odd F, padding on every border,
  * stride 2, dilation 2, rectangular kernels, rows narrower than the 4-pixel block and rows whose last block
- * overlaps the previous one. Tagged "simd": re-run at vector caps 128/256/512.
+ * overlaps the previous one. Tagged "simd": re-run at vector caps 128/256 and forced 512 bits.
  *
  * <p>Tolerance as in ConvSimdMatchesScalarTest: both sides sum the same n products in float in different
  * orders, so each differs from the exact sum by at most n * 2^-24 * (sum of |products|); twice that bounds

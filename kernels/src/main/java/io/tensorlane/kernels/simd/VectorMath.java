@@ -73,17 +73,7 @@ final class VectorMath {
         // clamps as compare + blend: cheaper than min/max (which must order -0/+0) and NaN passes through
         FloatVector xc = x.blend(EXP_LO, x.compare(VectorOperators.LT, EXP_LO));
         xc = xc.blend(EXP_HI, xc.compare(VectorOperators.GT, EXP_HI));
-        FloatVector t = xc.fma(LOG2E, ROUND_BIASED);
-        FloatVector n = t.sub(ROUND_BIASED);
-        FloatVector r = n.fma(splat(-LN2_HI), xc);
-        r = n.fma(splat(-LN2_LO), r);
-        FloatVector p = r.fma(P4, P3).fma(r, splat(P2)).fma(r, splat(P1)).fma(r, splat(P0));
-        FloatVector er = r.mul(r).fma(p, r.add(1f));
-        t.intoMemorySegment(scratch, off, NATIVE);
-        IntVector.fromMemorySegment(VectorWidth.INT, scratch, off, NATIVE).lanewise(VectorOperators.LSHL, 23)
-                .intoMemorySegment(scratch, off, NATIVE);
-        FloatVector twoN = FloatVector.fromMemorySegment(VectorWidth.FLOAT, scratch, off, NATIVE);
-        return er.mul(twoN).blend(0f, x.compare(VectorOperators.LT, EXP_LO));
+        return expInRange(xc, scratch, off).blend(0f, x.compare(VectorOperators.LT, EXP_LO));
     }
 
     /**
@@ -97,6 +87,14 @@ final class VectorMath {
      * The scalar twin is {@link #exp(float)} (identical results on this domain).
      */
     static FloatVector expNonPositive(FloatVector x, MemorySegment scratch, long off) {
+        return expInRange(x, scratch, off).blend(0f, x.compare(VectorOperators.LT, EXP_LO));
+    }
+
+    /**
+     * 2^n * exp(r) for lanes in [EXP_LO, EXP_HI] (the shared body of {@link #exp(FloatVector, MemorySegment,
+     * long)} and {@link #expNonPositive}); lanes outside give garbage that the callers blend away.
+     */
+    private static FloatVector expInRange(FloatVector x, MemorySegment scratch, long off) {
         FloatVector t = x.fma(LOG2E, ROUND_BIASED);
         FloatVector n = t.sub(ROUND_BIASED);
         FloatVector r = n.fma(splat(-LN2_HI), x);
@@ -107,7 +105,7 @@ final class VectorMath {
         IntVector.fromMemorySegment(VectorWidth.INT, scratch, off, NATIVE).lanewise(VectorOperators.LSHL, 23)
                 .intoMemorySegment(scratch, off, NATIVE);
         FloatVector twoN = FloatVector.fromMemorySegment(VectorWidth.FLOAT, scratch, off, NATIVE);
-        return er.mul(twoN).blend(0f, x.compare(VectorOperators.LT, EXP_LO));
+        return er.mul(twoN);
     }
 
     /** The same operations as {@link #exp(FloatVector, MemorySegment, long)} on one float. */

@@ -124,7 +124,7 @@ class VectorMathTest {
     }
 
     /**
-     * log over the whole float range: every 331st positive bit pattern (normals and subnormals), a dense
+     * log over the whole float range: every 1021st positive bit pattern (normals and subnormals), a dense
      * run of neighbours of 1 (where log is near 0 and its relative error is the hardest to keep), the
      * mantissa split at sqrt(2), negatives, and the special values.
      */
@@ -134,11 +134,11 @@ class VectorMathTest {
         float[] edges = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE,
                 Float.MIN_NORMAL, Math.nextDown(Float.MIN_NORMAL), Float.MAX_VALUE, 1f, Math.nextUp(1f), Math.nextDown(1f),
                 2f, 0.5f, 1.4142135f, 1.4142137f, 0.70710677f, 0.7071068f, -1f, -Float.MIN_VALUE, -Float.MAX_VALUE};
-        int sweep = 0x7f800000 / 331 + 1, near = 20000, random = 20000;
+        int sweep = 0x7f800000 / 1021 + 1, near = 20000, random = 20000;
         float[] in = new float[(edges.length + sweep + 2 * near + random + L - 1) / L * L];
         int k = 0;
         for (float v : edges) in[k++] = v;
-        for (int bits = 0; bits < 0x7f800000 && k < in.length; bits += 331) in[k++] = Float.intBitsToFloat(bits);
+        for (int bits = 0; bits < 0x7f800000 && k < in.length; bits += 1021) in[k++] = Float.intBitsToFloat(bits);
         for (int i = 1; i <= near; i++) {
             in[k++] = Float.intBitsToFloat(Float.floatToRawIntBits(1f) + i * 3);
             in[k++] = Float.intBitsToFloat(Float.floatToRawIntBits(1f) - i * 3);

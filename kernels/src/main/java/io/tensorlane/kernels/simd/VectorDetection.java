@@ -25,7 +25,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * inputs are de-interleaved into columns of a small heap array (two rounds of two-input stride-2
  * shuffles, 8 per L boxes: no gathers, which AVX2 only has for loads and Zen 3 runs slowly), the
  * arithmetic runs down the columns in short loops (one for the plain operations, one for the log or
- * exp, one for the corners: each small enough for C2 to inline its vector calls), and the result
+ * exp, one for the corners; only arrays cross their calls, and the log/exp pass comes first in the
+ * chunk loop so that C2 inlines it whole: see {@link #logColumns}), and the result
  * columns are interleaved back with the inverse shuffles. Every operation is the scalar twin's, in its
  * order, except the transcendental: {@link VectorMath#log} (encode) and {@link VectorMath#exp} (decode)
  * in float where the twin rounds a double log/exp, so encode's dx, dy are bit-identical to the twin
@@ -129,14 +130,21 @@ public final class VectorDetection implements DetectionKernels {
                             MemorySegment boxes, long bOff, MemorySegment deltas, long dOff) {
         int bound = n / L * L;
         float[] col = new float[8 * CHUNK]; // anchors' x1, y1, x2, y2 | the boxes', overwritten by the deltas
-        for (int c = 0; c < bound; c += CHUNK) {
-            int count = Math.min(CHUNK, bound - c);
-            deinterleave(anchors, aOff + 4L * c, count, col, 0);
-            deinterleave(boxes, bOff + 4L * c, count, col, 4 * CHUNK);
-            encodeColumns(count, centerVariance, col);
-            // the chunk's deltas, not yet written (its boxes are already in col), are log's scratch
-            logColumns(count, sizeVariance, col, deltas, (dOff + 4L * c) * Float.BYTES);
-            interleave(col, 4 * CHUNK, count, deltas, dOff + 4L * c);
+        // each pass finishes the previous chunk, then reads the next: the log comes first in the loop (see logColumns)
+        for (int c = 0, prev = 0, prevCount = 0; c < bound + CHUNK; prev = c, c += CHUNK) {
+            if (prevCount > 0) {
+                // columns 6 and 7 as one range (with the unused tail of column 6 when count < CHUNK); the
+                // chunk's deltas, not yet written (its boxes are already in col), are log's scratch
+                logColumns(6 * CHUNK, CHUNK + prevCount, sizeVariance, col, deltas, (dOff + 4L * prev) * Float.BYTES);
+                interleave(col, 4 * CHUNK, prevCount, deltas, dOff + 4L * prev);
+            }
+            prevCount = Math.min(CHUNK, bound - c); // <= 0 past the end
+            if (prevCount > 0) {
+                for (int k = 0; k < 2; k++) { // one call site for both inputs (fewer nodes to inline)
+                    deinterleave(k == 0 ? anchors : boxes, (k == 0 ? aOff : bOff) + 4L * c, prevCount, col, 4 * CHUNK * k);
+                }
+                encodeColumns(prevCount, centerVariance, col);
+            }
         }
         for (int i = bound; i < n; i++) {
             encodeOne(centerVariance, sizeVariance, anchors, aOff + 4L * i, boxes, bOff + 4L * i, deltas, dOff + 4L * i);
@@ -161,12 +169,15 @@ public final class VectorDetection implements DetectionKernels {
         }
     }
 
-    /** Columns 6, 7 := log(column) / sv. */
-    private static void logColumns(int count, float sv, float[] col, MemorySegment scratch, long scratchByte) {
-        for (int j = 6 * CHUNK; j < 6 * CHUNK + count; j += L) {
-            VectorMath.log(FloatVector.fromArray(S, col, j), scratch, scratchByte).div(sv).intoArray(col, j);
-        }
-        for (int j = 7 * CHUNK; j < 7 * CHUNK + count; j += L) {
+    /**
+     * {@code col[from, from + count) := log(col) / sv}. C2 inlines the chunk's phases into the caller's
+     * loop; when the log came after the shuffle network there (or twice), that compilation hit
+     * NodeCountInliningCutoff part way into the log, whose vectors then crossed real calls and were
+     * boxed (PrintInlining; 3-5x slower). So the caller has one call site of it, parsed first in its
+     * loop body; the API's own methods are force-inlined, past the cutoff, so the phases after it are safe.
+     */
+    private static void logColumns(int from, int count, float sv, float[] col, MemorySegment scratch, long scratchByte) {
+        for (int j = from; j < from + count; j += L) {
             VectorMath.log(FloatVector.fromArray(S, col, j), scratch, scratchByte).div(sv).intoArray(col, j);
         }
     }
@@ -191,15 +202,22 @@ public final class VectorDetection implements DetectionKernels {
                             MemorySegment deltas, long dOff, MemorySegment boxes, long bOff) {
         int bound = n / L * L;
         float[] col = new float[8 * CHUNK]; // anchors' x1, y1, x2, y2 | the deltas, overwritten by the boxes
-        for (int c = 0; c < bound; c += CHUNK) {
-            int count = Math.min(CHUNK, bound - c);
-            deinterleave(anchors, aOff + 4L * c, count, col, 0);
-            deinterleave(deltas, dOff + 4L * c, count, col, 4 * CHUNK);
-            decodeColumns(count, centerVariance, sizeVariance, col);
-            // the chunk's boxes, not yet written (its deltas are already in col), are exp's scratch
-            expColumns(count, col, boxes, (bOff + 4L * c) * Float.BYTES);
-            cornerColumns(count, col);
-            interleave(col, 4 * CHUNK, count, boxes, bOff + 4L * c);
+        // each pass finishes the previous chunk, then reads the next: the exp comes first in the loop (see logColumns)
+        for (int c = 0, prev = 0, prevCount = 0; c < bound + CHUNK; prev = c, c += CHUNK) {
+            if (prevCount > 0) {
+                // columns 6, 7 against 2, 3 as one range; the chunk's boxes, not yet written (its deltas
+                // are already in col), are exp's scratch
+                expColumns(6 * CHUNK, 2 * CHUNK, CHUNK + prevCount, col, boxes, (bOff + 4L * prev) * Float.BYTES);
+                cornerColumns(prevCount, col);
+                interleave(col, 4 * CHUNK, prevCount, boxes, bOff + 4L * prev);
+            }
+            prevCount = Math.min(CHUNK, bound - c); // <= 0 past the end
+            if (prevCount > 0) {
+                for (int k = 0; k < 2; k++) { // one call site for both inputs (fewer nodes to inline)
+                    deinterleave(k == 0 ? anchors : deltas, (k == 0 ? aOff : dOff) + 4L * c, prevCount, col, 4 * CHUNK * k);
+                }
+                decodeColumns(prevCount, centerVariance, sizeVariance, col);
+            }
         }
         for (int i = bound; i < n; i++) {
             decodeOne(centerVariance, sizeVariance, anchors, aOff + 4L * i, deltas, dOff + 4L * i, boxes, bOff + 4L * i);
@@ -225,13 +243,14 @@ public final class VectorDetection implements DetectionKernels {
         }
     }
 
-    /** Columns 6, 7 := exp(column) * aw (column 2), * ah (column 3): the decoded width and height. */
-    private static void expColumns(int count, float[] col, MemorySegment scratch, long scratchByte) {
+    /**
+     * {@code col[from + j] := exp(col[from + j]) * col[size + j]}: the decoded width (height) from its
+     * clipped log and the anchor's. One call site, as {@link #logColumns}.
+     */
+    private static void expColumns(int from, int size, int count, float[] col, MemorySegment scratch, long scratchByte) {
         for (int j = 0; j < count; j += L) {
-            VectorMath.exp(FloatVector.fromArray(S, col, 6 * CHUNK + j), scratch, scratchByte)
-                    .mul(FloatVector.fromArray(S, col, 2 * CHUNK + j)).intoArray(col, 6 * CHUNK + j);
-            VectorMath.exp(FloatVector.fromArray(S, col, 7 * CHUNK + j), scratch, scratchByte)
-                    .mul(FloatVector.fromArray(S, col, 3 * CHUNK + j)).intoArray(col, 7 * CHUNK + j);
+            VectorMath.exp(FloatVector.fromArray(S, col, from + j), scratch, scratchByte)
+                    .mul(FloatVector.fromArray(S, col, size + j)).intoArray(col, from + j);
         }
     }
 

@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -29,12 +30,20 @@ import java.nio.ByteOrder;
  * written; callers load their inputs before calling, so in-place use stays correct.
  *
  * <p>The methods are small so that the JIT inlines them into each kernel loop; vectors never escape.
+ * exp and log call no helper of their own (constants via {@code FloatVector.broadcast}, not
+ * {@link #splat}): the Vector API's methods are force-inlined past C2's NodeCountInliningCutoff, a
+ * helper of ours is not, and in a big kernel compilation that cutoff could fall on a helper inside an
+ * already inlined exp or log, whose vectors would then be boxed (seen in VectorDetection, 3-5x slower).
+ * Their bytecode must also stay under C2's FreqInlineSize (325 bytes; log is 314): a larger method is
+ * never inlined, so every call would box (log's Estrin polynomial and its bit-offset mantissa split
+ * are partly there for size).
  */
 final class VectorMath {
     private VectorMath() {
     }
 
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    private static final VectorSpecies<Float> F = VectorWidth.FLOAT;
 
     // exp(x) = 2^n * exp(r), n = round(x / ln2), |r| <= ln2/2.
     /** Below this exp(x) < 2^-126 (the smallest normal float): the result is flushed to 0. */
@@ -76,9 +85,9 @@ final class VectorMath {
         xc = xc.blend(EXP_HI, xc.compare(VectorOperators.GT, EXP_HI));
         FloatVector t = xc.fma(LOG2E, ROUND_BIASED);
         FloatVector n = t.sub(ROUND_BIASED);
-        FloatVector r = n.fma(splat(-LN2_HI), xc);
-        r = n.fma(splat(-LN2_LO), r);
-        FloatVector p = r.fma(P4, P3).fma(r, splat(P2)).fma(r, splat(P1)).fma(r, splat(P0));
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), xc);
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = r.fma(P4, P3).fma(r, FloatVector.broadcast(F, P2)).fma(r, FloatVector.broadcast(F, P1)).fma(r, FloatVector.broadcast(F, P0));
         FloatVector er = r.mul(r).fma(p, r.add(1f));
         t.intoMemorySegment(scratch, off, NATIVE);
         IntVector.fromMemorySegment(VectorWidth.INT, scratch, off, NATIVE).lanewise(VectorOperators.LSHL, 23)
@@ -100,9 +109,9 @@ final class VectorMath {
     static FloatVector expNonPositive(FloatVector x, MemorySegment scratch, long off) {
         FloatVector t = x.fma(LOG2E, ROUND_BIASED);
         FloatVector n = t.sub(ROUND_BIASED);
-        FloatVector r = n.fma(splat(-LN2_HI), x);
-        r = n.fma(splat(-LN2_LO), r);
-        FloatVector p = r.fma(P4, P3).fma(r, splat(P2)).fma(r, splat(P1)).fma(r, splat(P0));
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), x);
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = r.fma(P4, P3).fma(r, FloatVector.broadcast(F, P2)).fma(r, FloatVector.broadcast(F, P1)).fma(r, FloatVector.broadcast(F, P0));
         FloatVector er = r.mul(r).fma(p, r.add(1f));
         t.intoMemorySegment(scratch, off, NATIVE);
         IntVector.fromMemorySegment(VectorWidth.INT, scratch, off, NATIVE).lanewise(VectorOperators.LSHL, 23)
@@ -126,22 +135,21 @@ final class VectorMath {
     }
 
     // log(x) = e * ln2 + log(m), x = 2^e * m, m in [sqrt(1/2), sqrt(2)); log(1 + f), f = m - 1, as
-    // f - f^2/2 + f^3 * R(f). R fitted (weighted minimax, Lawson iterations, this project) for relative
-    // error 8e-9 of log(1 + f) on [sqrt(1/2) - 1, sqrt(2) - 1], well below float rounding.
-    private static final float SQRT2 = 1.41421356f;
-    // adding 2^23 to a small integer k held in a float's mantissa bits reads back as 2^23 + k: these take
-    // the exponent bias (and the 23 of a subnormal's pre-scaling) off at the same time, exactly
+    // f - f^2/2 + f^3 * R(f). R (degree 6) fitted (weighted minimax, Lawson iterations, this project) for
+    // relative error 3.5e-8 of log(1 + f) on [sqrt(1/2) - 1, sqrt(2) - 1], well below float rounding.
+    private static final int SQRT_HALF_BITS = 0x3f3504f3; // sqrt(1/2) as a float's bits
+    private static final int MANTISSA_SHIFT = 0x3f800000 - SQRT_HALF_BITS;
+    // a small integer k written into the mantissa bits of 2^23 reads back as 2^23 + k: subtracting this
+    // takes the 2^23 and the exponent bias off at once, exactly
     private static final float EXP_FIELD_BIAS = 8388608f + 127f;
-    private static final float EXP_FIELD_BIAS_SUBNORMAL = 8388608f + 127f + 23f;
     private static final float TWO_23 = 8388608f;
-    private static final float R0 = 0.33333331f;
-    private static final float R1 = -0.25000823f;
-    private static final float R2 = 0.20001227f;
-    private static final float R3 = -0.16623355f;
-    private static final float R4 = 0.14201751f;
-    private static final float R5 = -0.13160197f;
-    private static final float R6 = 0.12761641f;
-    private static final float R7 = -0.076345384f;
+    private static final float R0 = 0.3333391f;
+    private static final float R1 = -0.25001338f;
+    private static final float R2 = 0.19963062f;
+    private static final float R3 = -0.16577579f;
+    private static final float R4 = 0.14914781f;
+    private static final float R5 = -0.14267544f;
+    private static final float R6 = 0.087004721f;
 
     /**
      * Natural log per lane, for every float: relative error below 1.2e-7 (one float ulp; 7.9e-8 the worst
@@ -154,25 +162,21 @@ final class VectorMath {
     static FloatVector log(FloatVector x, MemorySegment scratch, long off) {
         VectorMask<Float> sub = x.compare(VectorOperators.LT, Float.MIN_NORMAL);
         x.blend(x.mul(TWO_23), sub).intoMemorySegment(scratch, off, NATIVE);
-        IntVector bits = IntVector.fromMemorySegment(VectorWidth.INT, scratch, off, NATIVE);
-        bits.and(0x007fffff).or(0x3f800000).intoMemorySegment(scratch, off, NATIVE);
-        FloatVector m = FloatVector.fromMemorySegment(VectorWidth.FLOAT, scratch, off, NATIVE);
+        // moving the bits by (1 - sqrt(1/2)) puts the exponent's step at sqrt(1/2): m in [sqrt(1/2), sqrt(2))
+        IntVector bits = IntVector.fromMemorySegment(VectorWidth.INT, scratch, off, NATIVE).add(MANTISSA_SHIFT);
+        bits.and(0x007fffff).add(SQRT_HALF_BITS).intoMemorySegment(scratch, off, NATIVE);
+        FloatVector m = FloatVector.fromMemorySegment(F, scratch, off, NATIVE);
         bits.lanewise(VectorOperators.LSHR, 23).or(0x4b000000).intoMemorySegment(scratch, off, NATIVE);
-        FloatVector e = FloatVector.fromMemorySegment(VectorWidth.FLOAT, scratch, off, NATIVE)
-                .sub(splat(EXP_FIELD_BIAS).blend(EXP_FIELD_BIAS_SUBNORMAL, sub));
-        VectorMask<Float> high = m.compare(VectorOperators.GT, SQRT2);
-        m = m.blend(m.mul(0.5f), high);
-        e = e.blend(e.add(1f), high);
-        return logFinish(x, m.sub(1f), e);
-    }
-
-    /** log from f = m - 1 and e (see {@link #log(FloatVector, MemorySegment, long)}), with the special cases. */
-    private static FloatVector logFinish(FloatVector x, FloatVector f, FloatVector e) {
+        FloatVector e = FloatVector.fromMemorySegment(F, scratch, off, NATIVE).sub(EXP_FIELD_BIAS);
+        e = e.blend(e.sub(23f), sub);
+        FloatVector f = m.sub(1f);
         FloatVector z = f.mul(f);
-        FloatVector p = f.fma(R7, R6).fma(f, splat(R5)).fma(f, splat(R4)).fma(f, splat(R3))
-                .fma(f, splat(R2)).fma(f, splat(R1)).fma(f, splat(R0));
-        FloatVector t = z.mul(f).fma(p, e.fma(splat(LN2_LO), z.mul(-0.5f)));
-        FloatVector r = e.fma(splat(LN2_HI), f.add(t));
+        // R(f) by Estrin's scheme: the pairs take scalar coefficients, so no broadcasts (bytecode size)
+        FloatVector z2 = z.mul(z);
+        FloatVector lo = z.fma(f.fma(R3, R2), f.fma(R1, R0));
+        FloatVector hi = z.mul(R6).add(f.fma(R5, R4));
+        FloatVector t = z.mul(f).fma(z2.fma(hi, lo), e.mul(LN2_LO).add(z.mul(-0.5f)));
+        FloatVector r = e.mul(LN2_HI).add(f.add(t));
         return r.blend(Float.NaN, x.compare(VectorOperators.GE, 0f).not())
                 .blend(Float.NEGATIVE_INFINITY, x.compare(VectorOperators.EQ, 0f))
                 .blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));
@@ -181,19 +185,17 @@ final class VectorMath {
     /** The same operations as {@link #log(FloatVector, MemorySegment, long)} on one float. */
     static float log(float x) {
         boolean sub = x < Float.MIN_NORMAL;
-        int bits = Float.floatToRawIntBits(sub ? x * TWO_23 : x);
-        float m = Float.intBitsToFloat((bits & 0x007fffff) | 0x3f800000);
-        float e = Float.intBitsToFloat((bits >>> 23) | 0x4b000000) - (sub ? EXP_FIELD_BIAS_SUBNORMAL : EXP_FIELD_BIAS);
-        if (m > SQRT2) {
-            m = m * 0.5f;
-            e = e + 1f;
-        }
+        int bits = Float.floatToRawIntBits(sub ? x * TWO_23 : x) + MANTISSA_SHIFT;
+        float m = Float.intBitsToFloat((bits & 0x007fffff) + SQRT_HALF_BITS);
+        float e = Float.intBitsToFloat((bits >>> 23) | 0x4b000000) - EXP_FIELD_BIAS;
+        if (sub) e = e - 23f;
         float f = m - 1f;
         float z = f * f;
-        float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(f, R7, R6), f, R5), f, R4), f, R3),
-                f, R2), f, R1), f, R0);
-        float t = Math.fma(z * f, p, Math.fma(e, LN2_LO, z * -0.5f));
-        float r = Math.fma(e, LN2_HI, f + t);
+        float z2 = z * z;
+        float lo = Math.fma(z, Math.fma(f, R3, R2), Math.fma(f, R1, R0));
+        float hi = z * R6 + Math.fma(f, R5, R4);
+        float t = Math.fma(z * f, Math.fma(z2, hi, lo), e * LN2_LO + z * -0.5f);
+        float r = e * LN2_HI + (f + t);
         if (!(x >= 0f)) return Float.NaN;
         if (x == 0f) return Float.NEGATIVE_INFINITY;
         return x == Float.POSITIVE_INFINITY ? Float.POSITIVE_INFINITY : r;

@@ -34,12 +34,13 @@ class NormVerifyTest {
     @Test
     void benchNormChecksAndWritesRows(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("norm.json");
-        CliTest.Run r = CliTest.run("bench", "norm", "--shape", "2x3x5x7", "--params", "1001", "--reps", "1", "--json", out.toString());
+        CliTest.Run r = CliTest.run("bench", "norm", "--shape", "2x3x5x7", "--params", "1001", "--boxes", "37", "--reps", "1", "--json", out.toString());
         assertEquals(0, r.exit(), r.out() + r.err());
         JsonNode rows = new ObjectMapper().readTree(out.toFile());
-        assertEquals(17, rows.size(), rows.toString()); // copy + 8 rows x {scalar, simd}
+        assertEquals(21, rows.size(), rows.toString()); // copy + 10 rows x {scalar, simd}
         assertEquals("copy", rows.get(0).get("kernel").asText());
-        for (String k : new String[] {"batchnorm train fwd", "batchnorm train fwd+bwd", "softmax fwd", "adam update", "sgd_momentum update"}) {
+        for (String k : new String[] {"batchnorm train fwd", "batchnorm train fwd+bwd", "softmax fwd", "adam update", "sgd_momentum update",
+                "box encode", "box decode"}) {
             assertTrue(r.out().contains(k), r.out());
         }
         for (JsonNode row : rows) assertTrue(row.get("median_ms").asDouble() > 0, row.toString());

@@ -1290,6 +1290,16 @@ public final class Ops {
         return DetectionOps.boxCoding(k(), false, anchors, deltas, centerVariance, sizeVariance, null);
     }
 
+    /** {@link #encodeBoxes(Tensor, Tensor, float, float)} into a contiguous out (N,4), which may be boxes itself. */
+    public void encodeBoxes(Tensor anchors, Tensor boxes, float centerVariance, float sizeVariance, Tensor out) {
+        DetectionOps.boxCoding(k(), true, anchors, boxes, centerVariance, sizeVariance, out);
+    }
+
+    /** {@link #decodeBoxes(Tensor, Tensor, float, float)} into a contiguous out (N,4), which may be deltas itself. */
+    public void decodeBoxes(Tensor anchors, Tensor deltas, float centerVariance, float sizeVariance, Tensor out) {
+        DetectionOps.boxCoding(k(), false, anchors, deltas, centerVariance, sizeVariance, out);
+    }
+
     /** Smooth-L1 loss (PyTorch, mean over elements, beta >= 0; 0 = L1) of pred vs target (same shape); grad like pred. */
     public LossResult smoothL1Loss(Tensor pred, Tensor target, float beta) {
         return DetectionOps.smoothL1(k(), pred, target, beta, null, true);

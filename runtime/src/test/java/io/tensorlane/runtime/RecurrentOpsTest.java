@@ -155,6 +155,12 @@ class RecurrentOpsTest {
             close(new float[] {0.75f / 4 / 0.1f, -0.25f / 4 / 0.1f, (float) (Math.log(3.5 / 4) / 0.2), (float) (Math.log(2.5 / 4) / 0.2)},
                     java.util.Arrays.copyOf(deltas.toFloatArray(), 4), 1e-6);
             close(boxes.toFloatArray(), ops.decodeBoxes(anchors, deltas, 0.1f, 0.2f).toFloatArray(), 1e-6);
+            // out-forms: the same values into a given tensor, and in place (out = the input)
+            Tensor out = Tensor.of(new float[8], 2, 4);
+            ops.encodeBoxes(anchors, boxes, 0.1f, 0.2f, out);
+            assertArrayEquals(deltas.toFloatArray(), out.toFloatArray());
+            ops.decodeBoxes(anchors, out, 0.1f, 0.2f, out);
+            assertArrayEquals(ops.decodeBoxes(anchors, deltas, 0.1f, 0.2f).toFloatArray(), out.toFloatArray());
             Tensor p = Tensor.of(new float[] {0, 2, -0.25f, 1}, 4), t = Tensor.of(new float[] {0.5f, 0, 0, 1}, 4);
             LossResult l = ops.smoothL1Loss(p, t, 1f);
             // d = -0.5, 2, -0.25, 0: 0.125 + 1.5 + 0.03125 + 0 over 4
@@ -177,6 +183,10 @@ class RecurrentOpsTest {
         assertMsg(() -> ops.decodeBoxes(boxes, Tensor.of(new float[4], 1, 4), 0.1f, 0.2f),
                 "decodeBoxes: deltas has shape [1, 4] but anchors=[2, 4] needs [2, 4]");
         assertMsg(() -> ops.encodeBoxes(boxes, boxes, -1f, 0.2f), "encodeBoxes: variances must be finite and > 0");
+        assertMsg(() -> ops.encodeBoxes(boxes, boxes, 0.1f, 0.2f, Tensor.of(new float[4], 1, 4)),
+                "encodeBoxes: deltas has shape [1, 4] but needs [2, 4]");
+        Tensor deltas = Tensor.of(new float[8], 2, 4);
+        assertMsg(() -> ops.decodeBoxes(boxes, deltas, 0.1f, 0.2f, boxes), "decodeBoxes: boxes [0, 8) and anchors [0, 8) share memory");
         assertMsg(() -> ops.smoothL1Loss(scores, boxes, 1f), "smoothL1Loss: target has shape [2, 4] but pred has [2]");
         assertMsg(() -> ops.smoothL1Loss(scores, scores, -0.5f), "smoothL1Loss: beta must be finite and >= 0, got -0.5");
     }

@@ -41,10 +41,12 @@ import picocli.CommandLine.Spec;
                         + "(default 8x64x56x56; fwd+bwd = the training forward, then dx, dgamma, dbeta), 'softmax fwd' on "
                         + "256x1000, and 'sgd update', 'sgd_momentum update', 'nesterov update', 'rmsprop update', "
                         + "'adam update' on P parameters (default 2^22), plus 'copy' (MemorySegment.copy of 2P floats: the "
-                        + "same 4 x P x 4-byte footprint as Adam's w, g, m, v), timed first and last, the faster kept. "
+                        + "same 4 x P x 4-byte footprint as Adam's w, g, m, v), timed first and last, the faster kept; "
+                        + "'box encode' and 'box decode' on B anchor/box pairs (default 100000; SSD variances 0.1, 0.2). "
                         + "Every SIMD result is checked against the scalar twin before it is timed. gbps: nominal bytes per "
                         + "call / median time; batch norm counts 2n (fwd) and 5n (fwd+bwd) floats like torch_anchor.py, "
-                        + "softmax 2n, updates (reads + writes) x P floats: sgd 3, momentum 5, nesterov 5, rmsprop 5, adam 7 "
+                        + "softmax 2n, box coding 12 B (two (B,4) inputs, one output), "
+                        + "updates (reads + writes) x P floats: sgd 3, momentum 5, nesterov 5, rmsprop 5, adam 7 "
                         + "(the finiteness check's extra read of g is not counted: it is part of what a step costs).",
                 "",
                 "Examples:",
@@ -61,6 +63,10 @@ public final class NormBench implements Callable<Integer> {
     @Option(names = "--params", defaultValue = "4194304", paramLabel = "P",
             description = "Parameters per optimizer update (default ${DEFAULT-VALUE} = 2^22).")
     long params;
+
+    @Option(names = "--boxes", defaultValue = "100000", paramLabel = "B",
+            description = "Anchor/box pairs per box encode/decode call (default ${DEFAULT-VALUE}).")
+    int boxes;
 
     @Option(names = "--threads", defaultValue = "1", paramLabel = "T",
             description = "Threads (default ${DEFAULT-VALUE}: single-thread figures are the comparable ones).")
@@ -80,6 +86,7 @@ public final class NormBench implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         long[] bn = parseShape(shape);
         if (params < 1 || params > (1L << 40)) throw new ParameterException(spec.commandLine(), "bench norm: --params must be in [1, 2^40], got " + params);
+        if (boxes < 1 || boxes > (1 << 28)) throw new ParameterException(spec.commandLine(), "bench norm: --boxes must be in [1, 2^28], got " + boxes);
         if (threads < 1) throw new ParameterException(spec.commandLine(), "bench norm: --threads must be >= 1, got " + threads);
         if (reps < 1) throw new ParameterException(spec.commandLine(), "bench norm: --reps must be >= 1, got " + reps);
         Parallelism par = Parallelism.threads(threads);
@@ -97,6 +104,8 @@ public final class NormBench implements Callable<Integer> {
             fill(beta, 4, -0.5, 0.5);
             Tensor sx = Tensor.allocate(arena, DType.F32, SM_ROWS, SM_COLS);
             fill(sx, 5, -10, 10);
+            Tensor anchors = Tensor.allocate(arena, DType.F32, boxes, 4), gt = Tensor.allocate(arena, DType.F32, boxes, 4);
+            fillBoxes(anchors, gt);
             // optimizer tensors: w, g and two state tensors; copies restore them before each check
             Tensor w = Tensor.allocate(arena, DType.F32, params), g = Tensor.allocate(arena, DType.F32, params);
             Tensor s1 = Tensor.allocate(arena, DType.F32, params), s2 = Tensor.allocate(arena, DType.F32, params);
@@ -149,6 +158,21 @@ public final class NormBench implements Callable<Integer> {
                 }
                 rows.add(row("softmax fwd", SM_ROWS + "x" + SM_COLS, impl, Timer.medianMs(() -> ops.softmax(sx, -1, sy), r * 5),
                         2 * SM_ROWS * SM_COLS * 4));
+                // --- box encode / decode (SSD variances); decode starts from the scalar twin's deltas
+                Tensor deltas = Tensor.allocate(arena, DType.F32, boxes, 4), decoded = Tensor.allocate(arena, DType.F32, boxes, 4);
+                Tensor refDeltas = scalar.encodeBoxes(anchors, gt, 0.1f, 0.2f);
+                if (!ref) {
+                    ops.encodeBoxes(anchors, gt, 0.1f, 0.2f, deltas);
+                    ResultCheck.assertClose("box encode", impl, refDeltas.segment(), deltas.segment(), 4L * boxes, 1e-6, 1e-6);
+                    ops.decodeBoxes(anchors, refDeltas, 0.1f, 0.2f, decoded);
+                    ResultCheck.assertClose("box decode", impl, scalar.decodeBoxes(anchors, refDeltas, 0.1f, 0.2f).segment(),
+                            decoded.segment(), 4L * boxes, 1e-6, 1e-4);
+                }
+                String bShape = boxes + "x4";
+                rows.add(row("box encode", bShape, impl, Timer.medianMs(() -> ops.encodeBoxes(anchors, gt, 0.1f, 0.2f, deltas), r * 5),
+                        12L * boxes * 4));
+                rows.add(row("box decode", bShape, impl, Timer.medianMs(() -> ops.decodeBoxes(anchors, refDeltas, 0.1f, 0.2f, decoded), r * 5),
+                        12L * boxes * 4));
                 // --- optimizer updates (lr tiny: thousands of timed steps keep w in range)
                 if (!ref) checkUpdates(ops, scalar, impl, w, g, s1, s2, w0, arena);
                 rows.add(update("sgd update", pShape, impl, r, 3, () -> ops.sgdStep(w, g, 1e-6f, 0f)));
@@ -216,6 +240,22 @@ public final class NormBench implements Callable<Integer> {
             if (d[i] < 1) throw new ParameterException(spec.commandLine(), "bench norm: --shape must be NxCxHxW with positive dims, got " + s);
         }
         return d;
+    }
+
+    /** Anchors of 8..256 px over a 1000 x 1000 image; boxes near them, sizes within 2x either way. */
+    private static void fillBoxes(Tensor anchors, Tensor boxes) {
+        SplittableRandom r = new SplittableRandom(8);
+        MemorySegment a = anchors.segment(), b = boxes.segment();
+        for (long i = 0; i < anchors.dim(0); i++) {
+            double x = 1000 * r.nextDouble(), y = 1000 * r.nextDouble(), w = 8 + 248 * r.nextDouble(), h = 8 + 248 * r.nextDouble();
+            double bx = x + w * (r.nextDouble() - 0.5), by = y + h * (r.nextDouble() - 0.5);
+            double bw = w * Math.pow(2, 2 * r.nextDouble() - 1), bh = h * Math.pow(2, 2 * r.nextDouble() - 1);
+            double[] av = {x, y, x + w, y + h}, bv = {bx, by, bx + bw, by + bh};
+            for (int k = 0; k < 4; k++) {
+                a.setAtIndex(ValueLayout.JAVA_FLOAT, 4 * i + k, (float) av[k]);
+                b.setAtIndex(ValueLayout.JAVA_FLOAT, 4 * i + k, (float) bv[k]);
+            }
+        }
     }
 
     private static void fill(Tensor t, long seed, double lo, double hi) {

@@ -15,7 +15,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  */
 public final class ScalarDetection implements DetectionKernels {
     /** log(1000/16): the largest log-scale a decoded box may take (torchvision's BoxCoder). */
-    static final float SIZE_CLIP = (float) Math.log(1000.0 / 16);
+    public static final float SIZE_CLIP = (float) Math.log(1000.0 / 16);
 
     @Override
     public void iou(int n, int m, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff) {

@@ -2,7 +2,9 @@ package io.tensorlane.kernels.simd;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -28,12 +30,20 @@ import java.nio.ByteOrder;
  * written; callers load their inputs before calling, so in-place use stays correct.
  *
  * <p>The methods are small so that the JIT inlines them into each kernel loop; vectors never escape.
+ * exp and log call no helper of their own (constants via {@code FloatVector.broadcast}, not
+ * {@link #splat}): the Vector API's methods are force-inlined past C2's NodeCountInliningCutoff, a
+ * helper of ours is not, and in a big kernel compilation that cutoff could fall on a helper inside an
+ * already inlined exp or log, whose vectors would then be boxed (seen in VectorDetection, 3-5x slower).
+ * Their bytecode must also stay under C2's FreqInlineSize (325 bytes; log is 314): a larger method is
+ * never inlined, so every call would box (log's Estrin polynomial and its bit-offset mantissa split
+ * are partly there for size).
  */
 final class VectorMath {
     private VectorMath() {
     }
 
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    private static final VectorSpecies<Float> F = VectorWidth.FLOAT;
 
     // exp(x) = 2^n * exp(r), n = round(x / ln2), |r| <= ln2/2.
     /** Below this exp(x) < 2^-126 (the smallest normal float): the result is flushed to 0. */
@@ -73,7 +83,17 @@ final class VectorMath {
         // clamps as compare + blend: cheaper than min/max (which must order -0/+0) and NaN passes through
         FloatVector xc = x.blend(EXP_LO, x.compare(VectorOperators.LT, EXP_LO));
         xc = xc.blend(EXP_HI, xc.compare(VectorOperators.GT, EXP_HI));
-        return expInRange(xc, scratch, off).blend(0f, x.compare(VectorOperators.LT, EXP_LO));
+        FloatVector t = xc.fma(LOG2E, ROUND_BIASED);
+        FloatVector n = t.sub(ROUND_BIASED);
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), xc);
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = r.fma(P4, P3).fma(r, FloatVector.broadcast(F, P2)).fma(r, FloatVector.broadcast(F, P1)).fma(r, FloatVector.broadcast(F, P0));
+        FloatVector er = r.mul(r).fma(p, r.add(1f));
+        t.intoMemorySegment(scratch, off, NATIVE);
+        IntVector.fromMemorySegment(VectorWidth.INT, scratch, off, NATIVE).lanewise(VectorOperators.LSHL, 23)
+                .intoMemorySegment(scratch, off, NATIVE);
+        FloatVector twoN = FloatVector.fromMemorySegment(VectorWidth.FLOAT, scratch, off, NATIVE);
+        return er.mul(twoN).blend(0f, x.compare(VectorOperators.LT, EXP_LO));
     }
 
     /**
@@ -87,25 +107,20 @@ final class VectorMath {
      * The scalar twin is {@link #exp(float)} (identical results on this domain).
      */
     static FloatVector expNonPositive(FloatVector x, MemorySegment scratch, long off) {
-        return expInRange(x, scratch, off).blend(0f, x.compare(VectorOperators.LT, EXP_LO));
-    }
-
-    /**
-     * 2^n * exp(r) for lanes in [EXP_LO, EXP_HI] (the shared body of {@link #exp(FloatVector, MemorySegment,
-     * long)} and {@link #expNonPositive}); lanes outside give garbage that the callers blend away.
-     */
-    private static FloatVector expInRange(FloatVector x, MemorySegment scratch, long off) {
+        // exp's body without the clamps, written out again on purpose: a call to a shared helper of ours
+        // here could be left un-inlined once C2 reaches its node-count cutoff in a big kernel, which boxes
+        // the vectors (see the class comment); the Vector API's own methods are always inlined.
         FloatVector t = x.fma(LOG2E, ROUND_BIASED);
         FloatVector n = t.sub(ROUND_BIASED);
-        FloatVector r = n.fma(splat(-LN2_HI), x);
-        r = n.fma(splat(-LN2_LO), r);
-        FloatVector p = r.fma(P4, P3).fma(r, splat(P2)).fma(r, splat(P1)).fma(r, splat(P0));
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), x);
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = r.fma(P4, P3).fma(r, FloatVector.broadcast(F, P2)).fma(r, FloatVector.broadcast(F, P1)).fma(r, FloatVector.broadcast(F, P0));
         FloatVector er = r.mul(r).fma(p, r.add(1f));
         t.intoMemorySegment(scratch, off, NATIVE);
         IntVector.fromMemorySegment(VectorWidth.INT, scratch, off, NATIVE).lanewise(VectorOperators.LSHL, 23)
                 .intoMemorySegment(scratch, off, NATIVE);
         FloatVector twoN = FloatVector.fromMemorySegment(VectorWidth.FLOAT, scratch, off, NATIVE);
-        return er.mul(twoN);
+        return er.mul(twoN).blend(0f, x.compare(VectorOperators.LT, EXP_LO));
     }
 
     /** The same operations as {@link #exp(FloatVector, MemorySegment, long)} on one float. */
@@ -120,6 +135,73 @@ final class VectorMath {
         float er = Math.fma(r * r, p, r + 1f);
         float twoN = Float.intBitsToFloat(Float.floatToRawIntBits(t) << 23);
         return x < EXP_LO ? 0f : er * twoN;
+    }
+
+    // log(x) = e * ln2 + log(m), x = 2^e * m, m in [sqrt(1/2), sqrt(2)); log(1 + f), f = m - 1, as
+    // f - f^2/2 + f^3 * R(f). R (degree 6) fitted (weighted minimax, Lawson iterations, this project) for
+    // relative error 3.5e-8 of log(1 + f) on [sqrt(1/2) - 1, sqrt(2) - 1], well below float rounding.
+    private static final int SQRT_HALF_BITS = 0x3f3504f3; // sqrt(1/2) as a float's bits
+    private static final int MANTISSA_SHIFT = 0x3f800000 - SQRT_HALF_BITS;
+    // a small integer k written into the mantissa bits of 2^23 reads back as 2^23 + k: subtracting this
+    // takes the 2^23 and the exponent bias off at once, exactly
+    private static final float EXP_FIELD_BIAS = 8388608f + 127f;
+    private static final float TWO_23 = 8388608f;
+    private static final float R0 = 0.3333391f;
+    private static final float R1 = -0.25001338f;
+    private static final float R2 = 0.19963062f;
+    private static final float R3 = -0.16577579f;
+    private static final float R4 = 0.14914781f;
+    private static final float R5 = -0.14267544f;
+    private static final float R6 = 0.087004721f;
+
+    /**
+     * Natural log per lane, for every float: relative error below 1.2e-7 (one float ulp; 7.9e-8 the worst
+     * the test's sample of the whole positive range, subnormals included, found); log(+-0) = -Inf, log(+Inf) = +Inf,
+     * NaN for negative input and NaN. Splitting x into exponent and mantissa needs its bits: the same
+     * scratch round trip as {@link #exp(FloatVector, MemorySegment, long)} (clobbers
+     * {@code scratch[off, off + vectorByteSize)}), the exponent turned into a float by writing it into the
+     * mantissa of 2^23 (no int-to-float conversion, no reinterpret cast).
+     */
+    static FloatVector log(FloatVector x, MemorySegment scratch, long off) {
+        VectorMask<Float> sub = x.compare(VectorOperators.LT, Float.MIN_NORMAL);
+        x.blend(x.mul(TWO_23), sub).intoMemorySegment(scratch, off, NATIVE);
+        // moving the bits by (1 - sqrt(1/2)) puts the exponent's step at sqrt(1/2): m in [sqrt(1/2), sqrt(2))
+        IntVector bits = IntVector.fromMemorySegment(VectorWidth.INT, scratch, off, NATIVE).add(MANTISSA_SHIFT);
+        bits.and(0x007fffff).add(SQRT_HALF_BITS).intoMemorySegment(scratch, off, NATIVE);
+        FloatVector m = FloatVector.fromMemorySegment(F, scratch, off, NATIVE);
+        bits.lanewise(VectorOperators.LSHR, 23).or(0x4b000000).intoMemorySegment(scratch, off, NATIVE);
+        FloatVector e = FloatVector.fromMemorySegment(F, scratch, off, NATIVE).sub(EXP_FIELD_BIAS);
+        e = e.blend(e.sub(23f), sub);
+        FloatVector f = m.sub(1f);
+        FloatVector z = f.mul(f);
+        // R(f) by Estrin's scheme: the pairs take scalar coefficients, so no broadcasts (bytecode size)
+        FloatVector z2 = z.mul(z);
+        FloatVector lo = z.fma(f.fma(R3, R2), f.fma(R1, R0));
+        FloatVector hi = z.mul(R6).add(f.fma(R5, R4));
+        FloatVector t = z.mul(f).fma(z2.fma(hi, lo), e.mul(LN2_LO).add(z.mul(-0.5f)));
+        FloatVector r = e.mul(LN2_HI).add(f.add(t));
+        return r.blend(Float.NaN, x.compare(VectorOperators.GE, 0f).not())
+                .blend(Float.NEGATIVE_INFINITY, x.compare(VectorOperators.EQ, 0f))
+                .blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));
+    }
+
+    /** The same operations as {@link #log(FloatVector, MemorySegment, long)} on one float. */
+    static float log(float x) {
+        boolean sub = x < Float.MIN_NORMAL;
+        int bits = Float.floatToRawIntBits(sub ? x * TWO_23 : x) + MANTISSA_SHIFT;
+        float m = Float.intBitsToFloat((bits & 0x007fffff) + SQRT_HALF_BITS);
+        float e = Float.intBitsToFloat((bits >>> 23) | 0x4b000000) - EXP_FIELD_BIAS;
+        if (sub) e = e - 23f;
+        float f = m - 1f;
+        float z = f * f;
+        float z2 = z * z;
+        float lo = Math.fma(z, Math.fma(f, R3, R2), Math.fma(f, R1, R0));
+        float hi = z * R6 + Math.fma(f, R5, R4);
+        float t = Math.fma(z * f, Math.fma(z2, hi, lo), e * LN2_LO + z * -0.5f);
+        float r = e * LN2_HI + (f + t);
+        if (!(x >= 0f)) return Float.NaN;
+        if (x == 0f) return Float.NEGATIVE_INFINITY;
+        return x == Float.POSITIVE_INFINITY ? Float.POSITIVE_INFINITY : r;
     }
 
     /**

@@ -47,7 +47,11 @@ class VectorMathTest {
 
     private static void check(String name, Lanes lanes, Scalar scalar, java.util.function.DoubleUnaryOperator exact,
                               double rtol) {
-        float[] in = inputs();
+        check(name, lanes, scalar, exact, rtol, inputs());
+    }
+
+    private static void check(String name, Lanes lanes, Scalar scalar, java.util.function.DoubleUnaryOperator exact,
+                              double rtol, float[] in) {
         double worst = 0;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment scratch = VectorMath.scratch(arena);
@@ -62,6 +66,8 @@ class VectorMathTest {
                     double e = exact.applyAsDouble(x);
                     if (Double.isNaN(e)) {
                         assertTrue(Float.isNaN(s), name + "(" + x + ") should be NaN");
+                    } else if (Double.isInfinite(e)) {
+                        assertEquals(e, s, name + "(" + x + ")");
                     } else if (Math.abs(e) >= Float.MIN_NORMAL) {
                         worst = Math.max(worst, Math.abs(s - e) / Math.abs(e));
                     } else {
@@ -115,5 +121,33 @@ class VectorMathTest {
         check("tanh (kernels' form)", (x, scratch, off) -> VectorMath.tanhFromExp(x, VectorMath.expNonPositive(VectorMath.tanhExpArg(x), scratch, off)),
                 VectorMath::tanh, Math::tanh, 2.5e-7);
         assertEquals(Float.floatToIntBits(-0f), Float.floatToIntBits(VectorMath.tanh(-0f)), "tanh keeps the sign of zero");
+    }
+
+    /**
+     * log over the whole float range: every 1021st positive bit pattern (normals and subnormals), a dense
+     * run of neighbours of 1 (where log is near 0 and its relative error is the hardest to keep), the
+     * mantissa split at sqrt(2), negatives, and the special values.
+     */
+    @Test
+    void log() {
+        Random rnd = new Random(11);
+        float[] edges = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE,
+                Float.MIN_NORMAL, Math.nextDown(Float.MIN_NORMAL), Float.MAX_VALUE, 1f, Math.nextUp(1f), Math.nextDown(1f),
+                2f, 0.5f, 1.4142135f, 1.4142137f, 0.70710677f, 0.7071068f, -1f, -Float.MIN_VALUE, -Float.MAX_VALUE};
+        int sweep = 0x7f800000 / 1021 + 1, near = 20000, random = 20000;
+        float[] in = new float[(edges.length + sweep + 2 * near + random + L - 1) / L * L];
+        int k = 0;
+        for (float v : edges) in[k++] = v;
+        for (int bits = 0; bits < 0x7f800000 && k < in.length; bits += 1021) in[k++] = Float.intBitsToFloat(bits);
+        for (int i = 1; i <= near; i++) {
+            in[k++] = Float.intBitsToFloat(Float.floatToRawIntBits(1f) + i * 3);
+            in[k++] = Float.intBitsToFloat(Float.floatToRawIntBits(1f) - i * 3);
+        }
+        while (k < in.length) in[k++] = rnd.nextBoolean() ? -Float.intBitsToFloat(rnd.nextInt(0x7f800000)) : rnd.nextFloat() * 4f;
+        check("log", VectorMath::log, VectorMath::log, Math::log, 1.2e-7, in);
+        assertEquals(Float.NEGATIVE_INFINITY, VectorMath.log(-0f));
+        assertEquals(0f, VectorMath.log(1f));
+        assertTrue(Float.isNaN(VectorMath.log(-Float.MIN_VALUE)));
+        assertEquals(Float.POSITIVE_INFINITY, VectorMath.log(Float.POSITIVE_INFINITY));
     }
 }

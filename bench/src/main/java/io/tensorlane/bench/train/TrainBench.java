@@ -121,6 +121,8 @@ public final class TrainBench implements Callable<Integer> {
             this.loss = spec.loss();
             net.setOps(ops);
             loss.setOps(ops);
+            // as in the anchor (and the Solver): the input batch needs no gradient, so the first layer skips dx
+            net.setInputGradient(false);
             opt = Optimizer.create("momentum", Map.of("lr", 0.01, "momentum", 0.9));
             opt.setOps(ops);
             long[] xs = new long[spec.inputShape().length + 1];

@@ -11,7 +11,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -267,20 +266,17 @@ public final class VectorConv implements ConvKernels {
 
     /**
      * dst[d+q] = src[base + ow0 + q] where lo <= ow0 + q < hi, else 0, for q in [0, n): one stride-1 run of
-     * im2col with its padding, by masked vector loads (unset lanes read nothing and give 0). Small images
-     * (8 x 8) made the run-by-run copy and zero fill of short pieces 60% of a forward pass.
+     * im2col with its padding: zeros, a vector copy of the inside part, zeros. No masked loads: on JDK 25 /
+     * AVX2 the masked {@code fromMemorySegment} with {@code indexInRange} masks was not intrinsified here
+     * (it allocated a boolean[] and a float[] per vector, 5 MB per digits-CNN training step, and was 20% of
+     * a LeNet-5 step).
      */
     private static void paddedRun(MemorySegment src, long base, int ow0, int lo, int hi, MemorySegment dst, long d, int n) {
-        for (int q = 0; q < n; q += LANES) {
-            int o = ow0 + q;
-            VectorMask<Float> inside = S.indexInRange(o - lo, hi - lo);
-            FloatVector v = FloatVector.fromMemorySegment(S, src, (base + o) * Float.BYTES, NO, inside);
-            if (q + LANES <= n) {
-                v.intoMemorySegment(dst, (d + q) * Float.BYTES, NO);
-            } else {
-                v.intoMemorySegment(dst, (d + q) * Float.BYTES, NO, S.indexInRange(q, n));
-            }
-        }
+        int ow1 = ow0 + n;
+        int a = Math.max(ow0, Math.min(lo, ow1)), b = Math.max(a, Math.min(hi, ow1));
+        for (int q = ow0; q < a; q++) dst.setAtIndex(JAVA_FLOAT, d + (q - ow0), 0f);
+        copyRun(src, base + a, dst, d + (a - ow0), b - a);
+        for (int q = b; q < ow1; q++) dst.setAtIndex(JAVA_FLOAT, d + (q - ow0), 0f);
     }
 
     /** dst[d:d+n] = src[s:s+n] by vectors (runs are one output row: a bulk copy's set-up cost dominated them). */
@@ -484,6 +480,11 @@ public final class VectorConv implements ConvKernels {
             return;
         }
         Parallelism pu = usable(par, x, dout, dw, null);
+        if (DirectConv.backwardWeights(g)) {
+            log("bwd-weights", g, "direct (microkernel over the batch's pixels, no im2col matrix)");
+            DirectConv.backwardWeights(g, x, xOff, dout, dOff, dw, dwOff, pu);
+            return;
+        }
         long xImg = g.c() * g.plane(), yImg = g.f() * p;
         // One sum over the images and tiles in order (beta = 1 after the first product); the GEMM splits
         // each product over the threads.

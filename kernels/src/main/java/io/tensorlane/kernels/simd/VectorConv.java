@@ -275,7 +275,16 @@ public final class VectorConv implements ConvKernels {
         int ow1 = ow0 + n;
         int a = Math.max(ow0, Math.min(lo, ow1)), b = Math.max(a, Math.min(hi, ow1));
         for (int q = ow0; q < a; q++) dst.setAtIndex(JAVA_FLOAT, d + (q - ow0), 0f);
-        copyRun(src, base + a, dst, d + (a - ow0), b - a);
+        if (src.isNative()) {
+            copyRun(src, base + a, dst, d + (a - ow0), b - a);
+        } else {
+            // A heap input (a batch made with Tensor.of) is copied by scalars: if copyRun's vector loads saw heap
+            // and native segments both, C2 left them unintrinsified (boxing, several MB per LeNet-5 step, 2-4x
+            // slower steps in some runs and not in others).
+            for (int q = 0; q < b - a; q++) {
+                dst.setAtIndex(JAVA_FLOAT, d + (a - ow0) + q, src.getAtIndex(JAVA_FLOAT, base + a + q));
+            }
+        }
         for (int q = b; q < ow1; q++) dst.setAtIndex(JAVA_FLOAT, d + (q - ow0), 0f);
     }
 

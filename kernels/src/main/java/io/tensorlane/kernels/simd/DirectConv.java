@@ -28,6 +28,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Backward-data of a stride-1 convolution is the same kernel: dx is the "full" correlation of dout
  * (padded by {@code d(k-1) - p}) with the kernel flipped and its channel axes swapped.
  *
+ * <p>Backward-weights ({@link #backwardWeights}) is the same microkernel as a GEMM over the batch's pixels:
+ * dW = dout x im2col(x)^T with both operands packed pixel-major per chunk of whole images, for small images.
+ *
  * <p>Every output element is one FMA chain over the taps (i, j, channel) in a fixed order, whatever the block it falls
  * in and whatever the thread count (threads split the batch), so results are bit-identical for any thread
  * count. Buffers are heap {@code float[]}s in a per-thread workspace, grown on demand and reused (C2 keeps

@@ -15,7 +15,7 @@ class TrainBenchTest {
     void timesBothNetsWithTheAnchorsNamesAndProfilesThem(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("train.json");
         // One timed step per net: a smoke test of the command (the learns-check runs 31 steps first), no timing asserted.
-        CliTest.Run r = CliTest.run("bench", "train", "--reps", "1", "--profile", "--json", out.toString());
+        CliTest.Run r = CliTest.run("bench", "train", "--reps", "1", "--warm", "0", "--profile", "--json", out.toString());
         assertEquals(0, r.exit(), r.out() + r.err());
         JsonNode rows = new ObjectMapper().readTree(out.toFile());
         assertEquals(2, rows.size(), rows.toString());
@@ -46,5 +46,8 @@ class TrainBenchTest {
         CliTest.Run reps = CliTest.run("bench", "train", "--reps", "0");
         assertEquals(2, reps.exit());
         assertTrue(reps.err().contains("bench train: --reps must be >= 1, got 0"), reps.err());
+        CliTest.Run warm = CliTest.run("bench", "train", "--warm", "-1");
+        assertEquals(2, warm.exit());
+        assertTrue(warm.err().contains("bench train: --warm must be in [0, 600] seconds, got -1.0"), warm.err());
     }
 }

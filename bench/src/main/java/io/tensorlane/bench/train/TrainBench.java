@@ -48,7 +48,8 @@ import picocli.CommandLine.Spec;
                 "",
                 "Examples:",
                 "  ./tensorlane bench train",
-                "  ./tensorlane bench train --threads 1 --json train.json --profile"})
+                "  ./tensorlane bench train --threads 1 --json train.json --profile",
+                "  ./tensorlane bench train --reps 5 --warm 0      # a quick smoke run"})
 public final class TrainBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -58,6 +59,11 @@ public final class TrainBench implements Callable<Integer> {
 
     @Option(names = "--reps", defaultValue = "21", paramLabel = "R", description = "Timed steps per net; the median is reported (default ${DEFAULT-VALUE}).")
     int reps;
+
+    @Option(names = "--warm", defaultValue = "2", paramLabel = "S",
+            description = "Least seconds of untimed steps per net before timing; then until the step time is steady, "
+                    + "at most 10x as long (default ${DEFAULT-VALUE}; 0: only the timer's own warm-up).")
+    double warmSeconds;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the rows as a JSON array.")
     Path json;
@@ -83,6 +89,9 @@ public final class TrainBench implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (threads < 1) throw new ParameterException(spec.commandLine(), "bench train: --threads must be >= 1, got " + threads);
         if (reps < 1) throw new ParameterException(spec.commandLine(), "bench train: --reps must be >= 1, got " + reps);
+        if (!(warmSeconds >= 0 && warmSeconds <= 600)) {
+            throw new ParameterException(spec.commandLine(), "bench train: --warm must be in [0, 600] seconds, got " + warmSeconds);
+        }
         Ops ops = Ops.on(Device.cpu()).with(Parallelism.threads(threads));
         String impl = ops.device().kernels().impl().name().toLowerCase(Locale.ROOT);
         out.println("bench train: " + ops.device() + ", " + threads + " thread(s), batch " + BATCH + ", SGD momentum 0.9, median of " + reps);
@@ -91,6 +100,7 @@ public final class TrainBench implements Callable<Integer> {
         for (String name : ORDER) {
             Step s = new Step(NetFile.resource(NETS.get(name)), ops);
             s.checkLearns(name);
+            if (warmSeconds > 0) s.warm((long) (warmSeconds * 1e9));
             double ms = Timer.medianMs(s::run, reps);
             String shape = "b" + BATCH + " " + String.join("x", Arrays.stream(s.spec.inputShape()).mapToObj(Long::toString).toList());
             rows.add(new BenchRow(name, shape, impl, threads, ms, null, null));
@@ -121,6 +131,8 @@ public final class TrainBench implements Callable<Integer> {
             this.loss = spec.loss();
             net.setOps(ops);
             loss.setOps(ops);
+            // as in the anchor (and the Solver): the input batch needs no gradient, so the first layer skips dx
+            net.setInputGradient(false);
             opt = Optimizer.create("momentum", Map.of("lr", 0.01, "momentum", 0.9));
             opt.setOps(ops);
             long[] xs = new long[spec.inputShape().length + 1];
@@ -141,6 +153,29 @@ public final class TrainBench implements Callable<Integer> {
             net.backward(l.grad());
             opt.step(net.params());
             return l.loss();
+        }
+
+        /**
+         * Steps until the JIT has settled: at least minNanos, then until two 0.5 s windows give the same mean step
+         * time within 5% (at most 10 x minNanos). A step runs dozens of kernels whose C2 compiles (many of them OSR) queue up
+         * behind each other; on a loaded 2-core machine the 1 s warm-up of {@link Timer} timed LeNet-5 steps
+         * still running partly interpreted (3-4x the settled time).
+         */
+        void warm(long minNanos) {
+            long start = System.nanoTime(), minEnd = start + minNanos, maxEnd = start + 10 * minNanos;
+            double previous = Double.NaN;
+            while (true) {
+                long t0 = System.nanoTime();
+                int n = 0;
+                do {
+                    run();
+                    n++;
+                } while (System.nanoTime() - t0 < 500_000_000L);
+                double perStep = (System.nanoTime() - t0) / (double) n;
+                long now = System.nanoTime();
+                if (now >= maxEnd || (now >= minEnd && Math.abs(perStep - previous) <= 0.05 * previous)) return;
+                previous = perStep;
+            }
         }
 
         /** Steps on one batch must fit it: the loss has to fall, or forward/backward/update are broken. */

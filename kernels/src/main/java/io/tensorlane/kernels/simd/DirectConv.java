@@ -28,6 +28,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Backward-data of a stride-1 convolution is the same kernel: dx is the "full" correlation of dout
  * (padded by {@code d(k-1) - p}) with the kernel flipped and its channel axes swapped.
  *
+ * <p>Backward-weights ({@link #backwardWeights}) is the same microkernel as a GEMM over the batch's pixels:
+ * dW = dout x im2col(x)^T with both operands packed pixel-major per chunk of whole images, for small images.
+ *
  * <p>Every output element is one FMA chain over the taps (i, j, channel) in a fixed order, whatever the block it falls
  * in and whatever the thread count (threads split the batch), so results are bit-identical for any thread
  * count. Buffers are heap {@code float[]}s in a per-thread workspace, grown on demand and reused (C2 keeps
@@ -88,6 +91,20 @@ final class DirectConv {
             if (tile.length < n) tile = new float[n];
             return tile;
         }
+
+        float[] bpanel = new float[0];
+        float[] sums = new float[0];
+
+        float[] bpanel(int n) {
+            if (bpanel.length < n) bpanel = new float[n];
+            return bpanel;
+        }
+
+        /** The backward-weights sums, shared by the threads of one call (each writes its own rows). */
+        float[] sums(int n) {
+            if (sums.length < n) sums = new float[n];
+            return sums;
+        }
     }
 
     private static final ThreadLocal<Workspace> WORKSPACES = ThreadLocal.withInitial(Workspace::new);
@@ -134,9 +151,12 @@ final class DirectConv {
 
     static boolean backwardData(ConvGeometry g) {
         if (!supportsBackwardData(g) || MODE.equals("im2col")) return false;
-        // Not chosen by "auto": in same-run measurements (Digits-8x8, Digits-32to64) forward + backward gained
-        // nothing over im2col beyond the forward's gain. Kept (and tested) for -Dtensorlane.conv.algo=direct.
-        return MODE.equals("direct");
+        if (MODE.equals("direct")) return true;
+        // The forward's rule with the channel axes swapped (dx's channels on the vector axis, dout's summed).
+        // Earlier same-run measurements had it no faster than im2col; on the current GEMM and with the
+        // masked-load im2col fixed it took the digits CNN's 32->32 8x8 from 7.6 to 3.5 ms and 32->64 4x4 from
+        // 3.4 to 1.8 ms (1 thread, docs/performance.md, train section).
+        return preferred(g, g.c(), g.f());
     }
 
     /**
@@ -320,5 +340,170 @@ final class DirectConv {
         long xImg = g.c() * g.plane(), yImg = g.f() * g.outPlane();
         forImages(g.n(), par, n -> image(in, out, kh, kw, 1, 1, g.dilationH(), g.dilationW(),
                 dout, dOff + n * yImg, wk, cp, null, 0, dx, dxOff + n * xImg));
+    }
+
+    // ------------------------------------------------------------------------------------ backward weights
+
+    /** Pixels (of whole images) per pass of the microkernel over the packed panels: their B panel stays in L1/L2. */
+    private static final int BW_PIXELS = 256;
+
+    /** Whether the direct backward-weights kernel can run for g (groups 1, buffers of a sane size). */
+    static boolean supportsBackwardWeights(ConvGeometry g) {
+        if (g.groups() != 1 || g.pointwise()) return false;
+        long hp = g.h() + 2L * g.padH(), wp = g.w() + 2L * g.padW();
+        long kc = Math.max(g.outPlane(), BW_PIXELS);
+        long rows = Math.max(pad(g.f()), pad(g.colRows()));
+        return g.c() * hp * wp <= MAX_FLOATS && rows * kc <= MAX_FLOATS && rows * rows <= MAX_FLOATS;
+    }
+
+    /**
+     * Whether backward-weights runs here rather than on im2col + GEMM: small images (at most 32 x 32 output
+     * pixels), where the GEMM's operands (a transposed im2col block per few images, summed over the batch
+     * with beta = 1) are short and thin and im2col + packing cost more than the products (measured:
+     * docs/performance.md, train section).
+     */
+    static boolean backwardWeights(ConvGeometry g) {
+        if (!supportsBackwardWeights(g) || MODE.equals("im2col")) return false;
+        if (MODE.equals("direct")) return true;
+        return g.outPlane() <= 32 * 32;
+    }
+
+    /**
+     * dw (F, C, kh, kw) = sum over images and output pixels of dout[n][f][p] * x[n][c][tap(p)], overwritten: a
+     * GEMM over the pixels of the whole batch, dW = D X^T with D = dout (F x pixels) and X = the im2col matrix
+     * (C*kh*kw taps x pixels), run straight on the microkernel. Taps and filters go on whichever of the
+     * microkernel's axes (4 broadcast rows, 2 vectors of columns) wastes fewer padded lanes (LeNet's 6 filters
+     * x 25 taps: filters as rows). Per chunk of whole images (about {@value #BW_PIXELS} pixels) both
+     * operands are packed pixel-major ({@code panel[p*R + r]}): the column side once for the chunk, the row
+     * side 4 rows at a time just before use, the image read from a zero-bordered copy (no border tests).
+     * Every sum continues in the tile from the previous chunk (the microkernel's load), so each dW element is
+     * one FMA chain over all pixels in order: the same whatever the chunking and the thread count (threads
+     * take blocks of rows).
+     */
+    static void backwardWeights(ConvGeometry g, MemorySegment x, long xOff, MemorySegment dout, long dOff,
+                                MemorySegment dw, long dwOff, Parallelism par) {
+        int f = (int) g.f(), taps = (int) g.colRows(), p = (int) g.outPlane();
+        if (g.n() == 0) {
+            dw.asSlice(dwOff * Float.BYTES, g.wSize() * Float.BYTES).fill((byte) 0);
+            return;
+        }
+        // rows (broadcast, 4 at a time) and columns (vectors, NR at a time): the assignment wasting fewer lanes
+        boolean tapsAsRows = (long) pad4(taps) * pad(f) <= (long) pad4(f) * pad(taps);
+        int rows = tapsAsRows ? taps : f, cols = tapsAsRows ? f : taps;
+        int rp = pad4(rows), cp = pad(cols);
+        int per = Math.max(1, BW_PIXELS / p);
+        float[] sums = WORKSPACES.get().sums(rp * cp);
+        int blocks = rp / 4;
+        Plane in = new Plane((int) g.c(), (int) g.h(), (int) g.w(), g.padH(), g.padW());
+        BlockRange body = (b0, b1) -> bwBlocks(g, in, x, xOff, dout, dOff, tapsAsRows, rows, cols, cp, per, sums, b0, b1);
+        if (par.isSingle() || blocks < 2) {
+            body.run(0, blocks);
+        } else {
+            par.parallelFor(0, blocks, 1, (from, to) -> body.run((int) from, (int) to));
+        }
+        // sums [rows][cp] -> dw[f][tap]
+        for (int fi = 0; fi < f; fi++) {
+            for (int t = 0; t < taps; t++) {
+                float v = tapsAsRows ? sums[t * cp + fi] : sums[fi * cp + t];
+                dw.setAtIndex(JAVA_FLOAT, dwOff + (long) fi * taps + t, v);
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface BlockRange {
+        void run(int b0, int b1);
+    }
+
+    private static int pad4(int n) {
+        return (n + 3) / 4 * 4;
+    }
+
+    /** Row blocks [b0, b1) of the backward-weights sums, over every chunk of images in order. */
+    private static void bwBlocks(ConvGeometry g, Plane in, MemorySegment x, long xOff, MemorySegment dout, long dOff,
+                                 boolean tapsAsRows, int rows, int cols, int cp, int per, float[] sums, int b0, int b1) {
+        Workspace ws = WORKSPACES.get();
+        int p = (int) g.outPlane(), f = (int) g.f();
+        long n = g.n(), xImg = g.c() * g.plane(), yImg = (long) f * p;
+        int hp = in.hp(), wp = in.wp(), chw = in.ch() * hp * wp;
+        float[] xp = ws.x(per * chw);
+        float[] bp = ws.bpanel(per * p * cp);
+        float[] ap = ws.panel(per * p * 4);
+        for (long n0 = 0; n0 < n; n0 += per) {
+            int imgs = (int) Math.min(per, n - n0), kc = imgs * p;
+            for (int j = 0; j < imgs; j++) padCopyNchw(in, x, xOff + (n0 + j) * xImg, xp, j * chw);
+            long d0 = dOff + n0 * yImg;
+            // the column side for the whole chunk: [cp / NR][kc][NR]
+            for (int c0 = 0; c0 < cp; c0 += NR) {
+                int off = c0 * kc;
+                if (tapsAsRows) packDout(dout, d0, imgs, p, f, c0, NR, bp, off);
+                else packTaps(g, in, xp, chw, imgs, c0, NR, cols, bp, off);
+            }
+            boolean load = n0 > 0;
+            for (int blk = b0; blk < b1; blk++) {
+                int r0 = blk * 4;
+                if (tapsAsRows) packTaps(g, in, xp, chw, imgs, r0, 4, rows, ap, 0);
+                else packDout(dout, d0, imgs, p, f, r0, 4, ap, 0);
+                for (int c0 = 0; c0 < cp; c0 += NR) {
+                    GemmMicrokernels.kernel4x2(kc, ap, 0, bp, c0 * kc, sums, r0 * cp + c0, cp, load);
+                }
+            }
+        }
+    }
+
+    /** xp[dst ..] = one image (ch, h, w), NCHW, with a zero border of ph rows / pw columns. */
+    private static void padCopyNchw(Plane in, MemorySegment x, long xOff, float[] xp, int dst) {
+        int ch = in.ch(), h = in.h(), w = in.w(), hp = in.hp(), wp = in.wp(), ph = in.ph(), pw = in.pw();
+        if (ph > 0 || pw > 0) Arrays.fill(xp, dst, dst + ch * hp * wp, 0f);
+        long s = xOff;
+        for (int c = 0; c < ch; c++) {
+            for (int r = 0; r < h; r++) {
+                int d = dst + (c * hp + r + ph) * wp + pw;
+                MemorySegment.copy(x, JAVA_FLOAT, s * Float.BYTES, xp, d, w);
+                s += w;
+            }
+        }
+    }
+
+    /**
+     * panel[off + q*width + (t - t0)] = im2col value of tap t at the chunk's pixel q, for taps [t0, t0 + width)
+     * (zero for t >= taps): read from the zero-bordered copies in xp.
+     */
+    private static void packTaps(ConvGeometry g, Plane in, float[] xp, int chw, int imgs, int t0, int width, int taps,
+                                 float[] panel, int off) {
+        int kh = g.kh(), kw = g.kw(), sh = g.strideH(), sw = g.strideW(), dh = g.dilationH(), dwl = g.dilationW();
+        int ho = (int) g.ho(), wo = (int) g.wo(), hp = in.hp(), wp = in.wp(), p = ho * wo;
+        for (int r = 0; r < width; r++) {
+            int t = t0 + r;
+            if (t >= taps) {
+                for (int q = 0, d = off + r; q < imgs * p; q++, d += width) panel[d] = 0f;
+                continue;
+            }
+            int c = t / (kh * kw), i = (t / kw) % kh, j = t % kw;
+            for (int im = 0; im < imgs; im++) {
+                int src0 = im * chw + (c * hp + i * dh) * wp + j * dwl;
+                int d = off + im * p * width + r;
+                for (int oh = 0; oh < ho; oh++) {
+                    int s = src0 + oh * sh * wp;
+                    for (int ow = 0; ow < wo; ow++, s += sw, d += width) panel[d] = xp[s];
+                }
+            }
+        }
+    }
+
+    /** panel[off + q*width + (fi - f0)] = dout of filter fi at the chunk's pixel q, filters [f0, f0 + width) (zero for fi >= f). */
+    private static void packDout(MemorySegment dout, long d0, int imgs, int p, int f, int f0, int width, float[] panel, int off) {
+        for (int r = 0; r < width; r++) {
+            int fi = f0 + r;
+            if (fi >= f) {
+                for (int q = 0, d = off + r; q < imgs * p; q++, d += width) panel[d] = 0f;
+                continue;
+            }
+            for (int im = 0; im < imgs; im++) {
+                long s = d0 + ((long) im * f + fi) * p;
+                int d = off + im * p * width + r;
+                for (int q = 0; q < p; q++, d += width) panel[d] = dout.getAtIndex(JAVA_FLOAT, s + q);
+            }
+        }
     }
 }

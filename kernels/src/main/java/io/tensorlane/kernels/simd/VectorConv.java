@@ -30,6 +30,8 @@ import jdk.incubator.vector.VectorSpecies;
  *   {@code cols = W^T dout[:, chunk]} then col2im-add; backward-weights {@code dW += dout[:, chunk] cols^T},
  *   one product per chunk, so the sum over the batch is a few long GEMM sums, not a beta pass per image.</li>
  * </ul>
+ * Small images (at most 32 x 32 output pixels, groups 1) take {@link DirectConv} instead where it measured
+ * faster: forward and backward-data by the per-shape rule there, backward-weights always (no im2col matrix).
  * The column and output blocks live in a per-thread workspace (automatic-arena memory, grown on demand and reused: no
  * allocation per call in steady state); automatic arenas are readable by the GEMM's worker threads.
  *
@@ -214,7 +216,8 @@ public final class VectorConv implements ConvKernels {
      */
     private static void stridedRun(MemorySegment src, long s, int stride, MemorySegment dst, long d, int n) {
         int q = 0;
-        if (stride == 2 || stride == 4) {
+        // vectors for native inputs only: see paddedRun on heap and native segments in one vector loop
+        if ((stride == 2 || stride == 4) && src.isNative()) {
             long limit = src.byteSize() / Float.BYTES;
             long span = (long) stride * LANES; // floats read per output vector
             long vb = (long) LANES * Float.BYTES;
@@ -304,20 +307,26 @@ public final class VectorConv implements ConvKernels {
 
     /**
      * dst[d+q] = src[base + ow0 + q] where lo <= ow0 + q < hi, else 0, for q in [0, n): one stride-1 run of
-     * im2col with its padding, by masked vector loads (unset lanes read nothing and give 0). Small images
-     * (8 x 8) made the run-by-run copy and zero fill of short pieces 60% of a forward pass.
+     * im2col with its padding: zeros, a vector copy of the inside part, zeros. No masked loads: on JDK 25 /
+     * AVX2 the masked {@code fromMemorySegment} with {@code indexInRange} masks was not intrinsified here
+     * (it allocated a boolean[] and a float[] per vector, 5 MB per digits-CNN training step, and was 20% of
+     * a LeNet-5 step).
      */
     private static void paddedRun(MemorySegment src, long base, int ow0, int lo, int hi, MemorySegment dst, long d, int n) {
-        for (int q = 0; q < n; q += LANES) {
-            int o = ow0 + q;
-            VectorMask<Float> inside = S.indexInRange(o - lo, hi - lo);
-            FloatVector v = FloatVector.fromMemorySegment(S, src, (base + o) * Float.BYTES, NO, inside);
-            if (q + LANES <= n) {
-                v.intoMemorySegment(dst, (d + q) * Float.BYTES, NO);
-            } else {
-                v.intoMemorySegment(dst, (d + q) * Float.BYTES, NO, S.indexInRange(q, n));
+        int ow1 = ow0 + n;
+        int a = Math.max(ow0, Math.min(lo, ow1)), b = Math.max(a, Math.min(hi, ow1));
+        for (int q = ow0; q < a; q++) dst.setAtIndex(JAVA_FLOAT, d + (q - ow0), 0f);
+        if (src.isNative()) {
+            copyRun(src, base + a, dst, d + (a - ow0), b - a);
+        } else {
+            // A heap input (a batch made with Tensor.of) is copied by scalars: if copyRun's vector loads saw heap
+            // and native segments both, C2 left them unintrinsified (boxing, several MB per LeNet-5 step, 2-4x
+            // slower steps in some runs and not in others).
+            for (int q = 0; q < b - a; q++) {
+                dst.setAtIndex(JAVA_FLOAT, d + (a - ow0) + q, src.getAtIndex(JAVA_FLOAT, base + a + q));
             }
         }
+        for (int q = b; q < ow1; q++) dst.setAtIndex(JAVA_FLOAT, d + (q - ow0), 0f);
     }
 
     /** dst[d:d+n] = src[s:s+n] by vectors (runs are one output row: a bulk copy's set-up cost dominated them). */
@@ -521,6 +530,11 @@ public final class VectorConv implements ConvKernels {
             return;
         }
         Parallelism pu = usable(par, x, dout, dw, null);
+        if (DirectConv.backwardWeights(g)) {
+            log("bwd-weights", g, "direct (microkernel over the batch's pixels, no im2col matrix)");
+            DirectConv.backwardWeights(g, x, xOff, dout, dOff, dw, dwOff, pu);
+            return;
+        }
         long xImg = g.c() * g.plane(), yImg = g.f() * p;
         // One sum over the images and tiles in order (beta = 1 after the first product); the GEMM splits
         // each product over the threads.

@@ -56,8 +56,17 @@ class DirectConvChoiceTest {
         assertFalse(DirectConv.forward(g(2, 8, 5, 7, 12, Conv2dDesc.of(1))));
         assertFalse(DirectConv.backwardData(g(2, 3, 11, 9, 9, Conv2dDesc.of(3).stride(2).pad(1))));
         assertFalse(DirectConv.backwardData(g(2, 4, 6, 6, 9, Conv2dDesc.of(3).pad(3))));
-        // backward-data is supported but not chosen by default (no measured gain)
-        assertFalse(DirectConv.backwardData(g(64, 32, 8, 8, 32, Conv2dDesc.of(3).pad(1))));
+        // backward-data: the forward's rule with the channel axes swapped (dx's channels on the vector axis)
+        assertTrue(DirectConv.backwardData(g(64, 32, 8, 8, 32, Conv2dDesc.of(3).pad(1))));
+        assertTrue(DirectConv.backwardData(g(64, 32, 4, 4, 64, Conv2dDesc.of(3).pad(1))));
+        assertFalse(DirectConv.backwardData(g(64, 6, 14, 14, 16, Conv2dDesc.of(5)))); // 6 channels: wasted lanes
+        // backward-weights: small images (any channel counts), not large ones, not groups
+        assertTrue(DirectConv.backwardWeights(g(64, 1, 28, 28, 6, Conv2dDesc.of(5).pad(2))));
+        assertTrue(DirectConv.backwardWeights(g(64, 6, 14, 14, 16, Conv2dDesc.of(5))));
+        assertTrue(DirectConv.backwardWeights(g(64, 32, 8, 8, 32, Conv2dDesc.of(3).pad(1))));
+        assertFalse(DirectConv.backwardWeights(g(8, 64, 56, 56, 64, Conv2dDesc.of(3).pad(1))));
+        assertFalse(DirectConv.backwardWeights(g(2, 4, 8, 8, 8, Conv2dDesc.of(3).pad(1).groups(2))));
+        assertFalse(DirectConv.backwardWeights(g(2, 8, 5, 7, 12, Conv2dDesc.of(1))));
         assertFalse(DirectConv.supportsBackwardData(g(2, 4, 6, 6, 9, Conv2dDesc.of(3).pad(3))));
         assertFalse(DirectConv.supportsForward(g(2, 4, 8, 8, 8, Conv2dDesc.of(3).pad(1).groups(2))));
     }

@@ -131,4 +131,35 @@ class DirectConvMatchesScalarTest {
         }
         assertTrue(tested >= 8, "backward-data shapes tested: " + tested);
     }
+
+    @Test
+    void backwardWeightsMatchesTheTwin() {
+        Random r = new Random(17);
+        // the shapes above plus the train nets' (few images each) and one where taps and filters swap axes
+        int[][] extra = {
+                {3, 1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 1, 1},   // LeNet conv1: filters as rows
+                {3, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1},  // LeNet conv2
+                {5, 32, 4, 4, 64, 3, 3, 1, 1, 1, 1, 1, 1},   // digits conv3, several images per chunk
+                {17, 3, 5, 3, 7, 2, 3, 1, 2, 1, 0, 1, 1},    // chunks of 17 images, a short last chunk
+        };
+        int[][] all = java.util.stream.Stream.concat(java.util.Arrays.stream(SHAPES), java.util.Arrays.stream(extra))
+                .toArray(int[][]::new);
+        for (int[] s : all) {
+            ConvGeometry g = geometry(s);
+            assertTrue(DirectConv.supportsBackwardWeights(g), g.toString());
+            try (Arena a = Arena.ofShared()) {
+                MemorySegment x = random(a, g.xSize(), r), dout = random(a, g.ySize(), r);
+                MemorySegment ref = a.allocate(g.wSize() * 4), mag = a.allocate(g.wSize() * 4);
+                twin.conv2dBackwardWeights(g, x, 0, dout, 0, ref, 0, Parallelism.single());
+                twin.conv2dBackwardWeights(g, abs(a, x), 0, abs(a, dout), 0, mag, 0, Parallelism.single());
+                MemorySegment d1 = a.allocate(g.wSize() * 4), d3 = a.allocate(g.wSize() * 4);
+                d1.fill((byte) 0x7f);
+                d3.fill((byte) 0x7f);
+                DirectConv.backwardWeights(g, x, 0, dout, 0, d1, 0, Parallelism.single());
+                DirectConv.backwardWeights(g, x, 0, dout, 0, d3, 0, Parallelism.threads(3));
+                assertWithin("bwd-weights " + g, arr(ref), arr(d1), arr(mag), g.n() * g.outPlane());
+                assertArrayEquals(arr(d1), arr(d3), "threads " + g);
+            }
+        }
+    }
 }

@@ -20,12 +20,17 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 /**
  * Vector API pooling. Max and average pooling vectorise over output columns: for stride 1 each
  * window column is one contiguous load, for stride 2 two loads whose even lanes are picked with a
- * two-vector {@code rearrange} (no reinterpret casts, no gathers). The 2x2 stride-2 max pool, the hot
- * case of CNNs, has its own loop that reads two input rows and writes one output row (values and
- * argmax) per step, and a backward that writes each 2x2 block of dx densely (no zero-fill pass).
- * Windows are visited in the same row-major order with the same float operations as
+ * two-vector {@code rearrange}, for strides 3 and 4 three or four loads combined by two two-vector
+ * rearranges and a blend (no reinterpret casts, no per-lane gathers). The 2x2 stride-2 max pool, the
+ * hot case of CNNs, has its own loop that reads two input rows and writes one output row (values and
+ * argmax) per step. Windows are visited in the same row-major order with the same float operations as
  * {@link ScalarPool}, so max/avg results are bit-identical to the twin; columns whose window touches
- * the padding or the ragged right end run the twin's scalar loop. Other strides run the scalar loop.
+ * the padding or the ragged right end, and strides above 4, run the twin's scalar loop.
+ *
+ * <p>Average-pool backward is a gather over dx columns (see {@link #avgPool2dBackward}) for strides
+ * up to 4, bit-identical to the twin's scatter; larger strides run the twin's loop. Max-pool backward
+ * is the twin's loop: its zero-fill compiles to vector stores and its scatter is one element per
+ * output; the vector alternatives measured slower (see {@link #maxPool2dBackward}).
  *
  * <p>Max unpooling and ROI pooling stay scalar (delegated to the twin): they are data-dependent
  * scatters/gathers (AVX2 has no scatter; a gather of one element per lane does not beat scalar
@@ -94,11 +99,14 @@ public final class VectorPool implements PoolKernels {
         long j0 = (pw + sw - 1) / sw;                      // first j with j*sw - pw >= 0
         long lastCol = kw - 1 + (sw - 1);                  // highest column offset a load touches
         // j*sw - pw + lastCol + sw*(L-1) < w for the whole vector; scalar loop takes the rest
-        long j1 = Math.min(ow, j0);
-        long limit = w - lastCol + pw - (long) sw * (L - 1); // j*sw < limit
-        if (limit > 0) j1 = Math.max(j0, Math.min(ow, (limit - 1) / sw + 1));
-        // round down to whole vectors
-        j1 = j0 + (j1 - j0) / L * L;
+        long limit = w - lastCol + pw - (long) sw * (L - 1); // a vector may start at j when j*sw < limit
+        long j1 = j0;
+        if (limit > 0) {
+            long startEnd = (limit - 1) / sw + 1;              // first j that may not start a vector
+            // whole vectors from j0 whose start is below startEnd and whose L outputs exist
+            long n = startEnd > j0 ? Math.min((startEnd - j0 - 1) / L + 1, (ow - j0) / L) : 0;
+            j1 = j0 + Math.max(0, n) * L;
+        }
         return new long[] {j0, j1};
     }
 
@@ -273,83 +281,18 @@ public final class VectorPool implements PoolKernels {
     // ------------------------------------------------------------------ max pool backward
 
     /**
-     * 2x2 stride 2: a dense pass per plane while every index lies in its own window (always so for
-     * indices from the forward), which writes each 2x2 block of dx once (0 + dout at the picked
-     * position, +0 elsewhere: the twin's zero-fill-then-add, so bit-identical); an index outside its
-     * window sends the plane to the twin's loop, which rewrites all of it. Other windows: a bulk
-     * zero-fill and the twin's scatter-add in output order. A gather would need, per dx element, an
-     * index compare for every window covering it (4 for 3x3 stride 2) to replace one scalar
-     * read-modify-write per output, and arbitrary indices can collide in any order: the scatter stays.
+     * The twin's loop (zero-fill, then dx[idx] += dout in output order). Measured alternatives, both
+     * bit-identical and both slower on 8x64x56x56 (AVX2): a dense 2x2 stride-2 pass that checks each
+     * index lies in its own window and writes every 2x2 block once from shuffled dout/offset vectors
+     * ran at 0.5x the twin, and a bulk {@code fill} + the same scatter at 0.9x. C2 already turns the
+     * twin's zero loop into vector stores, and the scatter touches one element per output; a gather
+     * would need an index compare per covering window (4 for 3x3 stride 2) and arbitrary indices may
+     * collide in any order, so the scatter stays.
      */
     @Override
     public void maxPool2dBackward(long planes, long h, long w, Pool2dDesc d, MemorySegment dout, long doutOff,
                                   MemorySegment idx, long idxOff, MemorySegment dx, long dxOff) {
-        long hw = h * w, ohw = d.outH(h) * d.outW(w);
-        for (long p = 0; p < planes; p++) {
-            long xb = dxOff + p * hw, ob = p * ohw;
-            if (d.isTwoByTwoStrideTwo() && dense2x2(h, w, dout, doutOff + ob, idx, idxOff + ob, dx, xb)) continue;
-            dx.asSlice(xb * F, hw * F).fill((byte) 0);
-            for (long o = 0; o < ohw; o++) {
-                long at = xb + idx.getAtIndex(JAVA_INT, idxOff + ob + o);
-                dx.setAtIndex(JAVA_FLOAT, at, dx.getAtIndex(JAVA_FLOAT, at) + dout.getAtIndex(JAVA_FLOAT, doutOff + ob + o));
-            }
-        }
-    }
-
-    /**
-     * One plane of the 2x2 stride-2 backward, written densely; false (plane partly written) as soon as
-     * an index is not inside its own window. Per L outputs: the offset of each index in its window
-     * (0, 1, w or w+1) and 0 + dout, each spread to two lanes by a one-input shuffle, select the lanes
-     * of the two dx rows.
-     */
-    private static boolean dense2x2(long h, long w, MemorySegment dout, long go, MemorySegment idx, long io,
-                                    MemorySegment dx, long xb) {
-        long oh = h / 2, ow = w / 2;
-        long bound = ow / L * L;
-        int step = (int) w;
-        VectorShuffle<Float> lo = VectorShuffle.fromOp(S, i -> i / 2), hi = VectorShuffle.fromOp(S, i -> (L + i) / 2);
-        VectorShuffle<Integer> loI = VectorShuffle.fromOp(SI, i -> i / 2), hiI = VectorShuffle.fromOp(SI, i -> (L + i) / 2);
-        IntVector iota2 = IntVector.zero(SI).addIndex(2);
-        IntVector parity = IntVector.zero(SI).addIndex(1).and(1);        // 0, 1, 0, 1, ...: the column in the window
-        IntVector parityBelow = parity.add(step);
-        FloatVector zero = FloatVector.zero(S);
-        for (long i = 0; i < oh; i++) {
-            long top = xb + 2 * i * w, bot = top + w, o = i * ow;
-            int rowIdx = (int) (2 * i * w);
-            long j = 0;
-            for (; j < bound; j += L) {
-                IntVector rel = IntVector.fromMemorySegment(SI, idx, (io + o + j) * Integer.BYTES, NATIVE)
-                        .sub(iota2.add(rowIdx + 2 * (int) j));
-                // inside the window: rel or rel - w in {0, 1} (unsigned compares also reject negatives)
-                if (!rel.compare(VectorOperators.ULT, 2).or(rel.sub(step).compare(VectorOperators.ULT, 2)).allTrue()) {
-                    return false;
-                }
-                FloatVector g = zero.add(FloatVector.fromMemorySegment(S, dout, (go + o + j) * F, NATIVE));
-                FloatVector gl = g.rearrange(lo), gh = g.rearrange(hi);
-                IntVector rl = rel.rearrange(loI), rh = rel.rearrange(hiI);
-                long c = 2 * j * F;
-                zero.blend(gl, rl.compare(VectorOperators.EQ, parity).cast(S)).intoMemorySegment(dx, top * F + c, NATIVE);
-                zero.blend(gh, rh.compare(VectorOperators.EQ, parity).cast(S)).intoMemorySegment(dx, top * F + c + L * F, NATIVE);
-                zero.blend(gl, rl.compare(VectorOperators.EQ, parityBelow).cast(S)).intoMemorySegment(dx, bot * F + c, NATIVE);
-                zero.blend(gh, rh.compare(VectorOperators.EQ, parityBelow).cast(S)).intoMemorySegment(dx, bot * F + c + L * F, NATIVE);
-            }
-            for (; j < ow; j++) {
-                int rel = idx.getAtIndex(JAVA_INT, io + o + j) - rowIdx - 2 * (int) j;
-                if (rel != 0 && rel != 1 && rel != step && rel != step + 1) return false;
-                float g = 0f + dout.getAtIndex(JAVA_FLOAT, go + o + j);
-                long c = 2 * j;
-                dx.setAtIndex(JAVA_FLOAT, top + c, rel == 0 ? g : 0f);
-                dx.setAtIndex(JAVA_FLOAT, top + c + 1, rel == 1 ? g : 0f);
-                dx.setAtIndex(JAVA_FLOAT, bot + c, rel == step ? g : 0f);
-                dx.setAtIndex(JAVA_FLOAT, bot + c + 1, rel == step + 1 ? g : 0f);
-            }
-            if (2 * ow < w) {                            // odd width: the last column is in no window
-                dx.setAtIndex(JAVA_FLOAT, top + w - 1, 0f);
-                dx.setAtIndex(JAVA_FLOAT, bot + w - 1, 0f);
-            }
-        }
-        if (2 * oh < h) dx.asSlice((xb + (h - 1) * w) * F, w * F).fill((byte) 0);   // odd height: the last row
-        return true;
+        scalar.maxPool2dBackward(planes, h, w, d, dout, doutOff, idx, idxOff, dx, dxOff);
     }
 
     // ------------------------------------------------------------------ average pool

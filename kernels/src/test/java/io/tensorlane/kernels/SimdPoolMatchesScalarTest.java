@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 /**
  * The SIMD pooling kernels against their scalar twins on awkward shapes: odd sizes, rows wider and
  * narrower than a vector, stride &gt; kernel, padding = kernel/2, 1x1 inputs, batch 1, the 2x2 stride-2
- * fast path with odd H and W, at odd element offsets in heap and off-heap memory, with guard elements
+ * fast path with odd H and W, strides 3 and 4 wide enough for whole 16-lane vectors, the backward
+ * gathers with padding of a whole vector and windows as large as the plane, at odd element offsets in heap and off-heap memory, with guard elements
  * around every output. Values come from a small integer range so windows hold ties, plus NaN and
  * infinities, and max/avg results must be bit-identical (same operations in the same order); global
  * average pooling sums float lanes vs the twin's double and is checked to a few ulp. Tagged "simd":

@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 /**
  * The SIMD pooling kernels against their scalar twins on awkward shapes: odd sizes, rows wider and
  * narrower than a vector, stride &gt; kernel, padding = kernel/2, 1x1 inputs, batch 1, the 2x2 stride-2
- * fast path with odd H and W, at odd element offsets in heap and off-heap memory, with guard elements
+ * fast path with odd H and W, strides 3 and 4 wide enough for whole 16-lane vectors, the backward
+ * gathers with padding of a whole vector and windows as large as the plane, at odd element offsets in heap and off-heap memory, with guard elements
  * around every output. Values come from a small integer range so windows hold ties, plus NaN and
  * infinities, and max/avg results must be bit-identical (same operations in the same order); global
  * average pooling sums float lanes vs the twin's double and is checked to a few ulp. Tagged "simd":
@@ -44,6 +45,23 @@ class SimdPoolMatchesScalarTest {
             {3, 1, 1, 37, 1, 2, 1, 2, 0, 0},
             {1, 1, 1, 1, 2, 2, 2, 2, 1, 1},
             {1, 1, 31, 31, 2, 2, 1, 1, 0, 0},
+            // strides 3 and 4: rows wide enough for whole vectors at 16 lanes, windows narrower than,
+            // equal to and wider than the stride, with padding
+            {1, 2, 7, 150, 4, 4, 4, 4, 0, 0},
+            {1, 1, 9, 131, 3, 3, 3, 3, 1, 1},
+            {1, 2, 10, 140, 5, 5, 3, 3, 2, 2},
+            {1, 1, 6, 101, 2, 2, 4, 4, 1, 1},
+            {1, 1, 9, 157, 3, 7, 4, 4, 1, 3},
+            {1, 1, 8, 90, 2, 3, 3, 3, 1, 1},
+            // backward gathers: padding of a whole vector or more, stride 5 (the twin's loop), global-ish windows
+            {1, 1, 12, 40, 8, 8, 2, 2, 4, 4},
+            {1, 1, 11, 60, 3, 3, 5, 5, 1, 1},
+            {2, 2, 7, 7, 7, 7, 1, 1, 0, 0},
+            {1, 1, 8, 8, 4, 4, 1, 1, 2, 2},
+            {1, 1, 7, 7, 7, 7, 7, 7, 3, 3},
+            {1, 3, 10, 52, 3, 3, 1, 1, 1, 1},
+            {2, 2, 12, 70, 3, 3, 2, 2, 1, 1},
+            {1, 2, 16, 66, 2, 2, 2, 2, 0, 0},
     };
 
     static Pool2dDesc desc(int[] s) {
@@ -133,6 +151,67 @@ class SimdPoolMatchesScalarTest {
                 simd.pool().maxPool2dBackward(planes, h, w, d, g.seg, g.off, idx.seg, idx.off, d2.seg, d2.off);
                 assertExact(d + " dx", d1.toFloats(), d2.toFloats());
                 d2.assertGuardsIntact(d + " dx");
+            }
+        }
+    }
+
+    /**
+     * 2x2 stride 2 with indices inside their windows but not the argmax (the dense backward must honour
+     * them), and now and then one outside its window (that plane falls back to the twin's scatter after
+     * part of it was written densely).
+     */
+    @Test
+    void maxPool2x2BackwardWithInWindowAndStrayIndices() {
+        Random rnd = new Random(21);
+        Pool2dDesc d = Pool2dDesc.of(2);
+        for (int[] s : new int[][] {{3, 2, 9, 71}, {2, 3, 16, 64}, {1, 4, 6, 35}, {1, 2, 33, 130}}) {
+            long planes = (long) s[0] * s[1], h = s[2], w = s[3], oh = h / 2, ow = w / 2;
+            int ol = (int) (planes * oh * ow);
+            for (int stray : new int[] {0, 150}) {
+                int[] iv = new int[ol];
+                for (int o = 0; o < ol; o++) {
+                    long i = (o / ow) % oh, j = o % ow;
+                    iv[o] = stray > 0 && rnd.nextInt(stray) == 0 ? rnd.nextInt((int) (h * w))
+                            : (int) ((2 * i + rnd.nextInt(2)) * w + 2 * j + rnd.nextInt(2));
+                }
+                for (Memory mem : Memory.values()) {
+                    try (Arena arena = Arena.ofConfined()) {
+                        GuardedBuffer g = GuardedBuffer.floats(mem, arena, 1, values(rnd, ol, true));
+                        GuardedBuffer idx = GuardedBuffer.ints(mem, arena, 2, iv);
+                        long xl = planes * h * w;
+                        GuardedBuffer d1 = GuardedBuffer.floats(mem, arena, 3, xl), d2 = GuardedBuffer.floats(mem, arena, 3, xl);
+                        ref.pool().maxPool2dBackward(planes, h, w, d, g.seg, g.off, idx.seg, idx.off, d1.seg, d1.off);
+                        simd.pool().maxPool2dBackward(planes, h, w, d, g.seg, g.off, idx.seg, idx.off, d2.seg, d2.off);
+                        String what = "2x2s2 " + java.util.Arrays.toString(s) + " stray 1/" + stray + " " + mem;
+                        assertExact(what + " dx", d1.toFloats(), d2.toFloats());
+                        d2.assertGuardsIntact(what + " dx");
+                    }
+                }
+            }
+        }
+    }
+
+    /** dout holding -0.0f, NaN and infinities: the backward gathers add them in the twin's order. */
+    @Test
+    void averagePoolBackwardWithSignedZerosAndSpecials() {
+        Random rnd = new Random(17);
+        for (int[] s : SHAPES) {
+            for (boolean countPad : new boolean[] {true, false}) {
+                Pool2dDesc d = desc(s).countIncludePad(countPad);
+                long planes = (long) s[0] * s[1], h = s[2], w = s[3];
+                long[] os = d.outputShape("test", s[0], s[1], h, w);
+                int ol = (int) (planes * os[2] * os[3]);
+                float[] gv = values(rnd, ol, true);
+                for (int i = 0; i < ol; i++) if (rnd.nextInt(4) == 0) gv[i] = rnd.nextBoolean() ? -0f : 0f;
+                try (Arena arena = Arena.ofConfined()) {
+                    GuardedBuffer g = GuardedBuffer.floats(Memory.HEAP, arena, 3, gv);
+                    long xl = planes * h * w;
+                    GuardedBuffer d1 = GuardedBuffer.floats(Memory.HEAP, arena, 1, xl), d2 = GuardedBuffer.floats(Memory.HEAP, arena, 1, xl);
+                    ref.pool().avgPool2dBackward(planes, h, w, d, g.seg, g.off, d1.seg, d1.off);
+                    simd.pool().avgPool2dBackward(planes, h, w, d, g.seg, g.off, d2.seg, d2.off);
+                    assertExact(d + " -0/NaN/Inf dx", d1.toFloats(), d2.toFloats());
+                    d2.assertGuardsIntact(d + " dx");
+                }
             }
         }
     }

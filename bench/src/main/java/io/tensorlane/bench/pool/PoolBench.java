@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code bench pool}: 2x2 stride-2 max pooling forward and forward+backward on 8x64x112x112 (the
  * workload of {@code torch_anchor.py}), scalar twin and SIMD through {@link Ops}, next to a memory
- * copy of the same input bytes timed in the same run.
+ * copy of the same input bytes timed in the same run; then other windows' backward and stride-3/4
+ * forward passes on 8x64x56x56, scalar twin vs SIMD.
  */
 @Command(name = "pool", mixinStandardHelpOptions = true,
         header = "Times 2x2 stride-2 max pooling (scalar vs SIMD) against the memory-copy baseline.",
@@ -43,6 +44,9 @@ import picocli.CommandLine.Spec;
                         + "the SIMD kernels, through the Ops facade. The SIMD results (values, indices, dx) are checked "
                         + "against the twin before they are timed. Median of R timed calls after a warm-up (copy: timed "
                         + "first and last, the faster median kept).",
+                "Then, on 8x64x56x56, scalar vs SIMD: avg-pool backward 2x2/s2, 3x3/s2/p1, 3x3/s1/p1; max-pool "
+                        + "backward 2x2/s2 and 3x3/s2/p1 (forward indices); max-pool 3x3/s3 and avg-pool 4x4/s4 forward "
+                        + "(gbps: 4*(in+out)); SIMD results checked bit for bit against the twin first.",
                 "gbps uses torch_anchor.py's nominal bytes so the figures compare with PyTorch's: fwd 4*(in+out), "
                         + "fwd+bwd 4*(2*in+2*out) (the int32 indices are written and read on top of that); copy 2*4*in.",
                 "",
@@ -130,6 +134,7 @@ public final class PoolBench implements Callable<Integer> {
                 rows.add(row("maxpool2x2s2 fwd", impl, Timer.medianMs(fwd, r), fwdBytes));
                 rows.add(row("maxpool2x2s2 fwd+bwd", impl, Timer.medianMs(fb, r), fbBytes));
             }
+            rows.addAll(otherWindows(arena, impls, scalar));
             copyMs = Math.min(copyMs, Timer.medianMs(copy, reps));
             rows.addFirst(row("copy", "jdk", copyMs, 2 * bytes));
         }
@@ -137,7 +142,10 @@ public final class PoolBench implements Callable<Integer> {
         BenchRow copyRow = rows.getFirst();
         for (BenchRow r : rows) {
             if (r.impl().equals("simd")) {
-                out.printf(Locale.ROOT, "%s simd: %.2f x the copy bandwidth%n", r.kernel(), r.gbps() / copyRow.gbps());
+                double speedup = rows.stream().filter(q -> q.impl().equals("scalar") && q.kernel().equals(r.kernel()))
+                        .mapToDouble(q -> q.medianMs() / r.medianMs()).findFirst().orElse(Double.NaN);
+                out.printf(Locale.ROOT, "%s simd: %.2f x the copy bandwidth, %.2f x faster than the scalar twin%n",
+                        r.kernel(), r.gbps() / copyRow.gbps(), speedup);
             }
         }
         if (json != null) {
@@ -150,6 +158,67 @@ public final class PoolBench implements Callable<Integer> {
 
     private BenchRow row(String kernel, String impl, double ms, long bytes) {
         return new BenchRow(kernel, SHAPE, impl, threads, ms, null, bytes / ms / 1e6);
+    }
+
+    /** The input of the other windows' rows: a ResNet-sized 56x56 feature map. */
+    static final long H2 = 56, W2 = 56;
+    static final String SHAPE2 = N + "x" + C + "x" + H2 + "x" + W2;
+
+    /** One row of the other windows: a pass of the kernel (on tensors prepared by prepare) with a name. */
+    private record Case(String kernel, Pool2dDesc d, String pass) {
+    }
+
+    /**
+     * Backward passes (avg 2x2/s2, 3x3/s2/p1, 3x3/s1/p1; max 3x3/s2/p1 from forward indices) and the
+     * stride-3/4 forwards on 8x64x56x56, scalar twin vs SIMD, each SIMD result checked bit for bit
+     * against the twin's before timing. gbps: 4*(in+out) bytes (indices on top for max).
+     */
+    private List<BenchRow> otherWindows(Arena arena, List<Ops> impls, Ops scalar) {
+        List<Case> cases = List.of(
+                new Case("avgpool2x2s2 bwd", Pool2dDesc.of(2), "avg bwd"),
+                new Case("avgpool3x3s2p1 bwd", Pool2dDesc.of(3).stride(2).pad(1), "avg bwd"),
+                new Case("avgpool3x3s1p1 bwd", Pool2dDesc.of(3).stride(1).pad(1), "avg bwd"),
+                new Case("maxpool2x2s2 bwd", Pool2dDesc.of(2), "max bwd"),
+                new Case("maxpool3x3s2p1 bwd", Pool2dDesc.of(3).stride(2).pad(1), "max bwd"),
+                new Case("maxpool3x3s3 fwd", Pool2dDesc.of(3), "max fwd"),
+                new Case("avgpool4x4s4 fwd", Pool2dDesc.of(4), "avg fwd"));
+        List<BenchRow> rows = new ArrayList<>();
+        Tensor x = Tensor.allocate(arena, DType.F32, N, C, H2, W2);
+        fill(x, 3);
+        for (Case c : cases) {
+            long[] os = c.d().outputShape("bench", N, C, H2, W2);
+            Tensor dout = Tensor.allocate(arena, DType.F32, os);
+            fill(dout, 4);
+            Tensor idx = Tensor.allocate(arena, DType.I32, os);
+            scalar.maxPool2d(x, c.d(), Tensor.allocate(arena, DType.F32, os), idx);
+            long nIn = x.numel(), nOut = dout.numel();
+            Tensor ref = null;
+            for (Ops ops : impls) {
+                String impl = ops.device().kernels().impl().name().toLowerCase(Locale.ROOT);
+                boolean fwd = c.pass().endsWith("fwd");
+                Tensor res = fwd ? Tensor.allocate(arena, DType.F32, os) : Tensor.allocate(arena, DType.F32, N, C, H2, W2);
+                Tensor resIdx = Tensor.allocate(arena, DType.I32, os);
+                Runnable run = switch (c.pass()) {
+                    case "avg bwd" -> () -> ops.avgPool2dBackward(dout, c.d(), res);
+                    case "max bwd" -> () -> ops.maxPool2dBackward(dout, idx, c.d(), res);
+                    case "max fwd" -> () -> ops.maxPool2d(x, c.d(), res, resIdx);
+                    default -> () -> ops.avgPool2d(x, c.d(), res);
+                };
+                run.run();
+                if (ref == null) {
+                    ref = res;
+                } else {
+                    long n = res.numel() * 4;
+                    if (MemorySegment.mismatch(ref.segment(), 0, n, res.segment(), 0, n) != -1) {
+                        throw new ResultMismatchException(c.kernel() + " (" + impl + "): result differs from the scalar twin");
+                    }
+                }
+                int r = ops == scalar ? Math.max(3, reps / 3) : reps;
+                double ms = Timer.medianMs(run, r);
+                rows.add(new BenchRow(c.kernel(), SHAPE2, impl, threads, ms, null, 4.0 * (nIn + nOut) / ms / 1e6));
+            }
+        }
+        return rows;
     }
 
     private static void fill(Tensor t, long seed) {

@@ -20,12 +20,17 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 /**
  * Vector API pooling. Max and average pooling vectorise over output columns: for stride 1 each
  * window column is one contiguous load, for stride 2 two loads whose even lanes are picked with a
- * two-vector {@code rearrange} (no reinterpret casts, no gathers). The 2x2 stride-2 max pool, the hot
- * case of CNNs, has its own loop that reads two input rows and writes one output row (values and
- * argmax) per step, and a backward that writes each 2x2 block of dx densely (no zero-fill pass).
- * Windows are visited in the same row-major order with the same float operations as
+ * two-vector {@code rearrange}, for strides 3 and 4 three or four loads combined by two two-vector
+ * rearranges and a blend (no reinterpret casts, no per-lane gathers). The 2x2 stride-2 max pool, the
+ * hot case of CNNs, has its own loop that reads two input rows and writes one output row (values and
+ * argmax) per step. Windows are visited in the same row-major order with the same float operations as
  * {@link ScalarPool}, so max/avg results are bit-identical to the twin; columns whose window touches
- * the padding or the ragged right end run the twin's scalar loop. Other strides run the scalar loop.
+ * the padding or the ragged right end, and strides above 4, run the twin's scalar loop.
+ *
+ * <p>Average-pool backward is a gather over dx columns (see {@link #avgPool2dBackward}) for strides
+ * up to 4, bit-identical to the twin's scatter; larger strides run the twin's loop. Max-pool backward
+ * is the twin's loop: its zero-fill compiles to vector stores and its scatter is one element per
+ * output; the vector alternatives measured slower (see {@link #maxPool2dBackward}).
  *
  * <p>Max unpooling and ROI pooling stay scalar (delegated to the twin): they are data-dependent
  * scatters/gathers (AVX2 has no scatter; a gather of one element per lane does not beat scalar
@@ -37,6 +42,21 @@ public final class VectorPool implements PoolKernels {
     private static final int L = S.length();
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final long F = Float.BYTES;
+
+    // strided gathers of the forward (strides 3 and 4): lane t takes element s*t of s consecutive vector
+    // loads, picked by two two-input shuffles and a blend (no reinterpret casts, no per-lane gathers)
+    private static final VectorShuffle<Float> S3_LO = VectorShuffle.fromOp(S, t -> 3 * t < 2 * L ? 3 * t : 0);
+    private static final VectorShuffle<Float> S3_HI = VectorShuffle.fromOp(S, t -> 3 * t >= 2 * L ? 3 * t - L : 0);
+    private static final VectorMask<Float> S3_UPPER = VectorMask.fromLong(S, -1L << ((2 * L + 2) / 3));
+    private static final VectorShuffle<Float> S4_LO = VectorShuffle.fromOp(S, t -> 4 * t < 2 * L ? 4 * t : 0);
+    private static final VectorShuffle<Float> S4_HI = VectorShuffle.fromOp(S, t -> 4 * t >= 2 * L ? 4 * t - 2 * L : 0);
+    private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(S, -1L << (L / 2));
+    // stride-2 backward: lane i of a block's low/high dx vector takes gs element i/2 / (L+i)/2; even lanes
+    private static final VectorShuffle<Float> EXPAND2_LO = VectorShuffle.fromOp(S, i -> i / 2);
+    private static final VectorShuffle<Float> EXPAND2_HI = VectorShuffle.fromOp(S, i -> (L + i) / 2);
+    private static final VectorMask<Float> EVEN_LANES = VectorMask.fromLong(S, 0x5555_5555_5555_5555L);
+    /** Widest stride the vector loops handle (forward gathers and backward expansions). */
+    private static final int MAX_STRIDE = 4;
 
     private final ScalarPool scalar = new ScalarPool();
 
@@ -64,6 +84,9 @@ public final class VectorPool implements PoolKernels {
                     j = maxRowStride1(x, xb, w, r0, r1, d.kernelW(), d.padW(), j0, j1, out, outOff + oo, idx, idxOff + oo);
                 } else if (d.strideW() == 2) {
                     j = maxRowStride2(x, xb, w, r0, r1, d.kernelW(), d.padW(), j0, j1, out, outOff + oo, idx, idxOff + oo);
+                } else if (j1 > j0) {
+                    j = maxRowStrided(x, xb, w, r0, r1, d.kernelW(), d.padW(), d.strideW(), j0, j1, out, outOff + oo,
+                            idx, idxOff + oo);
                 }
                 for (; j < ow; j++) maxWindow(d, w, x, xb, r0, r1, j, out, outOff + oo + j, idx, idxOff + oo + j);
             }
@@ -71,20 +94,23 @@ public final class VectorPool implements PoolKernels {
     }
 
     /**
-     * Output columns [j0, j1) whose window lies inside the row for strides 1 and 2, limited so the
-     * vector loads stay inside the row (stride 2 reads one column past the last window column);
-     * {0, 0} for other strides (all scalar).
+     * Output columns [j0, j1) whose window lies inside the row for strides 1 to {@value #MAX_STRIDE},
+     * limited so the vector loads stay inside the row (a stride-s gather reads s-1 columns past the
+     * last window column); {0, 0} for other strides (all scalar).
      */
     private static long[] interior(int sw, int kw, int pw, long w, long ow) {
-        if (sw != 1 && sw != 2) return new long[] {0, 0};
+        if (sw > MAX_STRIDE) return new long[] {0, 0};
         long j0 = (pw + sw - 1) / sw;                      // first j with j*sw - pw >= 0
-        long lastCol = sw == 1 ? kw - 1 : kw;              // highest column offset a load touches
+        long lastCol = kw - 1 + (sw - 1);                  // highest column offset a load touches
         // j*sw - pw + lastCol + sw*(L-1) < w for the whole vector; scalar loop takes the rest
-        long j1 = Math.min(ow, j0);
-        long limit = w - lastCol + pw - (long) sw * (L - 1); // j*sw < limit
-        if (limit > 0) j1 = Math.max(j0, Math.min(ow, (limit - 1) / sw + 1));
-        // round down to whole vectors
-        j1 = j0 + (j1 - j0) / L * L;
+        long limit = w - lastCol + pw - (long) sw * (L - 1); // a vector may start at j when j*sw < limit
+        long j1 = j0;
+        if (limit > 0) {
+            long startEnd = (limit - 1) / sw + 1;              // first j that may not start a vector
+            // whole vectors from j0 whose start is below startEnd and whose L outputs exist
+            long n = startEnd > j0 ? Math.min((startEnd - j0 - 1) / L + 1, (ow - j0) / L) : 0;
+            j1 = j0 + Math.max(0, n) * L;
+        }
         return new long[] {j0, j1};
     }
 
@@ -157,6 +183,43 @@ public final class VectorPool implements PoolKernels {
         return j;
     }
 
+    /** Strides 3 and 4: window column k of L outputs is one {@link #strided} gather. */
+    private static long maxRowStrided(MemorySegment x, long xb, long w, long r0, long r1, int kw, int pw, int sw,
+                                      long j0, long j1, MemorySegment out, long oo, MemorySegment idx, long io) {
+        IntVector iotaS = IntVector.zero(SI).addIndex(sw);
+        long j = j0;
+        for (; j < j1; j += L) {
+            long c = sw * j - pw;
+            FloatVector best = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            IntVector bi = iotaS.add((int) (r0 * w + c));
+            for (long r = r0; r < r1; r++) {
+                long rowOff = (xb + r * w + c) * F;
+                for (int k = 0; k < kw; k++) {
+                    FloatVector v = strided(x, rowOff + k * F, sw);
+                    VectorMask<Float> m = v.compare(VectorOperators.GT, best).or(v.compare(VectorOperators.NE, v));
+                    best = best.blend(v, m);
+                    bi = bi.blend(iotaS.add((int) (r * w + c + k)), m.cast(SI));
+                }
+            }
+            best.intoMemorySegment(out, (oo + j) * F, NATIVE);
+            bi.intoMemorySegment(idx, (io + j) * Integer.BYTES, NATIVE);
+        }
+        return j;
+    }
+
+    /**
+     * Lane t = x[off/4 + s*t] for s = 3 or 4, from s consecutive vector loads (all inside the row: the
+     * callers' {@link #interior} bound keeps them there).
+     */
+    private static FloatVector strided(MemorySegment x, long off, int s) {
+        FloatVector v0 = FloatVector.fromMemorySegment(S, x, off, NATIVE);
+        FloatVector v1 = FloatVector.fromMemorySegment(S, x, off + L * F, NATIVE);
+        FloatVector v2 = FloatVector.fromMemorySegment(S, x, off + 2 * L * F, NATIVE);
+        if (s == 3) return v0.rearrange(S3_LO, v1).blend(v1.rearrange(S3_HI, v2), S3_UPPER);
+        FloatVector v3 = FloatVector.fromMemorySegment(S, x, off + 3 * L * F, NATIVE);
+        return v0.rearrange(S4_LO, v1).blend(v2.rearrange(S4_HI, v3), UPPER_HALF);
+    }
+
     /**
      * 2x2 stride 2: per step, two vectors from each of the two input rows (2L columns) give L outputs.
      * The four window elements, in row-major order, are the even/odd lanes of the top and bottom rows.
@@ -221,6 +284,15 @@ public final class VectorPool implements PoolKernels {
 
     // ------------------------------------------------------------------ max pool backward
 
+    /**
+     * The twin's loop (zero-fill, then dx[idx] += dout in output order). Measured alternatives, both
+     * bit-identical and both slower on 8x64x56x56 (AVX2): a dense 2x2 stride-2 pass that checks each
+     * index lies in its own window and writes every 2x2 block once from shuffled dout/offset vectors
+     * ran at 0.5x the twin, and a bulk {@code fill} + the same scatter at 0.9x. C2 already turns the
+     * twin's zero loop into vector stores, and the scatter touches one element per output; a gather
+     * would need an index compare per covering window (4 for 3x3 stride 2) and arbitrary indices may
+     * collide in any order, so the scatter stays.
+     */
     @Override
     public void maxPool2dBackward(long planes, long h, long w, Pool2dDesc d, MemorySegment dout, long doutOff,
                                   MemorySegment idx, long idxOff, MemorySegment dx, long dxOff) {
@@ -246,9 +318,11 @@ public final class VectorPool implements PoolKernels {
                 if (j1 > j0) {
                     // interior windows hold kernelW real columns; the divisor is the twin's, as a float
                     float div = d.countIncludePad() ? (float) d.kernelH() * d.kernelW() : (float) ((r1 - r0) * d.kernelW());
-                    j = d.strideW() == 1
-                            ? avgRowStride1(x, xb, w, r0, r1, d.kernelW(), d.padW(), j0, j1, div, out, oo)
-                            : avgRowStride2(x, xb, w, r0, r1, d.kernelW(), d.padW(), j0, j1, div, out, oo);
+                    j = switch (d.strideW()) {
+                        case 1 -> avgRowStride1(x, xb, w, r0, r1, d.kernelW(), d.padW(), j0, j1, div, out, oo);
+                        case 2 -> avgRowStride2(x, xb, w, r0, r1, d.kernelW(), d.padW(), j0, j1, div, out, oo);
+                        default -> avgRowStrided(x, xb, w, r0, r1, d.kernelW(), d.padW(), d.strideW(), j0, j1, div, out, oo);
+                    };
                 }
                 for (; j < ow; j++) avgWindow(d, w, x, xb, r0, r1, j, out, oo + j);
             }
@@ -302,10 +376,213 @@ public final class VectorPool implements PoolKernels {
         return j;
     }
 
+    private static long avgRowStrided(MemorySegment x, long xb, long w, long r0, long r1, int kw, int pw, int sw,
+                                      long j0, long j1, float div, MemorySegment out, long oo) {
+        long j = j0;
+        for (; j < j1; j += L) {
+            long c = sw * j - pw;
+            FloatVector sum = FloatVector.zero(S);
+            for (long r = r0; r < r1; r++) {
+                long rowOff = (xb + r * w + c) * F;
+                for (int k = 0; k < kw; k++) sum = sum.add(strided(x, rowOff + k * F, sw));
+            }
+            sum.div(div).intoMemorySegment(out, (oo + j) * F, NATIVE);
+        }
+        return j;
+    }
+
+    /**
+     * A gather instead of the twin's scatter, with the same sums. The twin zero-fills dx and adds
+     * g = dout / divisor to every element of each window, outputs in row-major order, so dx[r][c] =
+     * ((0 + g[i1][j1]) + g[i2][j2]) + ... over the windows covering (r, c) in (i, j)-ascending order.
+     * Here the scaled plane gs (the same float division) goes to a zero-margined scratch, and each dx
+     * vector is summed once, from 0, over the covering output rows i (ascending) and window offsets
+     * (j ascending), then stored: every dx element is written once, no zero-fill, no read-back.
+     *
+     * <p>Columns: with u = c + padW = s*t + q (s the stride, 0 <= q < s), output j = t - m covers c iff
+     * m >= 0 and q + s*m < kernelW. So for each m (descending = j ascending) one vector load of the gs
+     * row at t - m serves s dx vectors, each lane picking its t with a one-input shuffle (lane i of the
+     * v-th vector of a block of s*L columns takes (v*L + i) / s); only the largest m can cover just
+     * some phases q, and there the add is masked. Outputs j outside [0, ow) read the scratch's zero
+     * margins: adding +0.0f is exact here because a sum that starts at +0.0f is never -0.0f (a
+     * round-to-nearest sum is -0.0f only when both addends are), and x + (+0.0f) == x for every
+     * other x.
+     *
+     * <p>Stride 2 has its own loop with the two shuffles and the mask in constants (about 1.5x faster
+     * than the general loop, whose shuffles come from per-call arrays). Strides above
+     * {@value #MAX_STRIDE} (s shuffles per block) run the twin's loop, as do windows
+     * whose element count does not fit a float exactly (the exclude-pad divisor is formed as a float
+     * product here).
+     */
     @Override
     public void avgPool2dBackward(long planes, long h, long w, Pool2dDesc d, MemorySegment dout, long doutOff,
                                   MemorySegment dx, long dxOff) {
-        scalar.avgPool2dBackward(planes, h, w, d, dout, doutOff, dx, dxOff);
+        int sw = d.strideW(), kw = d.kernelW(), pw = d.padW(), kh = d.kernelH(), sh = d.strideH(), ph = d.padH();
+        if (sw > MAX_STRIDE || Math.max(kh, kw) >= 1 << 24) {
+            scalar.avgPool2dBackward(planes, h, w, d, dout, doutOff, dx, dxOff);
+            return;
+        }
+        long oh = d.outH(h), ow = d.outW(w);
+        int mmax = (kw - 1) / sw;                      // window offsets t - j that reach a column
+        int qlim = kw - sw * mmax;                     // phases q < qlim covered at m = mmax
+        long blocks = (w + pw + (long) sw * L - 1) / ((long) sw * L);
+        int rowLen = Math.toIntExact(mmax + Math.max(blocks * L, ow) + L);
+        // gs[i][t] at gs[i * rowLen + mmax + t], zero outside t in [0, ow)
+        float[] gs = new float[Math.toIntExact(oh * rowLen)];
+        float[] cols = columnCounts(d, w, ow);
+        float[] rows = new float[(int) oh];
+        for (long i = 0; i < oh; i++) {
+            long r0 = i * sh - ph, r1 = Math.min(r0 + kh, h);
+            rows[(int) i] = r1 - Math.max(r0, 0);
+        }
+        VectorShuffle<Float>[] expand = expandShuffles(sw);
+        VectorMask<Float>[] partial = partialMasks(sw, qlim);
+        float fullDiv = (float) kh * kw;               // the twin's countIncludePad divisor
+        for (long p = 0; p < planes; p++) {
+            long xb = dxOff + p * h * w, ob = doutOff + p * oh * ow;
+            scaleRows(dout, ob, oh, ow, d.countIncludePad(), fullDiv, rows, cols, gs, rowLen, mmax);
+            for (long r = 0; r < h; r++) {
+                int iLo = (int) Math.max(0, Math.floorDiv(r + ph - kh, sh) + 1);
+                int iHi = (int) Math.min(oh - 1, (r + ph) / sh);
+                long rowBase = xb + r * w;
+                if (sw == 1) {
+                    gatherRowStride1(gs, rowLen, mmax, iLo, iHi, w, pw, dx, rowBase);
+                } else if (sw == 2) {
+                    gatherRowStride2(gs, rowLen, mmax, iLo, iHi, w, pw, blocks, qlim < sw, dx, rowBase);
+                } else {
+                    gatherRowStrided(gs, rowLen, mmax, iLo, iHi, w, pw, sw, blocks, expand, partial, qlim < sw, dx, rowBase);
+                }
+            }
+        }
+    }
+
+    /** The real columns of each output column's window (the exclude-pad divisor's factor), padded with ones. */
+    private static float[] columnCounts(Pool2dDesc d, long w, long ow) {
+        float[] cols = new float[Math.toIntExact((ow + L - 1) / L * L)];
+        java.util.Arrays.fill(cols, 1f);
+        for (long j = 0; j < ow; j++) {
+            long c0 = j * d.strideW() - d.padW(), c1 = Math.min(c0 + d.kernelW(), w);
+            cols[(int) j] = c1 - Math.max(c0, 0);
+        }
+        return cols;
+    }
+
+    /**
+     * gs[i][t] = dout[i][t] / divisor, the twin's division: divisor kernelH*kernelW as a float, or
+     * (float) (rows * cols), which equals the float product of the two exact counts (both below 2^24).
+     */
+    private static void scaleRows(MemorySegment dout, long ob, long oh, long ow, boolean countPad, float fullDiv,
+                                  float[] rows, float[] cols, float[] gs, int rowLen, int mmax) {
+        FloatVector full = FloatVector.broadcast(S, fullDiv);
+        for (long i = 0; i < oh; i++) {
+            int at = (int) (i * rowLen + mmax);
+            long src = (ob + i * ow) * F;
+            for (int t = 0; t < ow; t += L) {
+                VectorMask<Float> m = S.indexInRange(t, ow);
+                FloatVector g = FloatVector.fromMemorySegment(S, dout, src + t * F, NATIVE, m);
+                FloatVector div = countPad ? full : FloatVector.fromArray(S, cols, t).mul(rows[(int) i]);
+                g.div(div).intoArray(gs, at + t, m);
+            }
+        }
+    }
+
+    /** Stride 1: column c is covered by j = c + padW - m, m = kernelW-1 .. 0; no shuffles, no masks. */
+    private static void gatherRowStride1(float[] gs, int rowLen, int mmax, int iLo, int iHi, long w, int pw,
+                                         MemorySegment dx, long rowBase) {
+        for (int c = 0; c < w; c += L) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int i = iLo; i <= iHi; i++) {
+                int base = i * rowLen + mmax + c + pw;
+                for (int m = mmax; m >= 0; m--) acc = acc.add(FloatVector.fromArray(S, gs, base - m));
+            }
+            if (c + L <= w) acc.intoMemorySegment(dx, (rowBase + c) * F, NATIVE);
+            else acc.intoMemorySegment(dx, (rowBase + c) * F, NATIVE, S.indexInRange(c, w));
+        }
+    }
+
+    /** {@link #gatherRowStrided} for stride 2 with the shuffles and mask in constants (C2 keeps them in registers). */
+    private static void gatherRowStride2(float[] gs, int rowLen, int mmax, int iLo, int iHi, long w, int pw,
+                                         long blocks, boolean lastPartial, MemorySegment dx, long rowBase) {
+        int full = lastPartial ? mmax - 1 : mmax;
+        for (int b = 0; b < blocks; b++) {
+            long c = (long) b * 2 * L - pw;                     // dx column of the low vector's lane 0
+            FloatVector lo = FloatVector.zero(S), hi = FloatVector.zero(S);
+            for (int i = iLo; i <= iHi; i++) {
+                int base = i * rowLen + mmax + b * L;
+                if (lastPartial) {
+                    FloatVector g = FloatVector.fromArray(S, gs, base - mmax);
+                    lo = lo.add(g.rearrange(EXPAND2_LO), EVEN_LANES);
+                    hi = hi.add(g.rearrange(EXPAND2_HI), EVEN_LANES);
+                }
+                for (int m = full; m >= 0; m--) {
+                    FloatVector g = FloatVector.fromArray(S, gs, base - m);
+                    lo = lo.add(g.rearrange(EXPAND2_LO));
+                    hi = hi.add(g.rearrange(EXPAND2_HI));
+                }
+            }
+            storeColumns(lo, dx, rowBase, c, w);
+            storeColumns(hi, dx, rowBase, c + L, w);
+        }
+    }
+
+    /** Stores the lanes of v that fall on dx columns [0, w) of the row, lane 0 being column c. */
+    private static void storeColumns(FloatVector v, MemorySegment dx, long rowBase, long c, long w) {
+        if (c >= 0 && c + L <= w) {
+            v.intoMemorySegment(dx, (rowBase + c) * F, NATIVE);
+        } else if (c >= 0) {
+            if (c < w) v.intoMemorySegment(dx, (rowBase + c) * F, NATIVE, S.indexInRange(c, w));
+        } else if (c + L > 0) {
+            // the block starts left of column 0 (padding): shift the real columns down to lane 0
+            v.slice((int) -c).intoMemorySegment(dx, rowBase * F, NATIVE, S.indexInRange(0, Math.min(L + c, w)));
+        }
+    }
+
+    /** Strides 3 and 4: blocks of s*L columns starting at u = c + padW = 0; vector v of a block holds u = b*s*L + v*L + lane. */
+    private static void gatherRowStrided(float[] gs, int rowLen, int mmax, int iLo, int iHi, long w, int pw, int sw,
+                                         long blocks, VectorShuffle<Float>[] expand, VectorMask<Float>[] partial,
+                                         boolean lastPartial, MemorySegment dx, long rowBase) {
+        int full = lastPartial ? mmax - 1 : mmax;      // m <= full covers every phase
+        for (int b = 0; b < blocks; b++) {
+            for (int v = 0; v < sw; v++) {
+                long c = (long) b * sw * L + (long) v * L - pw;   // dx column of lane 0
+                if (c >= w) break;
+                if (c + L <= 0) continue;
+                VectorShuffle<Float> ex = expand[v];
+                VectorMask<Float> pm = partial[v];
+                FloatVector acc = FloatVector.zero(S);
+                for (int i = iLo; i <= iHi; i++) {
+                    int base = i * rowLen + mmax + b * L;
+                    if (lastPartial) {
+                        acc = acc.add(FloatVector.fromArray(S, gs, base - mmax).rearrange(ex), pm);
+                    }
+                    for (int m = full; m >= 0; m--) acc = acc.add(FloatVector.fromArray(S, gs, base - m).rearrange(ex));
+                }
+                storeColumns(acc, dx, rowBase, c, w);
+            }
+        }
+    }
+
+    /** For a block of s vectors: lane i of vector v takes element (v*L + i) / s of a gs load. */
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] expandShuffles(int s) {
+        VectorShuffle<Float>[] ex = new VectorShuffle[s];
+        for (int v = 0; v < s; v++) {
+            int vv = v;
+            ex[v] = VectorShuffle.fromOp(S, i -> (vv * L + i) / s);
+        }
+        return ex;
+    }
+
+    /** For a block of s vectors: the lanes whose phase (v*L + i) % s is below qlim. */
+    @SuppressWarnings("unchecked")
+    private static VectorMask<Float>[] partialMasks(int s, int qlim) {
+        VectorMask<Float>[] pm = new VectorMask[s];
+        for (int v = 0; v < s; v++) {
+            boolean[] bits = new boolean[L];
+            for (int i = 0; i < L; i++) bits[i] = (v * L + i) % s < qlim;
+            pm[v] = VectorMask.fromArray(S, bits, 0);
+        }
+        return pm;
     }
 
     // ------------------------------------------------------------------ global average pool

@@ -4,6 +4,7 @@ import io.tensorlane.bench.harness.BenchReport;
 import io.tensorlane.bench.harness.BenchRow;
 import io.tensorlane.bench.harness.ResultCheck;
 import io.tensorlane.bench.harness.ResultMismatchException;
+import io.tensorlane.bench.harness.RunOptions;
 import io.tensorlane.bench.harness.Timer;
 import io.tensorlane.kernels.Impl;
 import io.tensorlane.kernels.Kernels;
@@ -16,7 +17,6 @@ import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -24,6 +24,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -52,21 +53,17 @@ public final class ActBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    RunOptions common;
+
     @Option(names = "--size", defaultValue = "16777216", paramLabel = "N",
             description = "Floats per element-wise array (default ${DEFAULT-VALUE} = 2^24, 64 MiB per array).")
     long size;
-
-    @Option(names = "--threads", defaultValue = "1", paramLabel = "T",
-            description = "Threads (default ${DEFAULT-VALUE}: single-thread figures are the comparable ones).")
-    int threads;
 
     @Option(names = "--reps", defaultValue = "11", paramLabel = "R",
             description = "Timed calls per row; the median is reported (default ${DEFAULT-VALUE}). The slow scalar "
                     + "element-wise rows use max(3, R/3), the short softmax rows 5R.")
     int reps;
-
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write the rows as a JSON array.")
-    Path json;
 
     static final long SM_ROWS = 256, SM_COLS = 1000;
 
@@ -75,10 +72,10 @@ public final class ActBench implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (size < 1) throw new ParameterException(spec.commandLine(), "bench act: --size must be >= 1, got " + size);
         if (size > Long.MAX_VALUE / 4) throw new ParameterException(spec.commandLine(), "bench act: --size " + size + " is too large");
-        if (threads < 1) throw new ParameterException(spec.commandLine(), "bench act: --threads must be >= 1, got " + threads);
+        if (common.threads < 1) throw new ParameterException(spec.commandLine(), "bench act: --threads must be >= 1, got " + common.threads);
         if (reps < 1) throw new ParameterException(spec.commandLine(), "bench act: --reps must be >= 1, got " + reps);
-        Parallelism par = Parallelism.threads(threads);
-        out.println("bench act: " + Kernels.describe() + ", " + threads + " thread(s), N=" + size + ", median of " + reps);
+        Parallelism par = Parallelism.threads(common.threads);
+        out.println("bench act: " + Kernels.describe() + ", " + common.threads + " thread(s), N=" + size + ", median of " + reps);
         out.flush();
         List<BenchRow> rows = new ArrayList<>();
         try (Arena arena = Arena.ofShared()) {
@@ -97,7 +94,7 @@ public final class ActBench implements Callable<Integer> {
             String n = Long.toString(size), sm = SM_ROWS + "x" + SM_COLS;
             long bytes = size * 4, smBytes = SM_ROWS * SM_COLS * 4;
 
-            // The baseline: the JDK's own bulk copy, split over the same threads as the kernels.
+            // The baseline: the JDK's own bulk copy, split over the same common.threads as the kernels.
             MemorySegment src = x.segment(), dst = y.segment();
             Runnable copy = () -> par.parallelFor(0, size, 1 << 18,
                     (f, t) -> MemorySegment.copy(src, f * 4, dst, f * 4, (t - f) * 4));
@@ -135,9 +132,9 @@ public final class ActBench implements Callable<Integer> {
             rows.addFirst(row("copy", n, "jdk", copyMs, 2 * bytes));
         }
         BenchReport.printTable(out, rows);
-        if (json != null) {
-            BenchReport.writeJson(json, rows);
-            out.println("wrote " + rows.size() + " rows to " + json);
+        if (common.json != null) {
+            BenchReport.writeJson(common.json, rows);
+            out.println("wrote " + rows.size() + " rows to " + common.json);
         }
         out.flush();
         return 0;
@@ -176,7 +173,7 @@ public final class ActBench implements Callable<Integer> {
     }
 
     private BenchRow row(String kernel, String shape, String impl, double ms, long bytes) {
-        return new BenchRow(kernel, shape, impl, threads, ms, null, bytes / ms / 1e6);
+        return new BenchRow(kernel, shape, impl, common.threads, ms, null, bytes / ms / 1e6);
     }
 
     private static void fill(Tensor t, long seed, double lo, double hi) {

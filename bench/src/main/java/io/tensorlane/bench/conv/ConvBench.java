@@ -3,6 +3,7 @@ package io.tensorlane.bench.conv;
 import io.tensorlane.bench.harness.BenchReport;
 import io.tensorlane.bench.harness.BenchRow;
 import io.tensorlane.bench.harness.ResultMismatchException;
+import io.tensorlane.bench.harness.RunOptions;
 import io.tensorlane.bench.harness.Timer;
 import io.tensorlane.kernels.Conv2dDesc;
 import io.tensorlane.kernels.Gemm;
@@ -17,13 +18,13 @@ import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -52,9 +53,8 @@ public final class ConvBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--threads", defaultValue = "1", paramLabel = "T",
-            description = "Threads (default ${DEFAULT-VALUE}: the single-thread figures are the comparable ones).")
-    int threads;
+    @Mixin
+    RunOptions common;
 
     @Option(names = "--reps", defaultValue = "7", paramLabel = "R",
             description = "Timed samples per row (each of ceil(20 ms / call) calls, after a warm-up until the speed has settled); the median is reported (default ${DEFAULT-VALUE}).")
@@ -63,9 +63,6 @@ public final class ConvBench implements Callable<Integer> {
     @Option(names = "--shapes", split = ",", paramLabel = "NAME",
             description = "Only these shapes (default: all seven).")
     List<String> only;
-
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write the rows as a JSON array.")
-    Path json;
 
     /** One named layer. */
     public record Shape(String name, int n, int c, int h, int w, int f, int k, int s, int p) {
@@ -101,7 +98,7 @@ public final class ConvBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (threads < 1) throw new ParameterException(spec.commandLine(), "bench conv: --threads must be >= 1, got " + threads);
+        if (common.threads < 1) throw new ParameterException(spec.commandLine(), "bench conv: --threads must be >= 1, got " + common.threads);
         if (reps < 1) throw new ParameterException(spec.commandLine(), "bench conv: --reps must be >= 1, got " + reps);
         List<Shape> shapes = new ArrayList<>();
         for (Shape s : SHAPES) if (only == null || only.contains(s.name())) shapes.add(s);
@@ -113,7 +110,7 @@ public final class ConvBench implements Callable<Integer> {
                 }
             }
         }
-        Parallelism par = Parallelism.threads(threads);
+        Parallelism par = Parallelism.threads(common.threads);
         Ops ops = Ops.on(Device.cpu(Impl.SIMD)).with(par);
         List<BenchRow> rows = new ArrayList<>();
         for (Shape s : shapes) {
@@ -124,7 +121,7 @@ public final class ConvBench implements Callable<Integer> {
         }
         rows.add(sgemm(par));
         BenchReport.printTable(out, rows);
-        if (json != null) BenchReport.writeJson(json, rows);
+        if (common.json != null) BenchReport.writeJson(common.json, rows);
         return 0;
     }
 
@@ -218,7 +215,7 @@ public final class ConvBench implements Callable<Integer> {
     }
 
     private BenchRow row(String kernel, Shape s, double ms, double flops) {
-        return new BenchRow(kernel, s.name(), "simd", threads, ms, flops / ms / 1e6, null);
+        return new BenchRow(kernel, s.name(), "simd", common.threads, ms, flops / ms / 1e6, null);
     }
 
     private BenchRow sgemm(Parallelism par) {
@@ -228,7 +225,7 @@ public final class ConvBench implements Callable<Integer> {
             MemorySegment a = random(arena, r, 1f, n, n).segment(), bm = random(arena, r, 1f, n, n).segment();
             MemorySegment c = arena.allocate((long) n * n * 4, 64);
             double ms = Timer.medianMs(() -> Gemm.sgemm(Trans.N, Trans.N, n, n, n, 1f, a, 0, n, bm, 0, n, 0f, c, 0, n, par), reps);
-            return new BenchRow("sgemm", n + "x" + n + "x" + n, "simd", threads, ms, 2.0 * n * n * n / ms / 1e6, null);
+            return new BenchRow("sgemm", n + "x" + n + "x" + n, "simd", common.threads, ms, 2.0 * n * n * n / ms / 1e6, null);
         }
     }
 

@@ -3,6 +3,7 @@ package io.tensorlane.bench.lstm;
 import io.tensorlane.bench.harness.BenchReport;
 import io.tensorlane.bench.harness.BenchRow;
 import io.tensorlane.bench.harness.ResultCheck;
+import io.tensorlane.bench.harness.RunOptions;
 import io.tensorlane.bench.harness.Timer;
 import io.tensorlane.kernels.Impl;
 import io.tensorlane.kernels.Kernels;
@@ -16,13 +17,13 @@ import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -53,6 +54,9 @@ public final class LstmBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    RunOptions common;
+
     @Option(names = "--batch", defaultValue = "64", paramLabel = "N", description = "Batch size (default ${DEFAULT-VALUE}).")
     int n;
 
@@ -65,16 +69,9 @@ public final class LstmBench implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "50", paramLabel = "T", description = "Sequence length (default ${DEFAULT-VALUE}).")
     int t;
 
-    @Option(names = "--threads", defaultValue = "1", paramLabel = "T",
-            description = "Threads (default ${DEFAULT-VALUE}: single-thread figures are the comparable ones).")
-    int threads;
-
     @Option(names = "--reps", defaultValue = "21", paramLabel = "R",
             description = "Timed calls of the cell (default ${DEFAULT-VALUE}); the sequence uses max(3, R/4), the scalar cell max(3, R/7).")
     int reps;
-
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write the rows as a JSON array.")
-    Path json;
 
     @Option(names = "--no-scalar", description = "Skip the (slow) scalar cell row; SIMD results are still checked against it.")
     boolean noScalar;
@@ -85,16 +82,16 @@ public final class LstmBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        for (int[] v : new int[][] {{n, 0}, {d, 1}, {h, 2}, {t, 3}, {threads, 4}, {reps, 5}}) {
+        for (int[] v : new int[][] {{n, 0}, {d, 1}, {h, 2}, {t, 3}, {common.threads, 4}, {reps, 5}}) {
             if (v[0] < 1) {
                 String[] names = {"--batch", "--input", "--hidden", "--steps", "--threads", "--reps"};
                 throw new ParameterException(spec.commandLine(), "bench lstm: " + names[v[1]] + " must be >= 1, got " + v[0]);
             }
         }
-        Parallelism par = Parallelism.threads(threads);
+        Parallelism par = Parallelism.threads(common.threads);
         String cellShape = "N" + n + " D" + d + " H" + h, seqShape = "N" + n + " T" + t + " D" + d + " H" + h;
         double cellFlops = 2.0 * n * (d + h) * 4.0 * h;
-        out.println("bench lstm: " + Kernels.describe() + ", " + threads + " thread(s), " + seqShape);
+        out.println("bench lstm: " + Kernels.describe() + ", " + common.threads + " thread(s), " + seqShape);
         out.flush();
         List<BenchRow> rows = new ArrayList<>();
         Ops scalar = Ops.on(Device.cpu(Impl.SCALAR)).with(par);
@@ -111,11 +108,11 @@ public final class LstmBench implements Callable<Integer> {
                 ResultCheck.assertClose("LSTMCell fwd h", "simd", hRef.segment(), hOut.segment(), hOut.numel(), 1e-4, 1e-5);
                 ResultCheck.assertClose("LSTMCell fwd c", "simd", cRef.segment(), cOut.segment(), cOut.numel(), 1e-4, 1e-5);
                 double ms = Timer.medianMs(() -> simd.lstmStep(x, h0, c0, wx, wh, b, hOut, cOut, gates), reps);
-                rows.add(new BenchRow("LSTMCell fwd", cellShape, "simd", threads, ms, cellFlops / ms / 1e6, null));
+                rows.add(new BenchRow("LSTMCell fwd", cellShape, "simd", common.threads, ms, cellFlops / ms / 1e6, null));
             }
             if (!noScalar || simd == null) {
                 double sms = Timer.medianMs(() -> scalar.lstmStep(x, h0, c0, wx, wh, b, hRef, cRef, gRef), Math.max(3, reps / 7));
-                rows.add(new BenchRow("LSTMCell fwd", cellShape, "scalar", threads, sms, cellFlops / sms / 1e6, null));
+                rows.add(new BenchRow("LSTMCell fwd", cellShape, "scalar", common.threads, sms, cellFlops / sms / 1e6, null));
             }
 
             if (simd != null && !noSeq) {
@@ -129,13 +126,13 @@ public final class LstmBench implements Callable<Integer> {
                     simd.lstmSeq(xs, h0, null, wx, wh, b, hs, cs, gs);
                     simd.lstmSeqBackward(xs, h0, null, wx, wh, f, dh, null, dx, dh0, dc0, dWx, dWh, db);
                 }, Math.max(3, reps / 4));
-                rows.add(new BenchRow("LSTM seq fwd+bwd", seqShape, "simd", threads, ms, 3 * t * cellFlops / ms / 1e6, null));
+                rows.add(new BenchRow("LSTM seq fwd+bwd", seqShape, "simd", common.threads, ms, 3 * t * cellFlops / ms / 1e6, null));
             }
         }
         BenchReport.printTable(out, rows);
-        if (json != null) {
-            BenchReport.writeJson(json, rows);
-            out.println("wrote " + rows.size() + " rows to " + json);
+        if (common.json != null) {
+            BenchReport.writeJson(common.json, rows);
+            out.println("wrote " + rows.size() + " rows to " + common.json);
         }
         out.flush();
         return 0;

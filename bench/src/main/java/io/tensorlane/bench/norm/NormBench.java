@@ -4,6 +4,7 @@ import io.tensorlane.bench.harness.BenchReport;
 import io.tensorlane.bench.harness.BenchRow;
 import io.tensorlane.bench.harness.ResultCheck;
 import io.tensorlane.bench.harness.ResultMismatchException;
+import io.tensorlane.bench.harness.RunOptions;
 import io.tensorlane.bench.harness.Timer;
 import io.tensorlane.kernels.Impl;
 import io.tensorlane.kernels.Kernels;
@@ -17,7 +18,6 @@ import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +25,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -56,6 +57,9 @@ public final class NormBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    RunOptions common;
+
     @Option(names = "--shape", defaultValue = "8x64x56x56", paramLabel = "NxCxHxW",
             description = "Batch-norm input (default ${DEFAULT-VALUE}).")
     String shape;
@@ -68,16 +72,9 @@ public final class NormBench implements Callable<Integer> {
             description = "Anchor/box pairs per box encode/decode call (default ${DEFAULT-VALUE}).")
     int boxes;
 
-    @Option(names = "--threads", defaultValue = "1", paramLabel = "T",
-            description = "Threads (default ${DEFAULT-VALUE}: single-thread figures are the comparable ones).")
-    int threads;
-
     @Option(names = "--reps", defaultValue = "11", paramLabel = "R",
             description = "Timed calls per row, median reported (default ${DEFAULT-VALUE}; scalar rows use max(3, R/3)).")
     int reps;
-
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write the rows as a JSON array.")
-    Path json;
 
     static final long SM_ROWS = 256, SM_COLS = 1000;
 
@@ -87,10 +84,10 @@ public final class NormBench implements Callable<Integer> {
         long[] bn = parseShape(shape);
         if (params < 1 || params > (1L << 40)) throw new ParameterException(spec.commandLine(), "bench norm: --params must be in [1, 2^40], got " + params);
         if (boxes < 1 || boxes > (1 << 28)) throw new ParameterException(spec.commandLine(), "bench norm: --boxes must be in [1, 2^28], got " + boxes);
-        if (threads < 1) throw new ParameterException(spec.commandLine(), "bench norm: --threads must be >= 1, got " + threads);
+        if (common.threads < 1) throw new ParameterException(spec.commandLine(), "bench norm: --threads must be >= 1, got " + common.threads);
         if (reps < 1) throw new ParameterException(spec.commandLine(), "bench norm: --reps must be >= 1, got " + reps);
-        Parallelism par = Parallelism.threads(threads);
-        out.println("bench norm: " + Kernels.describe() + ", " + threads + " thread(s), batch norm " + shape + ", P=" + params
+        Parallelism par = Parallelism.threads(common.threads);
+        out.println("bench norm: " + Kernels.describe() + ", " + common.threads + " thread(s), batch norm " + shape + ", P=" + params
                 + ", median of " + reps);
         out.flush();
         List<BenchRow> rows = new ArrayList<>();
@@ -186,9 +183,9 @@ public final class NormBench implements Callable<Integer> {
             rows.addFirst(row("copy", Long.toString(copyN), "jdk", copyMs, 2 * copyN * 4));
         }
         BenchReport.printTable(out, rows);
-        if (json != null) {
-            BenchReport.writeJson(json, rows);
-            out.println("wrote " + rows.size() + " rows to " + json);
+        if (common.json != null) {
+            BenchReport.writeJson(common.json, rows);
+            out.println("wrote " + rows.size() + " rows to " + common.json);
         }
         out.flush();
         return 0;
@@ -224,7 +221,7 @@ public final class NormBench implements Callable<Integer> {
     }
 
     private BenchRow row(String kernel, String shape, String impl, double ms, long bytes) {
-        return new BenchRow(kernel, shape, impl, threads, ms, null, bytes / ms / 1e6);
+        return new BenchRow(kernel, shape, impl, common.threads, ms, null, bytes / ms / 1e6);
     }
 
     private long[] parseShape(String s) {

@@ -4,6 +4,7 @@ import io.tensorlane.bench.harness.BenchReport;
 import io.tensorlane.bench.harness.BenchRow;
 import io.tensorlane.bench.harness.ResultCheck;
 import io.tensorlane.bench.harness.ResultMismatchException;
+import io.tensorlane.bench.harness.RunOptions;
 import io.tensorlane.bench.harness.Timer;
 import io.tensorlane.kernels.Impl;
 import io.tensorlane.kernels.Kernels;
@@ -17,7 +18,6 @@ import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +25,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -57,16 +58,12 @@ public final class PoolBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--threads", defaultValue = "1", paramLabel = "T",
-            description = "Threads (default ${DEFAULT-VALUE}: single-thread figures are the comparable ones).")
-    int threads;
+    @Mixin
+    RunOptions common;
 
     @Option(names = "--reps", defaultValue = "15", paramLabel = "R",
             description = "Timed calls per row; the median is reported (default ${DEFAULT-VALUE}; scalar rows max(3, R/3)).")
     int reps;
-
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write the rows as a JSON array.")
-    Path json;
 
     static final long N = 8, C = 64, H = 112, W = 112;
     static final String SHAPE = N + "x" + C + "x" + H + "x" + W;
@@ -74,10 +71,10 @@ public final class PoolBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (threads < 1) throw new ParameterException(spec.commandLine(), "bench pool: --threads must be >= 1, got " + threads);
+        if (common.threads < 1) throw new ParameterException(spec.commandLine(), "bench pool: --threads must be >= 1, got " + common.threads);
         if (reps < 1) throw new ParameterException(spec.commandLine(), "bench pool: --reps must be >= 1, got " + reps);
-        Parallelism par = Parallelism.threads(threads);
-        out.println("bench pool: " + Kernels.describe() + ", " + threads + " thread(s), x=" + SHAPE + ", median of " + reps);
+        Parallelism par = Parallelism.threads(common.threads);
+        out.println("bench pool: " + Kernels.describe() + ", " + common.threads + " thread(s), x=" + SHAPE + ", median of " + reps);
         out.flush();
         Pool2dDesc d = Pool2dDesc.of(2);
         long nIn = N * C * H * W, nOut = nIn / 4;
@@ -148,16 +145,16 @@ public final class PoolBench implements Callable<Integer> {
                         r.kernel(), r.gbps() / copyRow.gbps(), speedup);
             }
         }
-        if (json != null) {
-            BenchReport.writeJson(json, rows);
-            out.println("wrote " + rows.size() + " rows to " + json);
+        if (common.json != null) {
+            BenchReport.writeJson(common.json, rows);
+            out.println("wrote " + rows.size() + " rows to " + common.json);
         }
         out.flush();
         return 0;
     }
 
     private BenchRow row(String kernel, String impl, double ms, long bytes) {
-        return new BenchRow(kernel, SHAPE, impl, threads, ms, null, bytes / ms / 1e6);
+        return new BenchRow(kernel, SHAPE, impl, common.threads, ms, null, bytes / ms / 1e6);
     }
 
     /** The input of the other windows' rows: a ResNet-sized 56x56 feature map. */
@@ -215,7 +212,7 @@ public final class PoolBench implements Callable<Integer> {
                 }
                 int r = ops == scalar ? Math.max(3, reps / 3) : reps;
                 double ms = Timer.medianMs(run, r);
-                rows.add(new BenchRow(c.kernel(), SHAPE2, impl, threads, ms, null, 4.0 * (nIn + nOut) / ms / 1e6));
+                rows.add(new BenchRow(c.kernel(), SHAPE2, impl, common.threads, ms, null, 4.0 * (nIn + nOut) / ms / 1e6));
             }
         }
         return rows;

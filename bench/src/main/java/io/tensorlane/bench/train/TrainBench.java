@@ -3,6 +3,7 @@ package io.tensorlane.bench.train;
 import io.tensorlane.bench.harness.BenchReport;
 import io.tensorlane.bench.harness.BenchRow;
 import io.tensorlane.bench.harness.ResultMismatchException;
+import io.tensorlane.bench.harness.RunOptions;
 import io.tensorlane.bench.harness.Timer;
 import io.tensorlane.kernels.Parallelism;
 import io.tensorlane.layers.Mode;
@@ -17,7 +18,6 @@ import io.tensorlane.runtime.Ops;
 import io.tensorlane.runtime.Tensor;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -27,6 +27,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -54,8 +55,8 @@ public final class TrainBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--threads", defaultValue = "1", paramLabel = "T", description = "Threads (default ${DEFAULT-VALUE}).")
-    int threads;
+    @Mixin
+    RunOptions common;
 
     @Option(names = "--reps", defaultValue = "21", paramLabel = "R", description = "Timed steps per net; the median is reported (default ${DEFAULT-VALUE}).")
     int reps;
@@ -64,9 +65,6 @@ public final class TrainBench implements Callable<Integer> {
             description = "Least seconds of untimed steps per net before timing; then until the step time is steady, "
                     + "at most 10x as long (default ${DEFAULT-VALUE}; 0: only the timer's own warm-up).")
     double warmSeconds;
-
-    @Option(names = "--json", paramLabel = "FILE", description = "Also write the rows as a JSON array.")
-    Path json;
 
     @Option(names = "--profile", description = "Also time every layer's forward and backward and count allocated bytes per step.")
     boolean profile;
@@ -87,14 +85,14 @@ public final class TrainBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (threads < 1) throw new ParameterException(spec.commandLine(), "bench train: --threads must be >= 1, got " + threads);
+        if (common.threads < 1) throw new ParameterException(spec.commandLine(), "bench train: --threads must be >= 1, got " + common.threads);
         if (reps < 1) throw new ParameterException(spec.commandLine(), "bench train: --reps must be >= 1, got " + reps);
         if (!(warmSeconds >= 0 && warmSeconds <= 600)) {
             throw new ParameterException(spec.commandLine(), "bench train: --warm must be in [0, 600] seconds, got " + warmSeconds);
         }
-        Ops ops = Ops.on(Device.cpu()).with(Parallelism.threads(threads));
+        Ops ops = Ops.on(Device.cpu()).with(Parallelism.threads(common.threads));
         String impl = ops.device().kernels().impl().name().toLowerCase(Locale.ROOT);
-        out.println("bench train: " + ops.device() + ", " + threads + " thread(s), batch " + BATCH + ", SGD momentum 0.9, median of " + reps);
+        out.println("bench train: " + ops.device() + ", " + common.threads + " thread(s), batch " + BATCH + ", SGD momentum 0.9, median of " + reps);
         out.flush();
         List<BenchRow> rows = new ArrayList<>();
         for (String name : ORDER) {
@@ -103,15 +101,15 @@ public final class TrainBench implements Callable<Integer> {
             if (warmSeconds > 0) s.warm((long) (warmSeconds * 1e9));
             double ms = Timer.medianMs(s::run, reps);
             String shape = "b" + BATCH + " " + String.join("x", Arrays.stream(s.spec.inputShape()).mapToObj(Long::toString).toList());
-            rows.add(new BenchRow(name, shape, impl, threads, ms, null, null));
+            rows.add(new BenchRow(name, shape, impl, common.threads, ms, null, null));
             out.printf(Locale.ROOT, "%s %s: %.3f ms per step, %.0f images/s%n", name, shape, ms, BATCH / ms * 1e3);
             if (profile) s.profile(out, reps);
             out.flush();
         }
         BenchReport.printTable(out, rows);
-        if (json != null) {
-            BenchReport.writeJson(json, rows);
-            out.println("wrote " + rows.size() + " rows to " + json);
+        if (common.json != null) {
+            BenchReport.writeJson(common.json, rows);
+            out.println("wrote " + rows.size() + " rows to " + common.json);
         }
         out.flush();
         return 0;

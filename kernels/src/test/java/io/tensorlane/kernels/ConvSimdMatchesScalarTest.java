@@ -1,8 +1,10 @@
 package io.tensorlane.kernels;
 
+import static io.tensorlane.kernels.ConvErrorBound.abs;
+import static io.tensorlane.kernels.ConvErrorBound.arr;
+import static io.tensorlane.kernels.ConvErrorBound.assertWithin;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -26,7 +28,6 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("simd")
 class ConvSimdMatchesScalarTest {
-    private static final double U = Math.ulp(1f) / 2; // 2^-24
     private final KernelSet ref = Kernels.get(Impl.SCALAR);
     private final KernelSet simd = Kernels.get(Impl.SIMD);
 
@@ -73,26 +74,6 @@ class ConvSimdMatchesScalarTest {
         MemorySegment s = a.allocate(n * 4 + 12, 64).asSlice(4 * (r.nextInt(3)), n * 4); // odd 4-byte offsets
         for (long i = 0; i < n; i++) s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextGaussian());
         return s;
-    }
-
-    static MemorySegment abs(Arena a, MemorySegment s) {
-        long n = s.byteSize() / 4;
-        MemorySegment t = a.allocate(n * 4, 64);
-        for (long i = 0; i < n; i++) t.setAtIndex(ValueLayout.JAVA_FLOAT, i, Math.abs(s.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
-        return t;
-    }
-
-    static float[] arr(MemorySegment s) {
-        return s.toArray(ValueLayout.JAVA_FLOAT);
-    }
-
-    static void assertWithin(String what, float[] expected, float[] actual, float[] magnitude, long terms) {
-        for (int i = 0; i < expected.length; i++) {
-            double bound = 2.0 * terms * U * magnitude[i] + Float.MIN_NORMAL;
-            if (!(Math.abs(expected[i] - actual[i]) <= bound)) {
-                fail(what + " at " + i + ": expected " + expected[i] + " got " + actual[i] + " (bound " + bound + ")");
-            }
-        }
     }
 
     @Test

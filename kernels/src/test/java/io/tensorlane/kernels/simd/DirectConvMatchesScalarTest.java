@@ -1,8 +1,10 @@
 package io.tensorlane.kernels.simd;
 
+import static io.tensorlane.kernels.ConvErrorBound.abs;
+import static io.tensorlane.kernels.ConvErrorBound.arr;
+import static io.tensorlane.kernels.ConvErrorBound.assertWithin;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.tensorlane.kernels.Conv2dDesc;
 import io.tensorlane.kernels.ConvGeometry;
@@ -28,7 +30,6 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("simd")
 class DirectConvMatchesScalarTest {
-    private static final double U = Math.ulp(1f) / 2;
     private final ScalarConv twin = new ScalarConv();
 
     // n, c, h, w, f, kh, kw, sh, sw, ph, pw, dh, dw
@@ -57,26 +58,6 @@ class DirectConvMatchesScalarTest {
         MemorySegment s = a.allocate(n * 4, 64);
         for (long i = 0; i < n; i++) s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextGaussian());
         return s;
-    }
-
-    static MemorySegment abs(Arena a, MemorySegment s) {
-        long n = s.byteSize() / 4;
-        MemorySegment t = a.allocate(n * 4, 64);
-        for (long i = 0; i < n; i++) t.setAtIndex(ValueLayout.JAVA_FLOAT, i, Math.abs(s.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
-        return t;
-    }
-
-    static float[] arr(MemorySegment s) {
-        return s.toArray(ValueLayout.JAVA_FLOAT);
-    }
-
-    static void assertWithin(String what, float[] expected, float[] actual, float[] magnitude, long terms) {
-        for (int i = 0; i < expected.length; i++) {
-            double bound = 2.0 * terms * U * magnitude[i] + Float.MIN_NORMAL;
-            if (!(Math.abs(expected[i] - actual[i]) <= bound)) {
-                fail(what + " at " + i + ": expected " + expected[i] + " got " + actual[i] + " (bound " + bound + ")");
-            }
-        }
     }
 
     @Test

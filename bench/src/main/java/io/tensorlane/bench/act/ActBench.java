@@ -1,16 +1,15 @@
 package io.tensorlane.bench.act;
 
 import io.tensorlane.bench.harness.BenchReport;
+import io.tensorlane.bench.harness.CpuImpls;
+import io.tensorlane.bench.harness.CopyBaseline;
 import io.tensorlane.bench.harness.BenchRow;
 import io.tensorlane.bench.harness.ResultCheck;
-import io.tensorlane.bench.harness.ResultMismatchException;
 import io.tensorlane.bench.harness.RunOptions;
 import io.tensorlane.bench.harness.Timer;
-import io.tensorlane.kernels.Impl;
 import io.tensorlane.kernels.Kernels;
 import io.tensorlane.kernels.Parallelism;
 import io.tensorlane.runtime.DType;
-import io.tensorlane.runtime.Device;
 import io.tensorlane.runtime.Ops;
 import io.tensorlane.runtime.Tensor;
 import java.io.PrintWriter;
@@ -94,24 +93,10 @@ public final class ActBench implements Callable<Integer> {
             String n = Long.toString(size), sm = SM_ROWS + "x" + SM_COLS;
             long bytes = size * 4, smBytes = SM_ROWS * SM_COLS * 4;
 
-            // The baseline: the JDK's own bulk copy, split over the same common.threads as the kernels.
-            MemorySegment src = x.segment(), dst = y.segment();
-            Runnable copy = () -> par.parallelFor(0, size, 1 << 18,
-                    (f, t) -> MemorySegment.copy(src, f * 4, dst, f * 4, (t - f) * 4));
-            copy.run();
-            if (MemorySegment.mismatch(src, 0, bytes, dst, 0, bytes) != -1) {
-                throw new ResultMismatchException("copy: destination differs from source");
-            }
-            double copyMs = Timer.medianMs(copy, reps);
-
-            Ops scalar = Ops.on(Device.cpu(Impl.SCALAR)).with(par);
-            List<Ops> impls = new ArrayList<>(List.of(scalar));
-            if (Kernels.simdAvailable()) {
-                impls.add(Ops.on(Device.cpu(Impl.SIMD)).with(par));
-            } else {
-                out.println("(SIMD unavailable, timing the scalar kernels only: "
-                        + Kernels.simdUnavailableReason().orElse("?") + ")");
-            }
+            CopyBaseline copy = CopyBaseline.checked(par, x.segment(), y.segment(), size);
+            double copyMs = copy.medianMs(reps);
+            List<Ops> impls = CpuImpls.scalarAndSimd(par, out);
+            Ops scalar = impls.get(0);
             Tensor prob = scalar.softmax(sx); // softmax bwd input: the forward output
             for (Ops ops : impls) {
                 Case c = new Case(ops, scalar);
@@ -126,9 +111,7 @@ public final class ActBench implements Callable<Integer> {
                 rows.add(c.time("softmax bwd", sm, 3 * smBytes, sy, sref, 2e-5, 2e-6,
                         o -> o.softmaxBackward(prob, sd, -1, sy), o -> o.softmaxBackward(prob, sd, -1, sref)));
             }
-            // The baseline is timed again after the kernels and the faster median is kept: on a shared machine a
-            // single early sample can catch a noisy moment, and "vs copy" should compare with what memory can do.
-            copyMs = Math.min(copyMs, Timer.medianMs(copy, reps));
+            copyMs = Math.min(copyMs, copy.medianMs(reps)); // again after the kernels: see CopyBaseline
             rows.addFirst(row("copy", n, "jdk", copyMs, 2 * bytes));
         }
         BenchReport.printTable(out, rows);

@@ -1,17 +1,17 @@
 package io.tensorlane.bench.norm;
 
 import io.tensorlane.bench.harness.BenchReport;
+import io.tensorlane.bench.harness.CpuImpls;
+import io.tensorlane.bench.harness.CopyBaseline;
 import io.tensorlane.bench.harness.BenchRow;
 import io.tensorlane.bench.harness.ResultCheck;
 import io.tensorlane.bench.harness.ResultMismatchException;
 import io.tensorlane.bench.harness.RunOptions;
 import io.tensorlane.bench.harness.Timer;
-import io.tensorlane.kernels.Impl;
 import io.tensorlane.kernels.Kernels;
 import io.tensorlane.kernels.Parallelism;
 import io.tensorlane.runtime.BatchNormResult;
 import io.tensorlane.runtime.DType;
-import io.tensorlane.runtime.Device;
 import io.tensorlane.runtime.Ops;
 import io.tensorlane.runtime.Tensor;
 import java.io.PrintWriter;
@@ -112,16 +112,10 @@ public final class NormBench implements Callable<Integer> {
             MemorySegment.copy(w.segment(), 0, w0.segment(), 0, params * 4);
 
             long copyN = 2 * params;
-            MemorySegment src = arena.allocate(copyN * 4, 64), dst = arena.allocate(copyN * 4, 64);
-            Runnable copy = () -> par.parallelFor(0, copyN, 1 << 18, (f, t) -> MemorySegment.copy(src, f * 4, dst, f * 4, (t - f) * 4));
-            copy.run();
-            if (MemorySegment.mismatch(src, 0, copyN * 4, dst, 0, copyN * 4) != -1) throw new ResultMismatchException("copy: destination differs");
-            double copyMs = Timer.medianMs(copy, reps);
-
-            Ops scalar = Ops.on(Device.cpu(Impl.SCALAR)).with(par);
-            List<Ops> impls = new ArrayList<>(List.of(scalar));
-            if (Kernels.simdAvailable()) impls.add(Ops.on(Device.cpu(Impl.SIMD)).with(par));
-            else out.println("(SIMD unavailable, timing the scalar kernels only: " + Kernels.simdUnavailableReason().orElse("?") + ")");
+            CopyBaseline copy = CopyBaseline.checked(par, arena.allocate(copyN * 4, 64), arena.allocate(copyN * 4, 64), copyN);
+            double copyMs = copy.medianMs(reps);
+            List<Ops> impls = CpuImpls.scalarAndSimd(par, out);
+            Ops scalar = impls.get(0);
 
             String bnShape = shape, pShape = Long.toString(params);
             for (Ops ops : impls) {
@@ -179,7 +173,7 @@ public final class NormBench implements Callable<Integer> {
                 long[] t = {0};
                 rows.add(update("adam update", pShape, impl, r, 7, () -> ops.adamStep(w, g, s1, s2, ++t[0], 1e-6f, 0.9f, 0.999f, 1e-8f, 0f)));
             }
-            copyMs = Math.min(copyMs, Timer.medianMs(copy, reps));
+            copyMs = Math.min(copyMs, copy.medianMs(reps));
             rows.addFirst(row("copy", Long.toString(copyN), "jdk", copyMs, 2 * copyN * 4));
         }
         BenchReport.printTable(out, rows);

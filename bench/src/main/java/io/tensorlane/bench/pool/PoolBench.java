@@ -1,17 +1,17 @@
 package io.tensorlane.bench.pool;
 
 import io.tensorlane.bench.harness.BenchReport;
+import io.tensorlane.bench.harness.CpuImpls;
+import io.tensorlane.bench.harness.CopyBaseline;
 import io.tensorlane.bench.harness.BenchRow;
 import io.tensorlane.bench.harness.ResultCheck;
 import io.tensorlane.bench.harness.ResultMismatchException;
 import io.tensorlane.bench.harness.RunOptions;
 import io.tensorlane.bench.harness.Timer;
-import io.tensorlane.kernels.Impl;
 import io.tensorlane.kernels.Kernels;
 import io.tensorlane.kernels.Parallelism;
 import io.tensorlane.kernels.Pool2dDesc;
 import io.tensorlane.runtime.DType;
-import io.tensorlane.runtime.Device;
 import io.tensorlane.runtime.Ops;
 import io.tensorlane.runtime.Tensor;
 import java.io.PrintWriter;
@@ -86,23 +86,10 @@ public final class PoolBench implements Callable<Integer> {
             Tensor dout = Tensor.allocate(arena, DType.F32, N, C, H / 2, W / 2);
             fill(x, 1);
             fill(dout, 2);
-            MemorySegment src = x.segment(), dst = copyDst.segment();
-            long bytes = nIn * 4;
-            Runnable copy = () -> par.parallelFor(0, nIn, 1 << 18,
-                    (f, t) -> MemorySegment.copy(src, f * 4, dst, f * 4, (t - f) * 4));
-            copy.run();
-            if (MemorySegment.mismatch(src, 0, bytes, dst, 0, bytes) != -1) {
-                throw new ResultMismatchException("copy: destination differs from source");
-            }
-            double copyMs = Timer.medianMs(copy, reps);
-
-            Ops scalar = Ops.on(Device.cpu(Impl.SCALAR)).with(par);
-            List<Ops> impls = new ArrayList<>(List.of(scalar));
-            if (Kernels.simdAvailable()) {
-                impls.add(Ops.on(Device.cpu(Impl.SIMD)).with(par));
-            } else {
-                out.println("(SIMD unavailable, timing the scalar kernels only: " + Kernels.simdUnavailableReason().orElse("?") + ")");
-            }
+            CopyBaseline copy = CopyBaseline.checked(par, x.segment(), copyDst.segment(), nIn);
+            double copyMs = copy.medianMs(reps);
+            List<Ops> impls = CpuImpls.scalarAndSimd(par, out);
+            Ops scalar = impls.get(0);
             // the reference results, from the twin
             Tensor refOut = Tensor.allocate(arena, DType.F32, N, C, H / 2, W / 2);
             Tensor refIdx = Tensor.allocate(arena, DType.I32, N, C, H / 2, W / 2);
@@ -132,8 +119,8 @@ public final class PoolBench implements Callable<Integer> {
                 rows.add(row("maxpool2x2s2 fwd+bwd", impl, Timer.medianMs(fb, r), fbBytes));
             }
             rows.addAll(otherWindows(arena, impls, scalar));
-            copyMs = Math.min(copyMs, Timer.medianMs(copy, reps));
-            rows.addFirst(row("copy", "jdk", copyMs, 2 * bytes));
+            copyMs = Math.min(copyMs, copy.medianMs(reps));
+            rows.addFirst(row("copy", "jdk", copyMs, 2 * nIn * 4));
         }
         BenchReport.printTable(out, rows);
         BenchRow copyRow = rows.getFirst();

@@ -45,6 +45,16 @@ class SimdPoolMatchesScalarTest {
             {3, 1, 1, 37, 1, 2, 1, 2, 0, 0},
             {1, 1, 1, 1, 2, 2, 2, 2, 1, 1},
             {1, 1, 31, 31, 2, 2, 1, 1, 0, 0},
+            // 2x2 stride 2 on many narrow planes (small CNN maps): rows of 1 to 15 outputs whose last step
+            // reads into the next rows and stores onto later outputs, odd H (a skipped row per plane) and odd W
+            {4, 8, 4, 4, 2, 2, 2, 2, 0, 0},
+            {3, 5, 8, 8, 2, 2, 2, 2, 0, 0},
+            {2, 3, 28, 28, 2, 2, 2, 2, 0, 0},
+            {2, 3, 9, 5, 2, 2, 2, 2, 0, 0},
+            {2, 4, 7, 17, 2, 2, 2, 2, 0, 0},
+            {2, 2, 6, 30, 2, 2, 2, 2, 0, 0},
+            {3, 3, 3, 2, 2, 2, 2, 2, 0, 0},
+            {1, 9, 12, 35, 2, 2, 2, 2, 0, 0},
             // strides 3 and 4: rows wide enough for whole vectors at 16 lanes, windows narrower than,
             // equal to and wider than the stride, with padding
             {1, 2, 7, 150, 4, 4, 4, 4, 0, 0},

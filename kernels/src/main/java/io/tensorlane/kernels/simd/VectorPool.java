@@ -56,6 +56,11 @@ public final class VectorPool implements PoolKernels {
     private static final VectorShuffle<Float> EXPAND2_HI = VectorShuffle.fromOp(S, i -> (L + i) / 2);
     private static final VectorMask<Float> EVEN_LANES = VectorMask.fromLong(S, 0x5555_5555_5555_5555L);
     /** Widest stride the vector loops handle (forward gathers and backward expansions). */
+    /** Even / odd lanes of two vectors (two-vector rearrange) and of one vector (lanes below L/2). */
+    private static final VectorShuffle<Float> EVEN2 = VectorShuffle.fromOp(S, i -> 2 * i);
+    private static final VectorShuffle<Float> ODD2 = VectorShuffle.fromOp(S, i -> 2 * i + 1);
+    private static final VectorShuffle<Float> EVEN1 = VectorShuffle.fromOp(S, i -> (2 * i) & (L - 1));
+    private static final VectorShuffle<Float> ODD1 = VectorShuffle.fromOp(S, i -> (2 * i + 1) & (L - 1));
     private static final int MAX_STRIDE = 4;
 
     private final ScalarPool scalar = new ScalarPool();
@@ -65,7 +70,7 @@ public final class VectorPool implements PoolKernels {
     @Override
     public void maxPool2d(long planes, long h, long w, Pool2dDesc d, MemorySegment x, long xOff,
                           MemorySegment out, long outOff, MemorySegment idx, long idxOff) {
-        if (d.isTwoByTwoStrideTwo()) {
+        if (d.isTwoByTwoStrideTwo() && w < 1 << 24) { // offsets in float lanes: exact below 2^24
             maxPool2x2s2(planes, h, w, x, xOff, out, outOff, idx, idxOff);
             return;
         }
@@ -223,61 +228,93 @@ public final class VectorPool implements PoolKernels {
     /**
      * 2x2 stride 2: per step, two vectors from each of the two input rows (2L columns) give L outputs.
      * The four window elements, in row-major order, are the even/odd lanes of the top and bottom rows.
+     * A row's last {@code ow % L} outputs take one more step, its loads running on past the row end into
+     * the next rows (their lanes are discarded) and its stores too, onto outputs of later rows that are
+     * written after it; when at most L/2 outputs are left, one vector per row does (single-vector
+     * shuffles). Narrow planes (the 8x8 and 4x4 maps of small CNNs, LeNet's 28x28) are then all vector
+     * work: one scalar window per output measured 5-10x slower. All the call's row pairs run as one flat
+     * loop with running offsets (no per-plane loop around a one-step row loop: C2 kept reloading and
+     * re-checking every segment per row there). Only the last rows, where such a load or store would
+     * leave the segment or the call's outputs, fall back to scalar windows.
      */
     private static void maxPool2x2s2(long planes, long h, long w, MemorySegment x, long xOff,
                                      MemorySegment out, long outOff, MemorySegment idx, long idxOff) {
         long oh = h / 2, ow = w / 2;
         long bound = ow / L * L;
-        VectorShuffle<Float> even = VectorShuffle.fromOp(S, i -> 2 * i);
-        VectorShuffle<Float> odd = VectorShuffle.fromOp(S, i -> 2 * i + 1);
-        IntVector iota2 = IntVector.zero(SI).addIndex(2);
+        boolean halfRest = ow - bound <= L / 2;
+        long restBytes = (halfRest ? L : 2L * L) * F; // what a row's last step reads from each row
+        long readLimit = x.byteSize();
+        long outEnd = planes * oh * ow;
+        long rows = planes * oh, rowBytes = w * F, planeGap = (h - 2 * oh) * w * F; // an odd h skips a row
         int step = (int) w;
-        for (long p = 0; p < planes; p++) {
-            long xb = xOff + p * h * w, ob = p * oh * ow;
-            for (long i = 0; i < oh; i++) {
-                long top = (xb + 2 * i * w) * F, bot = top + w * F;
-                long o = ob + i * ow;
-                int rowIdx = (int) (2 * i * w);
-                long j = 0;
-                for (; j < bound; j += L) {
-                    long c = 2 * j * F;
-                    FloatVector ta = FloatVector.fromMemorySegment(S, x, top + c, NATIVE);
+        float stepF = step;
+        IntVector iota2 = IntVector.zero(SI).addIndex(2);
+        long top = xOff * F, o = 0;
+        int i = 0, rowIdx = 0;
+        for (long q = 0; q < rows; q++) {
+            long bot = top + rowBytes;
+            // the vector steps: the full ones, and the row's last partial one where its loads and stores stay inside
+            long stop = bot + 2 * bound * F + restBytes <= readLimit && o + bound + L <= outEnd ? ow : bound;
+            long j = 0;
+            for (; j < stop; j += L) {
+                long c = 2 * j * F;
+                boolean full = j < bound;
+                FloatVector ta = FloatVector.fromMemorySegment(S, x, top + c, NATIVE);
+                FloatVector ba = FloatVector.fromMemorySegment(S, x, bot + c, NATIVE);
+                FloatVector best, e1, e2, e3;
+                if (full || !halfRest) {
                     FloatVector tb = FloatVector.fromMemorySegment(S, x, top + c + L * F, NATIVE);
-                    FloatVector ba = FloatVector.fromMemorySegment(S, x, bot + c, NATIVE);
                     FloatVector bb = FloatVector.fromMemorySegment(S, x, bot + c + L * F, NATIVE);
-                    FloatVector best = ta.rearrange(even, tb);
-                    FloatVector e1 = ta.rearrange(odd, tb);
-                    FloatVector e2 = ba.rearrange(even, bb);
-                    FloatVector e3 = ba.rearrange(odd, bb);
-                    IntVector off = IntVector.zero(SI);
-                    VectorMask<Float> m = e1.compare(VectorOperators.GT, best).or(e1.compare(VectorOperators.NE, e1));
-                    best = best.blend(e1, m);
-                    off = off.blend(1, m.cast(SI));
-                    m = e2.compare(VectorOperators.GT, best).or(e2.compare(VectorOperators.NE, e2));
-                    best = best.blend(e2, m);
-                    off = off.blend(step, m.cast(SI));
-                    m = e3.compare(VectorOperators.GT, best).or(e3.compare(VectorOperators.NE, e3));
-                    best = best.blend(e3, m);
-                    off = off.blend(step + 1, m.cast(SI));
-                    best.intoMemorySegment(out, (outOff + o + j) * F, NATIVE);
-                    off.add(iota2).add(rowIdx + 2 * (int) j).intoMemorySegment(idx, (idxOff + o + j) * Integer.BYTES, NATIVE);
+                    best = ta.rearrange(EVEN2, tb);
+                    e1 = ta.rearrange(ODD2, tb);
+                    e2 = ba.rearrange(EVEN2, bb);
+                    e3 = ba.rearrange(ODD2, bb);
+                } else {
+                    best = ta.rearrange(EVEN1);
+                    e1 = ta.rearrange(ODD1);
+                    e2 = ba.rearrange(EVEN1);
+                    e3 = ba.rearrange(ODD1);
                 }
-                for (; j < ow; j++) {
-                    long c = 2 * j;
-                    float best = Float.NEGATIVE_INFINITY;
-                    int bi = rowIdx + (int) c;
-                    for (int r = 0; r < 2; r++) {
-                        for (int k = 0; k < 2; k++) {
-                            float v = x.getAtIndex(JAVA_FLOAT, xb + (2 * i + r) * w + c + k);
-                            if (v > best || v != v) {
-                                best = v;
-                                bi = rowIdx + r * step + (int) c + k;
-                            }
+                // the window offset (0, 1, w, w + 1) chosen in float lanes (exact: w < 2^24) and converted
+                // once: blending int lanes under the float compare masks needs a mask cast per blend
+                FloatVector off = FloatVector.zero(S);
+                VectorMask<Float> m = e1.compare(VectorOperators.GT, best).or(e1.compare(VectorOperators.NE, e1));
+                best = best.blend(e1, m);
+                off = off.blend(1f, m);
+                m = e2.compare(VectorOperators.GT, best).or(e2.compare(VectorOperators.NE, e2));
+                best = best.blend(e2, m);
+                off = off.blend(stepF, m);
+                m = e3.compare(VectorOperators.GT, best).or(e3.compare(VectorOperators.NE, e3));
+                best = best.blend(e3, m);
+                IntVector at = ((IntVector) off.blend(stepF + 1f, m).convert(VectorOperators.F2I, 0))
+                        .add(iota2).add(rowIdx + 2 * (int) j);
+                best.intoMemorySegment(out, (outOff + o + j) * F, NATIVE);
+                at.intoMemorySegment(idx, (idxOff + o + j) * Integer.BYTES, NATIVE);
+            }
+            j = Math.min(j, ow);
+            for (; j < ow; j++) {
+                long c = 2 * j;
+                float best = Float.NEGATIVE_INFINITY;
+                int bi = rowIdx + (int) c;
+                for (int r = 0; r < 2; r++) {
+                    for (int k = 0; k < 2; k++) {
+                        float v = x.get(JAVA_FLOAT, top + r * rowBytes + (c + k) * F);
+                        if (v > best || v != v) {
+                            best = v;
+                            bi = rowIdx + r * step + (int) c + k;
                         }
                     }
-                    out.setAtIndex(JAVA_FLOAT, outOff + o + j, best);
-                    idx.setAtIndex(JAVA_INT, idxOff + o + j, bi);
                 }
+                out.setAtIndex(JAVA_FLOAT, outOff + o + j, best);
+                idx.setAtIndex(JAVA_INT, idxOff + o + j, bi);
+            }
+            o += ow;
+            top += 2 * rowBytes;
+            rowIdx += 2 * step;
+            if (++i == oh) {
+                i = 0;
+                rowIdx = 0;
+                top += planeGap;
             }
         }
     }

@@ -44,4 +44,38 @@ public interface GemmKernels {
                       MemorySegment b, long bOff, int ldb, long strideB,
                       float beta, MemorySegment c, long cOff, int ldc, long strideC,
                       int batch, Parallelism par);
+
+    /**
+     * C = alpha * [A1 | A2] * [B1 ; B2] + beta * C, none transposed: A1 m x k1 and A2 m x k2 side by side,
+     * B1 k1 x n above B2 k2 x n (e.g. an LSTM's {@code [x, h] @ [Wx; Wh]} without copying either pair
+     * together). One product over k = k1 + k2: each element of C is one sum over all of k and C is written
+     * once, unlike two {@link #sgemm} calls (the second with beta = 1). {@code k2 == 0}: A2 and B2 are
+     * not read (may be null). Same {@code beta}/{@code alpha} rules as {@link #sgemm}.
+     */
+    void sgemmSplitK(int m, int n, int k1, int k2, float alpha,
+                     MemorySegment a1, long a1Off, int lda1, MemorySegment a2, long a2Off, int lda2,
+                     MemorySegment b1, long b1Off, int ldb1, MemorySegment b2, long b2Off, int ldb2,
+                     float beta, MemorySegment c, long cOff, int ldc, Parallelism par);
+
+    /**
+     * A new packed right operand for {@code k x n} products (all zeros until {@link #packB} fills it).
+     * Throws IllegalArgumentException when k or n is below 1 or the packed size exceeds an int.
+     */
+    PackedMatrix newPackedB(int k, int n);
+
+    /**
+     * Copies rows {@code [0, rows)} of B (stored {@code rows x p.cols()}, row-major, leading dim
+     * {@code ldb}) into rows {@code [row0, row0 + rows)} of {@code p}; e.g. Wx at row 0 and Wh at row D.
+     * {@code p} must come from this kernel set's {@link #newPackedB}.
+     */
+    void packB(PackedMatrix p, int row0, int rows, MemorySegment b, long bOff, int ldb);
+
+    /**
+     * {@link #sgemmSplitK} with B = rows {@code [bRow0, bRow0 + k1 + k2)} of a packed matrix of this
+     * kernel set: the very same sums (bit-identical to {@code sgemmSplitK} over the unpacked B), without
+     * reading or repacking B's source.
+     */
+    void sgemmPacked(int m, int n, int k1, int k2, float alpha,
+                     MemorySegment a1, long a1Off, int lda1, MemorySegment a2, long a2Off, int lda2,
+                     PackedMatrix b, int bRow0, float beta, MemorySegment c, long cOff, int ldc, Parallelism par);
 }

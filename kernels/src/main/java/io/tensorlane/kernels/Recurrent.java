@@ -16,8 +16,9 @@ import java.lang.foreign.MemorySegment;
  * <p>How a sequence runs: one GEMM computes {@code x @ Wx} for all N*T rows at once (into {@code h} for
  * the RNN, into {@code gates} for the LSTM); then each step adds {@code h[:, t-1] @ Wh} with a GEMM of
  * beta = 1 and runs one fused element-wise kernel (bias, activations, cell update). The weights stay
- * two matrices, so {@code [x, h] @ [Wx; Wh]} is computed as two GEMMs into the same output rather than
- * one over a concatenated copy. Backward through time runs the element-wise backward kernel and one
+ * two matrices: a single step computes {@code [x, h] @ [Wx; Wh]} as one split-k GEMM over both pairs
+ * (no concatenated copy), a sequence as the two GEMMs above. {@link #lstmPackWeights} packs the weights
+ * once for callers that reuse them (see {@link PackedMatrix}). Backward through time runs the element-wise backward kernel and one
  * {@code da_t @ Wh^T} GEMM per step (the carry into step t-1); then {@code dx}, {@code dWx} and
  * {@code dWh} are one GEMM each over all N*T rows, and {@code db} one column sum. Nothing is allocated:
  * the caller passes a workspace (see the {@code ...Workspace} sizes). Every GEMM goes through
@@ -193,19 +194,124 @@ public final class Recurrent {
                 z.buf("h", "N*T*H", hOut, hOff, nt * h), z.buf("c", "N*T*H", cOut, cOff, nt * h),
                 z.buf("gates", "N*T*4H", gates, gOff, nt * g4)};
         z.disjoint(in, out);
+        lstmSteps(k, n, t, d, h, x, xOff, h0, h0Off, c0, c0Off, wx, wxOff, wh, whOff, null, b, bOff,
+                hOut, hOff, cOut, cOff, gates, gOff, par);
+    }
+
+    /**
+     * The forward's GEMMs and gate kernels, over the weights as stored or ({@code pw != null}) pre-packed.
+     * A single step is one product over k = D + H ({@code [x, h0] @ [Wx; Wh]}, C written once); a
+     * sequence is one {@code x @ Wx} over all N*T rows, then per step {@code h @ Wh} with beta = 1. Both
+     * forms of the weights give the same sums in the same order: bit-identical results.
+     */
+    private static void lstmSteps(KernelSet k, int n, int t, int d, int h,
+                                  MemorySegment x, long xOff, MemorySegment h0, long h0Off, MemorySegment c0, long c0Off,
+                                  MemorySegment wx, long wxOff, MemorySegment wh, long whOff, PackedMatrix pw,
+                                  MemorySegment b, long bOff, MemorySegment hOut, long hOff, MemorySegment cOut, long cOff,
+                                  MemorySegment gates, long gOff, Parallelism par) {
         int th = t * h, tg = 4 * th, gw = 4 * h;
         GemmKernels g = k.gemm();
-        g.sgemm(Trans.N, Trans.N, n * t, gw, d, 1f, x, xOff, d, wx, wxOff, gw, 0f, gates, gOff, gw, par);
+        if (t == 1) {
+            if (pw == null) {
+                g.sgemmSplitK(n, gw, d, h, 1f, x, xOff, d, h0, h0Off, h, wx, wxOff, gw, wh, whOff, gw, 0f, gates, gOff, gw, par);
+            } else {
+                g.sgemmPacked(n, gw, d, h, 1f, x, xOff, d, h0, h0Off, h, pw, 0, 0f, gates, gOff, gw, par);
+            }
+            k.recurrent().lstmForward(n, h, gates, gOff, gw, b, bOff, c0, c0Off, h, cOut, cOff, h, hOut, hOff, h);
+            return;
+        }
+        if (pw == null) {
+            g.sgemm(Trans.N, Trans.N, n * t, gw, d, 1f, x, xOff, d, wx, wxOff, gw, 0f, gates, gOff, gw, par);
+        } else {
+            g.sgemmPacked(n * t, gw, d, 0, 1f, x, xOff, d, null, 0, 0, pw, 0, 0f, gates, gOff, gw, par);
+        }
         for (int s = 0; s < t; s++) {
             MemorySegment hp = s == 0 ? h0 : hOut, cp = s == 0 ? c0 : cOut;
             long hpOff = s == 0 ? h0Off : hOff + (long) (s - 1) * h;
             long cpOff = s == 0 ? c0Off : cOff + (long) (s - 1) * h;
             int ldp = s == 0 ? h : th;
             long gs = gOff + (long) s * gw;
-            g.sgemm(Trans.N, Trans.N, n, gw, h, 1f, hp, hpOff, ldp, wh, whOff, gw, 1f, gates, gs, tg, par);
+            if (pw == null) {
+                g.sgemm(Trans.N, Trans.N, n, gw, h, 1f, hp, hpOff, ldp, wh, whOff, gw, 1f, gates, gs, tg, par);
+            } else {
+                g.sgemmPacked(n, gw, h, 0, 1f, hp, hpOff, ldp, null, 0, 0, pw, d, 1f, gates, gs, tg, par);
+            }
             k.recurrent().lstmForward(n, h, gates, gs, tg, b, bOff, cp, cpOff, ldp,
                     cOut, cOff + (long) s * h, th, hOut, hOff + (long) s * h, th);
         }
+    }
+
+    /**
+     * The LSTM weights {@code [wx (D,4H); wh (H,4H)]} packed once for {@link #lstmForward(KernelSet, int, int,
+     * int, int, MemorySegment, long, MemorySegment, long, MemorySegment, long, PackedMatrix, MemorySegment,
+     * long, MemorySegment, long, MemorySegment, long, MemorySegment, long, Parallelism) lstmForward} over
+     * packed weights: a {@code (D+H) x 4H} {@link PackedMatrix} of kernel set {@code k}. For weights reused
+     * by many forward calls (inference, the steps of a sequence): the forward then no longer repacks them.
+     * A snapshot: after the weights change, refill it with {@link #lstmRepackWeights} (or pack anew).
+     */
+    public static PackedMatrix lstmPackWeights(KernelSet k, int d, int h, MemorySegment wx, long wxOff,
+                                               MemorySegment wh, long whOff) {
+        String op = "lstmPackWeights";
+        if (k == null) throw new IllegalArgumentException(op + ": kernel set is null");
+        Checks.positive(op, "D", d);
+        Checks.positive(op, "H", h);
+        if ((long) d + h > Integer.MAX_VALUE || 4L * h > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(op + ": D=" + d + ", H=" + h + " exceed the int range of the packed weights");
+        }
+        PackedMatrix p = k.gemm().newPackedB(d + h, 4 * h);
+        lstmRepackWeights(k, p, d, h, wx, wxOff, wh, whOff);
+        return p;
+    }
+
+    /** Refills {@code p} (from {@link #lstmPackWeights} with the same k, D, H) from the current wx (D,4H), wh (H,4H). */
+    public static void lstmRepackWeights(KernelSet k, PackedMatrix p, int d, int h, MemorySegment wx, long wxOff,
+                                         MemorySegment wh, long whOff) {
+        String op = "lstmRepackWeights";
+        if (k == null) throw new IllegalArgumentException(op + ": kernel set is null");
+        packedShape(op, p, d, h);
+        long g4 = 4L * h;
+        Checks.floats(op, "wx (D*4H = " + d * g4 + " floats for D=" + d + ", H=" + h + ")", wx, wxOff, d * g4);
+        Checks.floats(op, "wh (H*4H = " + h * g4 + " floats for H=" + h + ")", wh, whOff, h * g4);
+        k.gemm().packB(p, 0, d, wx, wxOff, (int) g4);
+        k.gemm().packB(p, d, h, wh, whOff, (int) g4);
+    }
+
+    private static void packedShape(String op, PackedMatrix p, int d, int h) {
+        Checks.positive(op, "D", d);
+        Checks.positive(op, "H", h);
+        if (p == null) throw new IllegalArgumentException(op + ": packed weights are null");
+        if (p.rows() != (long) d + h || p.cols() != 4L * h) {
+            throw new IllegalArgumentException(op + ": packed weights " + p + " do not match D=" + d + ", H=" + h
+                    + " (need " + ((long) d + h) + " x " + 4L * h + ")");
+        }
+    }
+
+    /**
+     * {@link #lstmForward(KernelSet, int, int, int, int, MemorySegment, long, MemorySegment, long, MemorySegment,
+     * long, MemorySegment, long, MemorySegment, long, MemorySegment, long, MemorySegment, long, MemorySegment,
+     * long, MemorySegment, long, Parallelism) lstmForward} with the weights pre-packed by
+     * {@link #lstmPackWeights} on the same kernel set: bit-identical results, without repacking the
+     * weights on every call.
+     */
+    public static void lstmForward(KernelSet k, int n, int t, int d, int h,
+                                   MemorySegment x, long xOff, MemorySegment h0, long h0Off, MemorySegment c0, long c0Off,
+                                   PackedMatrix w, MemorySegment b, long bOff,
+                                   MemorySegment hOut, long hOff, MemorySegment cOut, long cOff,
+                                   MemorySegment gates, long gOff, Parallelism par) {
+        String op = "lstmForward";
+        Dims z = Dims.of(op, k, par, n, t, d, h, 4);
+        packedShape(op, w, d, h);
+        long nt = (long) n * t, g4 = 4L * h;
+        Buf[] in = {
+                z.buf("x", "N*T*D", x, xOff, nt * d), z.buf("h0", "N*H", h0, h0Off, (long) n * h),
+                c0 == null ? null : z.buf("c0", "N*H", c0, c0Off, (long) n * h),
+                z.buf("b", "4H", b, bOff, g4)};
+        Buf[] out = {
+                z.buf("h", "N*T*H", hOut, hOff, nt * h), z.buf("c", "N*T*H", cOut, cOff, nt * h),
+                z.buf("gates", "N*T*4H", gates, gOff, nt * g4)};
+        z.disjoint(in, out);
+        lstmSteps(k, n, t, d, h, x, xOff, h0, h0Off, c0, c0Off, null, 0, null, 0, w, b, bOff,
+                hOut, hOff, cOut, cOff, gates, gOff, par);
     }
 
     /**

@@ -5,6 +5,7 @@ import io.tensorlane.kernels.Checks;
 import io.tensorlane.kernels.ElementwiseKernels;
 import io.tensorlane.kernels.KernelSet;
 import io.tensorlane.kernels.MseReduction;
+import io.tensorlane.kernels.PackedMatrix;
 import io.tensorlane.kernels.Parallelism;
 import io.tensorlane.kernels.RangeBody;
 import io.tensorlane.kernels.ReductionKernels;
@@ -1221,6 +1222,21 @@ public final class Ops {
     public void lstmStep(Tensor x, Tensor prevH, Tensor prevC, Tensor wx, Tensor wh, Tensor b,
                          Tensor nextH, Tensor nextC, Tensor gates) {
         RecurrentOps.lstm(k(), par, "lstmStep", false, x, prevH, prevC, wx, wh, b, nextH, nextC, gates);
+    }
+
+    /**
+     * The LSTM weights wx (D,4H), wh (H,4H) packed once for this Ops' kernels, for
+     * {@link #lstmStep(Tensor, Tensor, Tensor, PackedMatrix, Tensor, Tensor, Tensor, Tensor)} calls that reuse
+     * them (inference): a snapshot, to pack again after the weights change.
+     */
+    public PackedMatrix lstmPackWeights(Tensor wx, Tensor wh) {
+        return RecurrentOps.lstmPackWeights(k(), "lstmPackWeights", wx, wh);
+    }
+
+    /** LSTM step over weights packed by {@link #lstmPackWeights}: the same results as the unpacked step, bit for bit. */
+    public void lstmStep(Tensor x, Tensor prevH, Tensor prevC, PackedMatrix w, Tensor b,
+                         Tensor nextH, Tensor nextC, Tensor gates) {
+        RecurrentOps.lstmPacked(k(), par, "lstmStep", x, prevH, prevC, w, b, nextH, nextC, gates);
     }
 
     /** Grads of an LSTM step (fwd = its output) for upstream dNextH and dNextC (N,H; null = 0): dx, dh0, dc0, dWx, dWh, db. */

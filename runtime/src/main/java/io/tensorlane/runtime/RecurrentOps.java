@@ -1,6 +1,7 @@
 package io.tensorlane.runtime;
 
 import io.tensorlane.kernels.KernelSet;
+import io.tensorlane.kernels.PackedMatrix;
 import io.tensorlane.kernels.Parallelism;
 import io.tensorlane.kernels.Recurrent;
 import java.lang.foreign.Arena;
@@ -205,6 +206,33 @@ final class RecurrentOps {
                 hOut.segment(), hOut.offset(), cOut.segment(), cOut.offset(), gates.segment(), gates.offset(),
                 parFor(par, cx, ch, cc, cwx, cwh, cb, hOut, cOut, gates));
         return new LstmOutput(hOut, cOut, gates);
+    }
+
+    /** wx (D,4H) and wh (H,4H) packed once for {@link #lstmPacked} (see {@link Recurrent#lstmPackWeights}). */
+    static PackedMatrix lstmPackWeights(KernelSet k, String op, Tensor wx, Tensor wh) {
+        f32(op, "wx", wx);
+        f32(op, "wh", wh);
+        if (wx.rank() != 2 || wh.rank() != 2 || wh.dim(1) != 4 * wh.dim(0) || wx.dim(1) != wh.dim(1)) {
+            throw new IllegalArgumentException(op + ": wx " + s(wx) + " and wh " + s(wh) + " must be (D,4H) and (H,4H)");
+        }
+        int d = dim(op, "D", wx.dim(0)), h = dim(op, "H", wh.dim(0));
+        Tensor cwx = c(wx), cwh = c(wh);
+        return Recurrent.lstmPackWeights(k, d, h, cwx.segment(), cwx.offset(), cwh.segment(), cwh.offset());
+    }
+
+    /** {@link #lstm} (a step, into given outputs) with the weights packed by {@link #lstmPackWeights}. */
+    static void lstmPacked(KernelSet k, Parallelism par, String op, Tensor x, Tensor h0, Tensor c0,
+                           PackedMatrix w, Tensor b, Tensor hOut, Tensor cOut, Tensor gates) {
+        Sizes z = sizes(op, false, x, "prevH", h0, 4);
+        shape(z, "prevC", c0, z.n, z.h);
+        shape(z, "b", b, 4L * z.h);
+        out(z, "nextH", hOut, z.hShape(false));
+        out(z, "nextC", cOut, z.hShape(false));
+        out(z, "gates", gates, z.gShape(false));
+        Tensor cx = c(x), ch = c(h0), cc = c(c0), cb = c(b);
+        Recurrent.lstmForward(k, z.n, z.t, z.d, z.h, cx.segment(), cx.offset(), ch.segment(), ch.offset(), seg(cc), off(cc),
+                w, cb.segment(), cb.offset(), hOut.segment(), hOut.offset(), cOut.segment(), cOut.offset(),
+                gates.segment(), gates.offset(), parFor(par, cx, ch, cc, cb, hOut, cOut, gates));
     }
 
     static RecurrentGrads lstmBackward(KernelSet k, Parallelism par, String op, boolean seq, Tensor x, Tensor h0,

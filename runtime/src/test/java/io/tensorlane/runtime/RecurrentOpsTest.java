@@ -50,6 +50,27 @@ class RecurrentOpsTest {
     }
 
     @Test
+    void lstmStepOverPackedWeightsEqualsThePlainStep() {
+        SplittableRandom r = new SplittableRandom(4);
+        int n = 3, d = 5, h = 17;
+        Tensor x = random(r, 1, n, d), h0 = random(r, 1, n, h), c0 = random(r, 1, n, h);
+        Tensor wx = random(r, 0.5, d, 4 * h), wh = random(r, 0.5, h, 4 * h), b = random(r, 0.5, 4 * h);
+        for (Ops ops : ALL) {
+            LstmOutput plain = ops.lstmStep(x, h0, c0, wx, wh, b);
+            var w = ops.lstmPackWeights(wx, wh);
+            Tensor hn = Tensor.of(new float[n * h], n, h), cn = Tensor.of(new float[n * h], n, h), g = Tensor.of(new float[n * 4 * h], n, 4 * h);
+            ops.lstmStep(x, h0, c0, w, b, hn, cn, g);
+            assertArrayEquals(plain.h().toFloatArray(), hn.toFloatArray());
+            assertArrayEquals(plain.c().toFloatArray(), cn.toFloatArray());
+            assertArrayEquals(plain.gates().toFloatArray(), g.toFloatArray());
+            // weights of another size, and weights that are not (D,4H), (H,4H)
+            var other = ops.lstmPackWeights(random(r, 0.5, d + 1, 4 * h), wh);
+            assertThrows(IllegalArgumentException.class, () -> ops.lstmStep(x, h0, c0, other, b, hn, cn, g));
+            assertThrows(IllegalArgumentException.class, () -> ops.lstmPackWeights(wx, random(r, 0.5, h, 3 * h)));
+        }
+    }
+
+    @Test
     void rnnSequenceEqualsSuccessiveStepsAndStepBackwardMatchesSequenceOfOne() {
         SplittableRandom r = new SplittableRandom(2);
         int n = 3, t = 3, d = 4, h = 6;

@@ -7,6 +7,7 @@ import io.tensorlane.bench.harness.RunOptions;
 import io.tensorlane.bench.harness.Timer;
 import io.tensorlane.kernels.Impl;
 import io.tensorlane.kernels.Kernels;
+import io.tensorlane.kernels.PackedMatrix;
 import io.tensorlane.kernels.Parallelism;
 import io.tensorlane.runtime.DType;
 import io.tensorlane.runtime.Device;
@@ -37,7 +38,9 @@ import picocli.CommandLine.Spec;
         header = "Times the LSTM cell forward and a full LSTM sequence forward+backward.",
         description = {
                 "Rows: 'LSTMCell fwd' (x (N,D), h, c (N,H), weights (D,4H), (H,4H), b (4H): two GEMMs into the gate "
-                        + "matrix and the fused gate kernel), for the SIMD kernels and the scalar twins; and 'LSTM seq fwd+bwd' "
+                        + "matrix and the fused gate kernel), for the SIMD kernels and the scalar twins; 'LSTMCell fwd packed-W', the "
+                        + "inference form: the same step over weights packed once before timing (Ops.lstmPackWeights, as a layer "
+                        + "that reuses unchanged weights would; bit-identical results), SIMD only; and 'LSTM seq fwd+bwd' "
                         + "(T steps forward, then backward through time with every weight gradient), SIMD only (the scalar "
                         + "GEMM would take minutes). The SIMD results are checked against the scalar twin before timing "
                         + "(the sequence on its first 2 steps). gflops counts GEMM work only: 2N(D+H)4H per step forward, "
@@ -109,6 +112,14 @@ public final class LstmBench implements Callable<Integer> {
                 ResultCheck.assertClose("LSTMCell fwd c", "simd", cRef.segment(), cOut.segment(), cOut.numel(), 1e-4, 1e-5);
                 double ms = Timer.medianMs(() -> simd.lstmStep(x, h0, c0, wx, wh, b, hOut, cOut, gates), reps);
                 rows.add(new BenchRow("LSTMCell fwd", cellShape, "simd", common.threads, ms, cellFlops / ms / 1e6, null));
+                // the inference form: weights packed once outside the timed calls (bit-identical results)
+                PackedMatrix pw = simd.lstmPackWeights(wx, wh);
+                Tensor hP = alloc(arena, n, h), cP = alloc(arena, n, h), gP = alloc(arena, n, 4 * h);
+                simd.lstmStep(x, h0, c0, pw, b, hP, cP, gP);
+                ResultCheck.assertClose("LSTMCell fwd packed-W h", "simd", hOut.segment(), hP.segment(), hP.numel(), 0, 0);
+                ResultCheck.assertClose("LSTMCell fwd packed-W c", "simd", cOut.segment(), cP.segment(), cP.numel(), 0, 0);
+                double pms = Timer.medianMs(() -> simd.lstmStep(x, h0, c0, pw, b, hP, cP, gP), reps);
+                rows.add(new BenchRow("LSTMCell fwd packed-W", cellShape, "simd", common.threads, pms, cellFlops / pms / 1e6, null));
             }
             if (!noScalar || simd == null) {
                 double sms = Timer.medianMs(() -> scalar.lstmStep(x, h0, c0, wx, wh, b, hRef, cRef, gRef), Math.max(3, reps / 7));

@@ -3,6 +3,7 @@ package io.tensorlane.kernels.ref;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import io.tensorlane.kernels.GemmKernels;
+import io.tensorlane.kernels.PackedMatrix;
 import io.tensorlane.kernels.Parallelism;
 import io.tensorlane.kernels.Trans;
 import java.lang.foreign.MemorySegment;
@@ -66,6 +67,74 @@ public final class ScalarGemm implements GemmKernels {
             sgemm(ta, tb, m, n, k, alpha, a, aOff + i * strideA, lda, b, bOff + i * strideB, ldb,
                     beta, c, cOff + i * strideC, ldc, par);
         }
+    }
+
+    @Override
+    public void sgemmSplitK(int m, int n, int k1, int k2, float alpha,
+                            MemorySegment a1, long a1Off, int lda1, MemorySegment a2, long a2Off, int lda2,
+                            MemorySegment b1, long b1Off, int ldb1, MemorySegment b2, long b2Off, int ldb2,
+                            float beta, MemorySegment c, long cOff, int ldc, Parallelism par) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                long ci = cOff + (long) i * ldc + j;
+                float acc = 0f;
+                if (alpha != 0f) { // one sum over k1 + k2, in order
+                    for (int p = 0; p < k1; p++) {
+                        acc = Math.fma(a1.getAtIndex(JAVA_FLOAT, a1Off + (long) i * lda1 + p),
+                                b1.getAtIndex(JAVA_FLOAT, b1Off + (long) p * ldb1 + j), acc);
+                    }
+                    for (int p = 0; p < k2; p++) {
+                        acc = Math.fma(a2.getAtIndex(JAVA_FLOAT, a2Off + (long) i * lda2 + p),
+                                b2.getAtIndex(JAVA_FLOAT, b2Off + (long) p * ldb2 + j), acc);
+                    }
+                }
+                c.setAtIndex(JAVA_FLOAT, ci, combine(alpha, acc, beta, c, ci));
+            }
+        }
+    }
+
+    /** The scalar twin's packed form: a plain row-major copy of B. */
+    private static final class RowMajor extends PackedMatrix {
+        final MemorySegment data;
+
+        RowMajor(int k, int n) {
+            super(k, n);
+            data = MemorySegment.ofArray(new float[Math.multiplyExact(k, n)]);
+        }
+    }
+
+    @Override
+    public PackedMatrix newPackedB(int k, int n) {
+        if (k < 1 || n < 1 || (long) k * n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("newPackedB: k=" + k + ", n=" + n + " must be >= 1 with k*n within an int");
+        }
+        return new RowMajor(k, n);
+    }
+
+    @Override
+    public void packB(PackedMatrix p, int row0, int rows, MemorySegment b, long bOff, int ldb) {
+        RowMajor r = own(p);
+        int n = p.cols();
+        for (int i = 0; i < rows; i++) {
+            MemorySegment.copy(b, JAVA_FLOAT, (bOff + (long) i * ldb) * Float.BYTES, r.data, JAVA_FLOAT,
+                    (long) (row0 + i) * n * Float.BYTES, n);
+        }
+    }
+
+    @Override
+    public void sgemmPacked(int m, int n, int k1, int k2, float alpha,
+                            MemorySegment a1, long a1Off, int lda1, MemorySegment a2, long a2Off, int lda2,
+                            PackedMatrix b, int bRow0, float beta, MemorySegment c, long cOff, int ldc, Parallelism par) {
+        RowMajor r = own(b);
+        int ld = b.cols();
+        long off = (long) bRow0 * ld;
+        sgemmSplitK(m, n, k1, k2, alpha, a1, a1Off, lda1, a2, a2Off, lda2, r.data, off, ld, r.data, off + (long) k1 * ld, ld,
+                beta, c, cOff, ldc, par);
+    }
+
+    private static RowMajor own(PackedMatrix p) {
+        if (p instanceof RowMajor r) return r;
+        throw new IllegalArgumentException("ScalarGemm: " + p + " was packed by another kernel set");
     }
 
     @Override

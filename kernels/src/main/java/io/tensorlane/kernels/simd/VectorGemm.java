@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import io.tensorlane.kernels.GemmBlocking;
 import io.tensorlane.kernels.GemmKernels;
+import io.tensorlane.kernels.PackedMatrix;
 import io.tensorlane.kernels.Parallelism;
 import io.tensorlane.kernels.Trans;
 import java.lang.foreign.MemorySegment;
@@ -280,6 +281,33 @@ public final class VectorGemm implements GemmKernels {
                         float beta, MemorySegment c, long cOff, int ldc,
                         Parallelism par) {
         int tilesM = (m + mr - 1) / mr, tilesN = (n + nr - 1) / nr;
+        long grid = grid(m, n, k, par);
+        final int fgm = (int) (grid >>> 32), fgn = (int) grid;
+        if (fgm * fgn == 1) {
+            chunk(ta, tb, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        par.parallelFor(0, (long) fgm * fgn, 1, (from, to) -> {
+            for (long ch = from; ch < to; ch++) {
+                int ci = (int) (ch / fgn), cj = (int) (ch % fgn);
+                int i0 = Math.min(m, (int) ((long) tilesM * ci / fgm) * mr);
+                int i1 = Math.min(m, (int) ((long) tilesM * (ci + 1) / fgm) * mr);
+                int j0 = Math.min(n, (int) ((long) tilesN * cj / fgn) * nr);
+                int j1 = Math.min(n, (int) ((long) tilesN * (cj + 1) / fgn) * nr);
+                if (i0 < i1 && j0 < j1) {
+                    chunk(ta, tb, i0, i1, j0, j1, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+                }
+            }
+        });
+    }
+
+    /**
+     * The chunk grid gm x gn (returned as gm << 32 | gn) of an m x n x k product: the split over the
+     * threads that packs the least twice (every chunk of a grid row packs the same A rows again, every
+     * chunk of a grid column the same B columns); 1 x 1 below PARALLEL_MIN_FLOPS.
+     */
+    private long grid(int m, int n, int k, Parallelism par) {
+        int tilesM = (m + mr - 1) / mr, tilesN = (n + nr - 1) / nr;
         long flops = 2L * m * n * k;
         int threads = flops < PARALLEL_MIN_FLOPS ? 1 : par.threads();
         // Chunk grid gm x gn: the split that packs the least twice (every chunk of a grid row packs the
@@ -302,23 +330,7 @@ public final class VectorGemm implements GemmKernels {
                 if (tilesN >= tilesM) gn = Math.min(threads, tilesN); else gm = Math.min(threads, tilesM);
             }
         }
-        final int fgm = gm, fgn = gn;
-        if (fgm * fgn == 1) {
-            chunk(ta, tb, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-            return;
-        }
-        par.parallelFor(0, (long) fgm * fgn, 1, (from, to) -> {
-            for (long ch = from; ch < to; ch++) {
-                int ci = (int) (ch / fgn), cj = (int) (ch % fgn);
-                int i0 = Math.min(m, (int) ((long) tilesM * ci / fgm) * mr);
-                int i1 = Math.min(m, (int) ((long) tilesM * (ci + 1) / fgm) * mr);
-                int j0 = Math.min(n, (int) ((long) tilesN * cj / fgn) * nr);
-                int j1 = Math.min(n, (int) ((long) tilesN * (cj + 1) / fgn) * nr);
-                if (i0 < i1 && j0 < j1) {
-                    chunk(ta, tb, i0, i1, j0, j1, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-                }
-            }
-        });
+        return (long) gm << 32 | gn;
     }
 
     /** C[i0:i1, j0:j1] of the product; i0 and j0 are multiples of mr and nr. */
@@ -426,6 +438,188 @@ public final class VectorGemm implements GemmKernels {
                 }
             }
             merge(cb, ncb, mbr, ncur, alpha, betaPass, c, cRow + jc, ldc);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Split-k products ([A1 | A2] [B1 ; B2]) and products over a pre-packed B
+
+    /**
+     * B packed in NR-column panels over all its k rows: panel q holds rows 0..k-1 of columns
+     * q*NR .. q*NR+NR-1 at {@code data[q*k*NR + p*NR + j]}, the last panel zero-padded. Any kc block of a
+     * panel is then one contiguous run, exactly the strip the streamed path packs per call.
+     */
+    private static final class Panels extends PackedMatrix {
+        final float[] data;
+        final int nr;
+
+        Panels(int k, int n, int nr) {
+            super(k, n);
+            this.nr = nr;
+            data = new float[(int) ((long) k * roundUp(n, nr))];
+        }
+    }
+
+    @Override
+    public PackedMatrix newPackedB(int k, int n) {
+        if (k < 1 || n < 1 || (long) k * roundUp(n, nr) > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("newPackedB: k=" + k + ", n=" + n
+                    + " must be >= 1 with k*n (columns padded to " + nr + ") within an int");
+        }
+        return new Panels(k, n, nr);
+    }
+
+    @Override
+    public void packB(PackedMatrix p, int row0, int rows, MemorySegment b, long bOff, int ldb) {
+        Panels pk = own(p);
+        int n = p.cols(), k = p.rows();
+        Workspace w = workspaces.get();
+        // packAlongPanel writes panel q's rows at q * (rows * NR): pack panel by panel at the full-k stride
+        for (int x0 = 0; x0 < n; x0 += nr) {
+            packAlongPanel(b, bOff, ldb, 0, rows, x0, Math.min(nr, n - x0), nr, pk.data, x0 * k + row0 * nr, w);
+        }
+    }
+
+    private Panels own(PackedMatrix p) {
+        if (p instanceof Panels pk && pk.nr == nr) return pk;
+        throw new IllegalArgumentException("VectorGemm: " + p + " was packed by another kernel set (panel width " + nr + ")");
+    }
+
+    @Override
+    public void sgemmSplitK(int m, int n, int k1, int k2, float alpha,
+                            MemorySegment a1, long a1Off, int lda1, MemorySegment a2, long a2Off, int lda2,
+                            MemorySegment b1, long b1Off, int ldb1, MemorySegment b2, long b2Off, int ldb2,
+                            float beta, MemorySegment c, long cOff, int ldc, Parallelism par) {
+        splitK(m, n, k1, k2, alpha, a1, a1Off, lda1, a2, a2Off, lda2, b1, b1Off, ldb1, b2, b2Off, ldb2, null, 0,
+                beta, c, cOff, ldc, par);
+    }
+
+    @Override
+    public void sgemmPacked(int m, int n, int k1, int k2, float alpha,
+                            MemorySegment a1, long a1Off, int lda1, MemorySegment a2, long a2Off, int lda2,
+                            PackedMatrix b, int bRow0, float beta, MemorySegment c, long cOff, int ldc, Parallelism par) {
+        splitK(m, n, k1, k2, alpha, a1, a1Off, lda1, a2, a2Off, lda2, null, 0, 0, null, 0, 0, own(b), bRow0,
+                beta, c, cOff, ldc, par);
+    }
+
+    private void splitK(int m, int n, int k1, int k2, float alpha,
+                        MemorySegment a1, long a1Off, int lda1, MemorySegment a2, long a2Off, int lda2,
+                        MemorySegment b1, long b1Off, int ldb1, MemorySegment b2, long b2Off, int ldb2,
+                        Panels pb, int bRow0, float beta, MemorySegment c, long cOff, int ldc, Parallelism par) {
+        if (m == 0 || n == 0) return;
+        int k = k1 + k2;
+        par = usable(par, a1, b1, c);
+        if (k2 > 0) par = usable(par, a2, b2, c);
+        if (k == 0 || alpha == 0f) {
+            scaleC(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        long grid = grid(m, n, k, par);
+        int gm = (int) (grid >>> 32), gn = (int) grid;
+        if (gm * gn == 1) {
+            splitChunk(0, m, 0, n, k1, k, alpha, a1, a1Off, lda1, a2, a2Off, lda2, b1, b1Off, ldb1, b2, b2Off, ldb2,
+                    pb, bRow0, beta, c, cOff, ldc);
+            return;
+        }
+        int tilesM = (m + mr - 1) / mr, tilesN = (n + nr - 1) / nr;
+        par.parallelFor(0, (long) gm * gn, 1, (from, to) -> {
+            for (long ch = from; ch < to; ch++) {
+                int ci = (int) (ch / gn), cj = (int) (ch % gn);
+                int i0 = Math.min(m, (int) ((long) tilesM * ci / gm) * mr);
+                int i1 = Math.min(m, (int) ((long) tilesM * (ci + 1) / gm) * mr);
+                int j0 = Math.min(n, (int) ((long) tilesN * cj / gn) * nr);
+                int j1 = Math.min(n, (int) ((long) tilesN * (cj + 1) / gn) * nr);
+                if (i0 < i1 && j0 < j1) {
+                    splitChunk(i0, i1, j0, j1, k1, k, alpha, a1, a1Off, lda1, a2, a2Off, lda2, b1, b1Off, ldb1,
+                            b2, b2Off, ldb2, pb, bRow0, beta, c, cOff, ldc);
+                }
+            }
+        });
+    }
+
+    /**
+     * C[i0:i1, j0:j1] of a split-k product, the streamed loop nest of {@link #streamB} for any number of
+     * rows (blocks of at most STREAM_B_MAX_ROWS A rows, at least one MR tile): the kc blocks never straddle
+     * k1, so each block's A and B rows come from one source; with {@code pb} the strips are read in place
+     * from the packed panels. The passes over k are those of {@link #chunk}, so with k2 == 0 every element
+     * is the same sum as {@link #sgemm} computes.
+     */
+    private void splitChunk(int i0, int i1, int j0, int j1, int k1, int k, float alpha,
+                            MemorySegment a1, long a1Off, int lda1, MemorySegment a2, long a2Off, int lda2,
+                            MemorySegment b1, long b1Off, int ldb1, MemorySegment b2, long b2Off, int ldb2,
+                            Panels pb, int bRow0, float beta, MemorySegment c, long cOff, int ldc) {
+        Workspace w = workspaces.get();
+        int passes = (k + K_PASS_MAX - 1) / K_PASS_MAX;
+        int kPass = (k + passes - 1) / passes;
+        int ks = Math.max(1, Math.min(Math.min(kc, kPass), STRIP_FLOATS / nr));
+        int rows = i1 - i0;
+        int mb = Math.min(roundUp(rows, mr), Math.max(mr, STREAM_B_MAX_ROWS / mr * mr));
+        int ncb = Math.max(nr, STREAM_NC / nr * nr);
+        float[] ap = w.a(mb * kPass);
+        float[] strip = pb == null ? w.strip(ks * nr) : null;
+        float[] cb = w.panel(mb * ncb);
+        boolean wide = mr == 8;
+        int pk = pb == null ? 0 : pb.rows() * nr; // floats per packed panel
+        for (int ps = 0; ps < k; ps += kPass) {
+            int pe = Math.min(k, ps + kPass);
+            float betaPass = ps == 0 ? beta : 1f;
+            for (int ib = i0; ib < i1; ib += mb) {
+                int mbr = Math.min(mb, i1 - ib), mbPad = roundUp(mbr, mr);
+                for (int p0 = ps; p0 < pe; ) {
+                    int kcur = blockEnd(p0, pe, ks, k1) - p0, dOff = (p0 - ps) * mbPad;
+                    if (p0 < k1) {
+                        packAcrossPanel(a1, a1Off, lda1, p0, kcur, ib, mbr, mr, ap, dOff, w);
+                    } else {
+                        packAcrossPanel(a2, a2Off, lda2, p0 - k1, kcur, ib, mbr, mr, ap, dOff, w);
+                    }
+                    p0 += kcur;
+                }
+                long cRow = cOff + (long) ib * ldc;
+                for (int jc = j0; jc < j1; jc += ncb) {
+                    int ncur = Math.min(ncb, j1 - jc);
+                    for (int p0 = ps; p0 < pe; ) {
+                        int kcur = blockEnd(p0, pe, ks, k1) - p0, ao = (p0 - ps) * mbPad;
+                        boolean load = p0 > ps;
+                        for (int jr = 0; jr < ncur; jr += nr) {
+                            int cols = Math.min(nr, ncur - jr);
+                            float[] bs = strip;
+                            int bo = 0;
+                            if (pb != null) {
+                                bs = pb.data;
+                                bo = (jc + jr) / nr * pk + (bRow0 + p0) * nr;
+                            } else if (p0 < k1) {
+                                packBStrip(b1, b1Off, ldb1, p0, kcur, jc + jr, cols, strip, w);
+                            } else {
+                                packBStrip(b2, b2Off, ldb2, p0 - k1, kcur, jc + jr, cols, strip, w);
+                            }
+                            for (int ir = 0; ir < mbr; ir += mr) {
+                                if (wide) {
+                                    GemmMicrokernels.kernel8x2(kcur, ap, ao + ir * kcur, bs, bo, cb, ir * ncb + jr, ncb, load);
+                                } else {
+                                    GemmMicrokernels.kernel4x2(kcur, ap, ao + ir * kcur, bs, bo, cb, ir * ncb + jr, ncb, load);
+                                }
+                            }
+                        }
+                        p0 += kcur;
+                    }
+                    merge(cb, ncb, mbr, ncur, alpha, betaPass, c, cRow + jc, ldc);
+                }
+            }
+        }
+    }
+
+    /** The end of the kc block that starts at p0: at most ks deep, never past pe nor across k1. */
+    private static int blockEnd(int p0, int pe, int ks, int k1) {
+        int e = Math.min(pe, p0 + ks);
+        return p0 < k1 ? Math.min(e, k1) : e;
+    }
+
+    /** One NR-column strip of B (rows p0.., columns x0..x0+cols) into {@code strip}, zero-padded to NR. */
+    private void packBStrip(MemorySegment b, long bOff, int ldb, int p0, int kcur, int x0, int cols, float[] strip, Workspace w) {
+        if (cols == nr) {
+            packStrip(b, bOff, ldb, p0, kcur, x0, strip);
+        } else {
+            packAlongPanel(b, bOff, ldb, p0, kcur, x0, cols, nr, strip, 0, w);
         }
     }
 

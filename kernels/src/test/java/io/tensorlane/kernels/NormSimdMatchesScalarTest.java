@@ -28,7 +28,9 @@ class NormSimdMatchesScalarTest {
 
     /** {outer, channels, inner}: per-feature (inner 1) and spatial shapes. */
     static final long[][] SHAPES = {{1, 1, 1}, {1, 3, 7}, {3, 7, 1}, {2, 5, 17}, {4, 3, 33}, {5, 65, 1}, {2, 2, 2049},
-            {130, 9, 1}, {3, 17, 65}, {1, 2, 4100}, {2, 33, 1}, {7, 4, 9}};
+            {130, 9, 1}, {3, 17, 65}, {1, 2, 4100}, {2, 33, 1}, {7, 4, 9},
+            // many small planes: statistics blocks of several whole planes (and a partial last group), masked tails
+            {64, 3, 16}, {300, 2, 7}, {45, 3, 100}, {3, 2, 2048}};
 
     private static float[] random(Random r, int n, double center, double spread) {
         float[] v = new float[n];

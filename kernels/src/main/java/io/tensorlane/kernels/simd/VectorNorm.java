@@ -18,7 +18,7 @@ import java.nio.ByteOrder;
  * 8x56x56) stay in L2 between its passes, so memory sees one read of x and one write of y (forward), or one read
  * of x and dout and one write of dx (backward). Statistics are taken of {@code z = x - k}, k being one value of the
  * channel (its first), so every float sum adds numbers of the data's spread rather than of its mean; each block of
- * up to {@value #BLOCK} contiguous values
+ * up to {@value #BLOCK} values (a run of one plane, or several whole small planes of the channel)
  * (8 KiB, in L1 for its second pass) gets its float sum, then its sum of squares around that block mean; the
  * blocks' (count, mean, M2) are merged in double (Chan et al.). So float rounding only ever spans one block of
  * centred values, and a large mean does not cancel digits of the variance as sum(x^2) - m*mean^2 would.
@@ -55,43 +55,48 @@ public final class VectorNorm implements NormKernels {
 
     // ------------------------------------------------------------------ block sums (spatial layout)
 
-    /** Float sum of x[p, p + len) - k (k = 0: the plain sum), two accumulators. */
-    private static float sum(MemorySegment x, long p, int len, float k) {
+    /**
+     * Float sum of x - k over {@code planes} runs x[p + q*stride, + len) (k = 0: the plain sum), two accumulators
+     * carried across the runs (small planes: one block is several of them).
+     */
+    private static float sum(MemorySegment x, long p, long stride, int planes, int len, float k) {
         FloatVector kv = FloatVector.broadcast(S, k);
         FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
         int bound = S.loopBound(len);
-        int i = 0;
-        for (; i + L < bound; i += 2 * L) {
-            a0 = a0.add(load(x, p + i).sub(kv));
-            a1 = a1.add(load(x, p + i + L).sub(kv));
-        }
-        for (; i < bound; i += L) a0 = a0.add(load(x, p + i).sub(kv));
-        if (i < len) {
-            VectorMask<Float> m = S.indexInRange(i, len);
-            a1 = a1.add(load(x, p + i, m).sub(kv, m)); // masked lanes stay 0
+        VectorMask<Float> m = S.indexInRange(bound, len);
+        for (int q = 0; q < planes; q++, p += stride) {
+            int i = 0;
+            for (; i + L < bound; i += 2 * L) {
+                a0 = a0.add(load(x, p + i).sub(kv));
+                a1 = a1.add(load(x, p + i + L).sub(kv));
+            }
+            for (; i < bound; i += L) a0 = a0.add(load(x, p + i).sub(kv));
+            if (i < len) a1 = a1.add(load(x, p + i, m).sub(kv, m)); // masked lanes stay 0
         }
         return VectorMath.sumLanes(a0.add(a1));
     }
 
-    /** Float sum of (x - c)^2 over x[p, p + len). */
-    private static float centredSquares(MemorySegment x, long p, int len, float c) {
+    /** Float sum of (x - c)^2 over the runs of {@link #sum}. */
+    private static float centredSquares(MemorySegment x, long p, long stride, int planes, int len, float c) {
         FloatVector cv = FloatVector.broadcast(S, c);
         FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
         int bound = S.loopBound(len);
-        int i = 0;
-        for (; i + L < bound; i += 2 * L) {
-            FloatVector d0 = load(x, p + i).sub(cv), d1 = load(x, p + i + L).sub(cv);
-            a0 = d0.fma(d0, a0);
-            a1 = d1.fma(d1, a1);
-        }
-        for (; i < bound; i += L) {
-            FloatVector d0 = load(x, p + i).sub(cv);
-            a0 = d0.fma(d0, a0);
-        }
-        if (i < len) {
-            VectorMask<Float> m = S.indexInRange(i, len);
-            FloatVector d0 = load(x, p + i, m).sub(cv, m); // masked lanes stay 0
-            a1 = d0.fma(d0, a1);
+        VectorMask<Float> m = S.indexInRange(bound, len);
+        for (int q = 0; q < planes; q++, p += stride) {
+            int i = 0;
+            for (; i + L < bound; i += 2 * L) {
+                FloatVector d0 = load(x, p + i).sub(cv), d1 = load(x, p + i + L).sub(cv);
+                a0 = d0.fma(d0, a0);
+                a1 = d1.fma(d1, a1);
+            }
+            for (; i < bound; i += L) {
+                FloatVector d0 = load(x, p + i).sub(cv);
+                a0 = d0.fma(d0, a0);
+            }
+            if (i < len) {
+                FloatVector d0 = load(x, p + i, m).sub(cv, m); // masked lanes stay 0
+                a1 = d0.fma(d0, a1);
+            }
         }
         return VectorMath.sumLanes(a0.add(a1));
     }
@@ -101,18 +106,20 @@ public final class VectorNorm implements NormKernels {
      * (the shift of the statistics) both subtractions act on numbers of the data's spread, not of its mean, so a
      * large mean costs no digits of xhat (a float mean alone would be off by up to half an ulp of the mean).
      */
-    private static void normalise(MemorySegment x, long xp, MemorySegment y, long yp, long len, float k, float muK,
-                                  float scale, float beta) {
+    private static void normalise(MemorySegment x, long xp, MemorySegment y, long yp, long stride, long planes, long len,
+                                  float k, float muK, float scale, float beta) {
         FloatVector kv = FloatVector.broadcast(S, k), mv = FloatVector.broadcast(S, muK), sv = FloatVector.broadcast(S, scale),
                 bv = FloatVector.broadcast(S, beta);
         long bound = S.loopBound(len);
-        long i = 0;
-        for (; i < bound; i += L) {
-            load(x, xp + i).sub(kv).sub(mv).fma(sv, bv).intoMemorySegment(y, (yp + i) * Float.BYTES, NATIVE);
-        }
-        if (i < len) {
-            VectorMask<Float> m = S.indexInRange(i, len);
-            load(x, xp + i, m).sub(kv).sub(mv).fma(sv, bv).intoMemorySegment(y, (yp + i) * Float.BYTES, NATIVE, m);
+        VectorMask<Float> m = S.indexInRange(bound, len);
+        for (long q = 0; q < planes; q++, xp += stride, yp += stride) {
+            long i = 0;
+            for (; i < bound; i += L) {
+                load(x, xp + i).sub(kv).sub(mv).fma(sv, bv).intoMemorySegment(y, (yp + i) * Float.BYTES, NATIVE);
+            }
+            if (i < len) {
+                load(x, xp + i, m).sub(kv).sub(mv).fma(sv, bv).intoMemorySegment(y, (yp + i) * Float.BYTES, NATIVE, m);
+            }
         }
     }
 
@@ -128,22 +135,26 @@ public final class VectorNorm implements NormKernels {
                     runVar, rvOff, y, yOff, mean, meanOff, var, varOff);
             return;
         }
+        long stride = channels * inner;
+        int group = planesPerBlock(outer, inner);
         for (long c = c0; c < c1; c++) {
             // statistics of z = x - k, k = the channel's first value: sums of values of the data's spread
             float k = get(x, xOff + c * inner);
             double cnt = 0, muK = 0, m2 = 0;
-            for (long o = 0; o < outer; o++) {
+            for (long o = 0; o < outer; o += group) {
+                int planes = (int) Math.min(group, outer - o);
                 long plane = xOff + (o * channels + c) * inner;
                 for (long b = 0; b < inner; b += BLOCK) {
                     int len = (int) Math.min(BLOCK, inner - b);
-                    double bMean = (double) sum(x, plane + b, len, k) / len;   // of z
+                    long bn = (long) planes * len;
+                    double bMean = (double) sum(x, plane + b, stride, planes, len, k) / bn;   // of z
                     float centre = (float) (k + bMean);
-                    double off = centre - (k + bMean);                        // centre's rounding
-                    double bM2 = Math.max(centredSquares(x, plane + b, len, centre) - len * off * off, 0);
-                    double n = cnt + len;
+                    double off = centre - (k + bMean);                                        // centre's rounding
+                    double bM2 = Math.max(centredSquares(x, plane + b, stride, planes, len, centre) - bn * off * off, 0);
+                    double n = cnt + bn;
                     double delta = bMean - muK;
-                    muK += delta * len / n;
-                    m2 += bM2 + delta * delta * cnt * len / n;
+                    muK += delta * bn / n;
+                    m2 += bM2 + delta * delta * cnt * bn / n;
                     cnt = n;
                 }
             }
@@ -152,10 +163,7 @@ public final class VectorNorm implements NormKernels {
             double inv = 1.0 / Math.sqrt(va + eps);
             float scale = (float) (get(gamma, gOff + c) * inv);
             float be = get(beta, bOff + c);
-            for (long o = 0; o < outer; o++) {
-                long at = (o * channels + c) * inner;
-                normalise(x, xOff + at, y, yOff + at, inner, k, (float) muK, scale, be);
-            }
+            normalise(x, xOff + c * inner, y, yOff + c * inner, stride, outer, inner, k, (float) muK, scale, be);
             set(mean, meanOff + c, (float) mu);
             set(var, varOff + c, (float) va);
             set(runMean, rmOff + c, (float) (momentum * (double) get(runMean, rmOff + c) + (1.0 - momentum) * mu));
@@ -232,10 +240,7 @@ public final class VectorNorm implements NormKernels {
             float mu = get(mean, meanOff + c);
             float scale = (float) (get(gamma, gOff + c) / Math.sqrt((double) get(var, varOff + c) + eps));
             float be = get(beta, bOff + c);
-            for (long o = 0; o < outer; o++) {
-                long at = (o * channels + c) * inner;
-                normalise(x, xOff + at, y, yOff + at, inner, mu, 0f, scale, be);
-            }
+            normalise(x, xOff + c * inner, y, yOff + c * inner, channels * inner, outer, inner, mu, 0f, scale, be);
         }
     }
 
@@ -253,15 +258,18 @@ public final class VectorNorm implements NormKernels {
         }
         double m = (double) outer * inner;
         float[] pair = new float[2]; // the two block sums of centredDot (one small array per call, not per block)
+        long stride = channels * inner;
+        int group = planesPerBlock(outer, inner);
         for (long c = c0; c < c1; c++) {
             float mu = get(mean, meanOff + c);
             double inv = 1.0 / Math.sqrt((double) get(var, varOff + c) + eps);
             double sd = 0, sdx = 0;
-            for (long o = 0; o < outer; o++) {
+            for (long o = 0; o < outer; o += group) {
+                int planes = (int) Math.min(group, outer - o);
                 long at = (o * channels + c) * inner;
                 for (long b = 0; b < inner; b += BLOCK) {
                     int len = (int) Math.min(BLOCK, inner - b);
-                    centredDot(x, xOff + at + b, dout, dOff + at + b, len, mu, pair);
+                    centredDot(x, xOff + at + b, dout, dOff + at + b, stride, planes, len, mu, pair);
                     sd += pair[0];
                     sdx += pair[1];
                 }
@@ -271,65 +279,76 @@ public final class VectorNorm implements NormKernels {
             float fa = (float) a;
             float k = training ? (float) (-a * inv * dg / m) : 0f;
             float k0 = training ? (float) (sd / m) : 0f;
-            for (long o = 0; o < outer; o++) {
-                long at = (o * channels + c) * inner;
-                backwardPlane(x, xOff + at, dout, dOff + at, dx, dxOff + at, inner, mu, fa, k, k0);
-            }
+            backwardPlanes(x, xOff + c * inner, dout, dOff + c * inner, dx, dxOff + c * inner, stride, outer, inner, mu, fa, k, k0);
             set(dgamma, dgOff + c, (float) dg);
             set(dbeta, dbOff + c, (float) sd);
         }
     }
 
     /**
-     * One pass over a block: {@code out[0]} = float sum of d, {@code out[1]} = float sum of (x - c) * d, over
-     * [0, len) of x at xp and d at dp.
+     * One pass over a block: {@code out[0]} = float sum of d, {@code out[1]} = float sum of (x - c) * d, over the
+     * {@code planes} runs [q*stride, + len) of x at xp and d at dp.
      */
-    private static void centredDot(MemorySegment x, long xp, MemorySegment d, long dp, int len, float c, float[] out) {
+    private static void centredDot(MemorySegment x, long xp, MemorySegment d, long dp, long stride, int planes, int len,
+                                   float c, float[] out) {
         FloatVector cv = FloatVector.broadcast(S, c);
         FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
         int bound = S.loopBound(len);
-        int i = 0;
-        for (; i + L < bound; i += 2 * L) {
-            FloatVector d0 = load(d, dp + i), d1 = load(d, dp + i + L);
-            s0 = s0.add(d0);
-            s1 = s1.add(d1);
-            a0 = load(x, xp + i).sub(cv).fma(d0, a0);
-            a1 = load(x, xp + i + L).sub(cv).fma(d1, a1);
-        }
-        for (; i < bound; i += L) {
-            FloatVector d0 = load(d, dp + i);
-            s0 = s0.add(d0);
-            a0 = load(x, xp + i).sub(cv).fma(d0, a0);
-        }
-        if (i < len) {
-            VectorMask<Float> m = S.indexInRange(i, len);
-            FloatVector d0 = load(d, dp + i, m); // masked lanes are 0
-            s1 = s1.add(d0);
-            a1 = load(x, xp + i, m).sub(cv).fma(d0, a1);
+        VectorMask<Float> m = S.indexInRange(bound, len);
+        for (int q = 0; q < planes; q++, xp += stride, dp += stride) {
+            int i = 0;
+            for (; i + L < bound; i += 2 * L) {
+                FloatVector d0 = load(d, dp + i), d1 = load(d, dp + i + L);
+                s0 = s0.add(d0);
+                s1 = s1.add(d1);
+                a0 = load(x, xp + i).sub(cv).fma(d0, a0);
+                a1 = load(x, xp + i + L).sub(cv).fma(d1, a1);
+            }
+            for (; i < bound; i += L) {
+                FloatVector d0 = load(d, dp + i);
+                s0 = s0.add(d0);
+                a0 = load(x, xp + i).sub(cv).fma(d0, a0);
+            }
+            if (i < len) {
+                FloatVector d0 = load(d, dp + i, m); // masked lanes are 0
+                s1 = s1.add(d0);
+                a1 = load(x, xp + i, m).sub(cv).fma(d0, a1);
+            }
         }
         out[0] = VectorMath.sumLanes(s0.add(s1));
         out[1] = VectorMath.sumLanes(a0.add(a1));
     }
 
     /**
-     * dx = (dout - k0) * a + (x - mu) * k over [0, len), with k0 = mean(dout): subtracting the mean before scaling
-     * gives exactly 0 where dout equals its mean (e.g. N = 1, where dx must be 0).
+     * dx = (dout - k0) * a + (x - mu) * k over the {@code planes} runs [q*stride, + len), with k0 = mean(dout):
+     * subtracting the mean before scaling gives exactly 0 where dout equals its mean (e.g. N = 1, where dx must be 0).
      */
-    private static void backwardPlane(MemorySegment x, long xp, MemorySegment d, long dp, MemorySegment dx, long gp,
-                                      long len, float mu, float a, float k, float k0) {
+    private static void backwardPlanes(MemorySegment x, long xp, MemorySegment d, long dp, MemorySegment dx, long gp,
+                                       long stride, long planes, long len, float mu, float a, float k, float k0) {
         FloatVector mv = FloatVector.broadcast(S, mu), av = FloatVector.broadcast(S, a),
                 kv = FloatVector.broadcast(S, k), k0v = FloatVector.broadcast(S, k0);
         long bound = S.loopBound(len);
-        long i = 0;
-        for (; i < bound; i += L) {
-            load(d, dp + i).sub(k0v).fma(av, load(x, xp + i).sub(mv).mul(kv))
-                    .intoMemorySegment(dx, (gp + i) * Float.BYTES, NATIVE);
+        VectorMask<Float> m = S.indexInRange(bound, len);
+        for (long q = 0; q < planes; q++, xp += stride, dp += stride, gp += stride) {
+            long i = 0;
+            for (; i < bound; i += L) {
+                load(d, dp + i).sub(k0v).fma(av, load(x, xp + i).sub(mv).mul(kv))
+                        .intoMemorySegment(dx, (gp + i) * Float.BYTES, NATIVE);
+            }
+            if (i < len) {
+                load(d, dp + i, m).sub(k0v).fma(av, load(x, xp + i, m).sub(mv).mul(kv))
+                        .intoMemorySegment(dx, (gp + i) * Float.BYTES, NATIVE, m);
+            }
         }
-        if (i < len) {
-            VectorMask<Float> m = S.indexInRange(i, len);
-            load(d, dp + i, m).sub(k0v).fma(av, load(x, xp + i, m).sub(mv).mul(kv))
-                    .intoMemorySegment(dx, (gp + i) * Float.BYTES, NATIVE, m);
-        }
+    }
+
+    /**
+     * Planes per statistics block: small planes (the 8x8 and 4x4 maps of small CNNs) are grouped up to
+     * {@value #BLOCK} values, so a block's float sums and its double merge are paid once per group, not per
+     * 16-64 values; planes of {@value #BLOCK} or more are cut into blocks instead.
+     */
+    private static int planesPerBlock(long outer, long inner) {
+        return inner >= BLOCK ? 1 : (int) Math.max(1, Math.min(outer, BLOCK / inner));
     }
 
     private static void featureBackward(boolean training, long rows, long cols, long c0, long c1,

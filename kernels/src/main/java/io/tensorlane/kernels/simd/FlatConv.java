@@ -24,11 +24,12 @@ import jdk.incubator.vector.VectorSpecies;
  * and dropped (the lanes wasted are {@code 1 - wo/wpx}: 11% at 8x8 pad 1, 7% at 28x28 pad 2).
  *
  * <p><b>Forward</b> (and backward-data, the stride-1 correlation of dout padded by d(k-1)-p with the flipped
- * kernel, see {@link DirectConv#backwardData}): a 3-filter x 4-vector register block (12 accumulators; per tap
- * 4 loads and 3 broadcasts for 12 FMAs), or 1 filter x 8 vectors where there are fewer than 3 filters
- * (LeNet-5's backward-data into its 1 input channel). When the filter count is not a multiple of 3 the last
- * block is the last 3 filters again (those filters get the same values twice: every output element is the
- * same FMA chain over (c, i, j) in order). Output goes to a per-image flat tile, then row by row into y.
+ * kernel, see {@link DirectConv#backwardData}): a 4-channel x 2-vector register block (8 accumulators; per tap
+ * 2 loads and 4 broadcasts for 8 FMAs, one flat loop over the taps through an offset table), or 1 channel x 8
+ * vectors where there are fewer than 4 output channels (LeNet-5's backward-data into its 1 input channel).
+ * When the channel count is not a multiple of 4 the last block is the last 4 channels again (those get the
+ * same values twice: every output element is the same FMA chain over the taps (c, i, j) in order). Output
+ * goes to a per-image flat tile, then row by row into y (with the bias, added after the sum as the twin does).
  *
  * <p><b>Backward-weights</b>: dW[f][t] = sum over images and pixels of dout[f][u] * plane[u + off_t], with
  * dout copied into the same flat layout (zeros at the dropped positions, so they add nothing): a 3-filter x
@@ -195,12 +196,14 @@ final class FlatConv {
     /**
      * Backward-weights: only for few input channels (measured, 1 thread, AVX2: LeNet-5's 1->6 at 28x28 3.6x and
      * 6->16 at 14x14 1.3x faster than DirectConv's GEMM over the pixels; the digits CNN's 32-channel layers
-     * 1.1x and 2x slower, where that GEMM's packed panels are reused by many filters).
+     * 1.1x and 2x slower, where that GEMM's packed panels are reused by many filters; its 1->32 (9 taps) 1.1x
+     * slower).
      */
     static boolean backwardWeights(ConvGeometry g) {
         if (!supportsBackwardWeights(g) || MODE.equals("off")) return false;
         Flat fl = forwardFlat(g);
-        return MODE.equals("on") || (g.c() < 8 && fl.ho() * fl.wo() <= 32 * 32 && useful(fl, L) >= 0.6);
+        return MODE.equals("on")
+                || (g.c() < 8 && g.colRows() >= 16 && fl.ho() * fl.wo() <= 32 * 32 && useful(fl, L) >= 0.6);
     }
 
     /** Share of the computed flat positions that are real outputs (the rest is row padding and rounding). */
@@ -214,10 +217,14 @@ final class FlatConv {
      * forward 1.4x faster; LeNet-5's 1->6 at 28x28: 92%, 4x), or at least 60% with fewer than 8 summed
      * channels, where DirectConv's per-block tap gather is as dear as the products (LeNet-5's 6->16 at 14x14:
      * 69%, 1.7x forward, 2x backward-data). Not the 32->64 at 4x4 (50%: the rows of 5 round up to 2 vectors; 1.3x
-     * slower than DirectConv's 64 filters on the lanes).
+     * slower than DirectConv's 64 filters on the lanes), nor over 512 taps (LeNet-B's backward-data, 50 x 5 x 5:
+     * 1.2x slower than im2col + GEMM, whose packed panels are reused by every output channel), nor under 16
+     * (the digits CNN's 1->32, 9 taps: too little work per block for the tile and copy-out; its im2col + GEMM
+     * step took 0.35 ms forward against 0.47-0.68 flat in bench train).
      */
     private static boolean preferred(Flat fl, long outCh, long summed, int block) {
-        if (fl.ho() * fl.wo() > 32 * 32) return false;
+        long taps = summed * fl.kh() * fl.kw();
+        if (fl.ho() * fl.wo() > 32 * 32 || taps < 16 || taps > 512) return false;
         double u = useful(fl, block);
         return u >= 0.75 || (u >= 0.6 && summed < 8);
     }

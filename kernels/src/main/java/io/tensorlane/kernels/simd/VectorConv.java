@@ -370,6 +370,11 @@ public final class VectorConv implements ConvKernels {
                        MemorySegment b, long bOff, MemorySegment y, long yOff, Parallelism par) {
         if (g.n() == 0) return;
         Parallelism pu = usable(par, x, w, y, b);
+        if (FlatConv.forward(g)) {
+            log("fwd", g, "flat direct (vectorised over output pixels)");
+            FlatConv.conv2d(g, x, xOff, w, wOff, b, bOff, y, yOff, pu);
+            return;
+        }
         if (DirectConv.forward(g)) {
             log("fwd", g, "direct (vectorised over filters)");
             DirectConv.conv2d(g, x, xOff, w, wOff, b, bOff, y, yOff, pu);
@@ -456,6 +461,11 @@ public final class VectorConv implements ConvKernels {
                                    MemorySegment dx, long dxOff, Parallelism par) {
         if (g.n() == 0) return;
         Parallelism pu = usable(par, dout, w, dx, null);
+        if (FlatConv.backwardData(g)) {
+            log("bwd-data", g, "flat direct (flipped kernel, vectorised over input pixels)");
+            FlatConv.backwardData(g, dout, dOff, w, wOff, dx, dxOff, pu);
+            return;
+        }
         if (DirectConv.backwardData(g)) {
             log("bwd-data", g, "direct (stride-1 correlation of dout with the flipped kernel, vectorised over channels)");
             DirectConv.backwardData(g, dout, dOff, w, wOff, dx, dxOff, pu);
@@ -530,6 +540,11 @@ public final class VectorConv implements ConvKernels {
             return;
         }
         Parallelism pu = usable(par, x, dout, dw, null);
+        if (FlatConv.backwardWeights(g)) {
+            log("bwd-weights", g, "flat direct (vector sums along output pixels)");
+            FlatConv.backwardWeights(g, x, xOff, dout, dOff, dw, dwOff, pu);
+            return;
+        }
         if (DirectConv.backwardWeights(g)) {
             log("bwd-weights", g, "direct (microkernel over the batch's pixels, no im2col matrix)");
             DirectConv.backwardWeights(g, x, xOff, dout, dOff, dw, dwOff, pu);

@@ -1,0 +1,532 @@
+package io.tensorlane.kernels.simd;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import io.tensorlane.kernels.ConvGeometry;
+import io.tensorlane.kernels.Parallelism;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Stride-1 direct convolution vectorised along the output pixels of a "flat plane": for small images
+ * with few channels or few filters (LeNet's 1->6 and 6->16, the digits CNN's 32->32 at 8x8), where
+ * {@link DirectConv}'s filter axis wastes lanes (6 filters in 16 lanes) or its per-4-pixel tap gather
+ * costs as much as the products.
+ *
+ * <p><b>The flat plane.</b> Each channel of an image is copied once into a row-major buffer whose rows are
+ * {@code wpx = max(w + pw, wo)} wide: the real columns, then pw zeros that serve as the right border of this
+ * row and the left border of the next one (borders are symmetric), with ph zero rows above and below. Output
+ * pixel (oh, ow) sits at the flat position {@code u = oh*wpx + ow}, and tap (c, i, j) reads
+ * {@code plane_c[u + i*dh*wpx + j*dw]}: one constant offset per tap, so L consecutive flat positions are one
+ * vector load for every tap (no gather, no border tests). Positions with {@code ow >= wo} are computed too
+ * and dropped (the lanes wasted are {@code 1 - wo/wpx}: 11% at 8x8 pad 1, 7% at 28x28 pad 2).
+ *
+ * <p><b>Forward</b> (and backward-data, the stride-1 correlation of dout padded by d(k-1)-p with the flipped
+ * kernel, see {@link DirectConv#backwardData}): a 4-channel x 2-vector register block (8 accumulators; per tap
+ * 2 loads and 4 broadcasts for 8 FMAs, one flat loop over the taps through an offset table), or 1 channel x 8
+ * vectors where there are fewer than 4 output channels (LeNet-5's backward-data into its 1 input channel).
+ * When the channel count is not a multiple of 4 the last block is the last 4 channels again (those get the
+ * same values twice: every output element is the same FMA chain over the taps (c, i, j) in order). Output
+ * goes to a per-image flat tile, then row by row into y (with the bias, added after the sum as the twin does).
+ *
+ * <p><b>Backward-weights</b>: dW[f][t] = sum over images and pixels of dout[f][u] * plane[u + off_t], with
+ * dout copied into the same flat layout (zeros at the dropped positions, so they add nothing): a 3-filter x
+ * 4-tap block of vector accumulators runs along u over every image of a chunk, the lane sums are kept across
+ * chunks in a per-call array and summed (VectorMath.sumLanes) at the end. Each lane's sum runs over the images
+ * and positions in order whatever the chunking, and threads split the blocks, so results do not depend on
+ * the thread count. Garbage is never read: dropped positions read zero border or real pixels times a zero
+ * dout (a non-finite input pixel can therefore turn a +-Inf dW entry into NaN; finite inputs are exact
+ * zeros).
+ *
+ * <p>Buffers are heap {@code float[]}s in a per-thread workspace, grown on demand (no allocation per call
+ * in steady state), for the reason {@link GemmMicrokernels} gives (C2 hoists the range checks of linear
+ * heap-array indices).
+ */
+final class FlatConv {
+    private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
+    private static final int L = S.length();
+    /** Largest buffer (floats) this path will use. */
+    private static final long MAX_FLOATS = 1L << 24;
+    /** Floats of copied input and dout per backward-weights chunk: both stay in L2 while every block reads them. */
+    private static final int BW_CHUNK_FLOATS = 1 << 15;
+
+    /** "auto" (default), "on" (wherever supported) or "off": a knob for measuring the choice. */
+    static final String MODE = System.getProperty("tensorlane.conv.flat", "auto");
+
+    /** Output channels per forward register block. */
+    private static final int FB = 4;
+
+    private FlatConv() {
+    }
+
+    /** One thread's buffers. */
+    static final class Workspace {
+        float[] x = new float[0];
+        float[] w = new float[0];
+        float[] tile = new float[0];
+        float[] d = new float[0];
+        float[] acc = new float[0];
+        int[] offs = new int[0];
+
+        int[] offs(int n) {
+            if (offs.length < n) offs = new int[n];
+            return offs;
+        }
+
+        float[] x(int n) {
+            if (x.length < n) x = new float[n];
+            return x;
+        }
+
+        float[] w(int n) {
+            if (w.length < n) w = new float[n];
+            return w;
+        }
+
+        float[] tile(int n) {
+            if (tile.length < n) tile = new float[n];
+            return tile;
+        }
+
+        float[] d(int n) {
+            if (d.length < n) d = new float[n];
+            return d;
+        }
+
+        /** The backward-weights lane sums, shared by the threads of one call (each writes its own blocks). */
+        float[] acc(int n) {
+            if (acc.length < n) acc = new float[n];
+            return acc;
+        }
+    }
+
+    private static final ThreadLocal<Workspace> WORKSPACES = ThreadLocal.withInitial(Workspace::new);
+
+    /**
+     * The flat layout of one image's (ch, h, w) planes for a stride-1 kernel (kh, kw) at dilation (dh, dw)
+     * and padding (ph, pw), giving (ho, wo) outputs.
+     */
+    record Flat(int ch, int h, int w, int ph, int pw, int kh, int kw, int dh, int dw, int ho, int wo) {
+        /** Row width. */
+        int wpx() {
+            return Math.max(w + pw, wo);
+        }
+
+        /** Floats per channel plane (padded rows, plus the left border of the first row). */
+        int plane() {
+            return (h + 2 * ph) * wpx() + pw;
+        }
+
+        /** Flat output positions per image, rounded up to whole blocks of {@code block} floats. */
+        int outLen(int block) {
+            return (ho * wpx() + block - 1) / block * block;
+        }
+
+        /** Floats of one image's copy, with room for the reads past the last plane (dropped positions). */
+        int size(int block) {
+            return (ch - 1) * plane() + (kh - 1) * dh * wpx() + (kw - 1) * dw + outLen(block) + plane();
+        }
+
+        /** Offset of tap (c, i, j) from an output position. */
+        int tap(int c, int i, int j) {
+            return c * plane() + i * dh * wpx() + j * dw;
+        }
+
+        /** {@link #size} in long arithmetic, for the size check before any int is formed. */
+        long floats(int block) {
+            long wpx = Math.max((long) w + pw, wo), plane = (h + 2L * ph) * wpx + pw;
+            return ch * plane + (long) (kh - 1) * dh * wpx + (long) (kw - 1) * dw + (long) ho * wpx + block;
+        }
+    }
+
+    private static Flat forwardFlat(ConvGeometry g) {
+        return new Flat((int) g.c(), (int) g.h(), (int) g.w(), g.padH(), g.padW(), g.kh(), g.kw(),
+                g.dilationH(), g.dilationW(), (int) g.ho(), (int) g.wo());
+    }
+
+    private static Flat backwardDataFlat(ConvGeometry g) {
+        int qh = g.dilationH() * (g.kh() - 1) - g.padH(), qw = g.dilationW() * (g.kw() - 1) - g.padW();
+        return new Flat((int) g.f(), (int) g.ho(), (int) g.wo(), qh, qw, g.kh(), g.kw(),
+                g.dilationH(), g.dilationW(), (int) g.h(), (int) g.w());
+    }
+
+    private static boolean base(ConvGeometry g) {
+        return g.groups() == 1 && !g.pointwise() && g.strideH() == 1 && g.strideW() == 1;
+    }
+
+    private static boolean fits(Flat fl, long outCh) {
+        long out = (long) fl.ho() * Math.max((long) fl.w() + fl.pw(), fl.wo()) + 8L * L;
+        return fl.floats(8 * L) <= MAX_FLOATS && outCh * out <= MAX_FLOATS
+                && outCh * fl.ch() * fl.kh() * fl.kw() <= MAX_FLOATS;
+    }
+
+    /** Whether the forward of g can run here (groups 1, stride 1, not pointwise, buffers of a sane size). */
+    static boolean supportsForward(ConvGeometry g) {
+        return base(g) && fits(forwardFlat(g), g.f());
+    }
+
+    /** Whether backward-data of g can run here (as {@link #supportsForward}, and p <= d(k-1)). */
+    static boolean supportsBackwardData(ConvGeometry g) {
+        if (!base(g)) return false;
+        long qh = (long) g.dilationH() * (g.kh() - 1) - g.padH(), qw = (long) g.dilationW() * (g.kw() - 1) - g.padW();
+        return qh >= 0 && qw >= 0 && fits(backwardDataFlat(g), g.c());
+    }
+
+    /** Whether backward-weights of g can run here (as {@link #supportsForward}, at least 3 filters and 4 taps). */
+    static boolean supportsBackwardWeights(ConvGeometry g) {
+        Flat fl = forwardFlat(g);
+        return base(g) && g.f() >= 3 && g.colRows() >= 4 && fits(fl, g.f())
+                && (long) blocks((int) g.f(), 3) * blocks((int) g.colRows(), 4) * 12 * L <= MAX_FLOATS;
+    }
+
+    /** Whether the forward of g runs here rather than on DirectConv or im2col + GEMM (see {@link #preferred}). */
+    static boolean forward(ConvGeometry g) {
+        if (!supportsForward(g) || MODE.equals("off")) return false;
+        return MODE.equals("on") || preferred(forwardFlat(g), g.f(), g.c(), g.f() >= FB ? 2 * L : 8 * L);
+    }
+
+    /** As {@link #forward} for backward-data (dx's channels are the output channels, dout's the summed ones). */
+    static boolean backwardData(ConvGeometry g) {
+        if (!supportsBackwardData(g) || MODE.equals("off")) return false;
+        return MODE.equals("on") || preferred(backwardDataFlat(g), g.c(), g.f(), g.c() >= FB ? 2 * L : 8 * L);
+    }
+
+    /**
+     * Backward-weights: only for few input channels (measured, 1 thread, AVX2: LeNet-5's 1->6 at 28x28 3.6x and
+     * 6->16 at 14x14 1.3x faster than DirectConv's GEMM over the pixels; the digits CNN's 32-channel layers
+     * 1.1x and 2x slower, where that GEMM's packed panels are reused by many filters; its 1->32 (9 taps) 1.1x
+     * slower).
+     */
+    static boolean backwardWeights(ConvGeometry g) {
+        if (!supportsBackwardWeights(g) || MODE.equals("off")) return false;
+        Flat fl = forwardFlat(g);
+        return MODE.equals("on")
+                || (g.c() < 8 && g.colRows() >= 16 && fl.ho() * fl.wo() <= 32 * 32 && useful(fl, L) >= 0.6);
+    }
+
+    /** Share of the computed flat positions that are real outputs (the rest is row padding and rounding). */
+    private static double useful(Flat fl, int block) {
+        return (double) fl.ho() * fl.wo() / fl.outLen(block);
+    }
+
+    /**
+     * The measured rule (1 thread, AVX2, same-run pairs against DirectConv / im2col): small outputs (at most
+     * 32 x 32) where at least 3/4 of the computed positions are real (the digits CNN's 32->32 at 8x8: 80%,
+     * forward 1.4x faster; LeNet-5's 1->6 at 28x28: 92%, 4x), or at least 60% with fewer than 8 summed
+     * channels, where DirectConv's per-block tap gather is as dear as the products (LeNet-5's 6->16 at 14x14:
+     * 69%, 1.7x forward, 2x backward-data). Not the 32->64 at 4x4 (50%: the rows of 5 round up to 2 vectors; 1.3x
+     * slower than DirectConv's 64 filters on the lanes), nor over 512 taps (LeNet-B's backward-data, 50 x 5 x 5:
+     * 1.2x slower than im2col + GEMM, whose packed panels are reused by every output channel), nor under 16
+     * (the digits CNN's 1->32, 9 taps: too little work per block for the tile and copy-out; its im2col + GEMM
+     * step took 0.35 ms forward against 0.47-0.68 flat in bench train).
+     */
+    private static boolean preferred(Flat fl, long outCh, long summed, int block) {
+        long taps = summed * fl.kh() * fl.kw();
+        if (fl.ho() * fl.wo() > 32 * 32 || taps < 16 || taps > 512) return false;
+        double u = useful(fl, block);
+        return u >= 0.75 || (u >= 0.6 && summed < 8);
+    }
+
+    private static int blocks(int n, int size) {
+        return (n + size - 1) / size;
+    }
+
+    /** First member of block b of a row of n split into blocks of size (the last block ends at n). */
+    private static int start(int b, int size, int n) {
+        return Math.min(b * size, n - size);
+    }
+
+    // ------------------------------------------------------------------------------------ forward
+
+    static void conv2d(ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff,
+                       MemorySegment b, long bOff, MemorySegment y, long yOff, Parallelism par) {
+        int c = (int) g.c(), f = (int) g.f(), kh = g.kh(), kw = g.kw(), taps = c * kh * kw;
+        float[] wk = pack(f, taps, (fi, t) -> w.getAtIndex(JAVA_FLOAT, wOff + (long) fi * taps + t));
+        Flat fl = forwardFlat(g);
+        long xImg = g.c() * g.plane(), yImg = g.f() * g.outPlane();
+        forImages(g.n(), par, n -> image(fl, f, x, xOff + n * xImg, wk, b, bOff, y, yOff + n * yImg));
+    }
+
+    /**
+     * dx = the stride-1 correlation of dout, zero-padded by q = d(k-1) - p, with the kernel flipped and its
+     * channel axes swapped: tap (fi, i', j') of output channel ci is w[fi][ci][kh-1-i'][kw-1-j'].
+     */
+    static void backwardData(ConvGeometry g, MemorySegment dout, long dOff, MemorySegment w, long wOff,
+                             MemorySegment dx, long dxOff, Parallelism par) {
+        int c = (int) g.c(), f = (int) g.f(), kh = g.kh(), kw = g.kw(), taps = f * kh * kw;
+        float[] wk = pack(c, taps, (ci, t) -> {
+            int fi = t / (kh * kw), i = kh - 1 - (t / kw) % kh, j = kw - 1 - t % kw;
+            return w.getAtIndex(JAVA_FLOAT, wOff + (((long) fi * c + ci) * kh + i) * kw + j);
+        });
+        Flat fl = backwardDataFlat(g);
+        long xImg = g.c() * g.plane(), yImg = g.f() * g.outPlane();
+        forImages(g.n(), par, n -> image(fl, c, dout, dOff + n * yImg, wk, null, 0, dx, dxOff + n * xImg));
+    }
+
+    @FunctionalInterface
+    private interface Weight {
+        float at(int out, int tap);
+    }
+
+    /**
+     * The weights of `out` output channels x `taps` taps (c, i, j in order) in the kernels' order: blocks of 3
+     * output channels ({@link #start}), tap-major within a block ({@code wk[(blk*taps + t)*3 + r]}); with
+     * fewer than 3 output channels, one block per channel ({@code wk[o*taps + t]}).
+     */
+    private static float[] pack(int out, int taps, Weight w) {
+        int fb = out >= FB ? FB : 1, nb = out >= FB ? blocks(out, FB) : out;
+        float[] wk = WORKSPACES.get().w(nb * taps * fb);
+        for (int blk = 0; blk < nb; blk++) {
+            int o0 = fb == FB ? start(blk, FB, out) : blk;
+            for (int t = 0; t < taps; t++) {
+                for (int r = 0; r < fb; r++) wk[(blk * taps + t) * fb + r] = w.at(o0 + r, t);
+            }
+        }
+        return wk;
+    }
+
+    @FunctionalInterface
+    private interface ImageBody {
+        void run(long n);
+    }
+
+    private static void forImages(long count, Parallelism par, ImageBody body) {
+        if (par.isSingle() || count < 2) {
+            for (long i = 0; i < count; i++) body.run(i);
+        } else {
+            par.parallelFor(0, count, 1, (from, to) -> {
+                for (long i = from; i < to; i++) body.run(i);
+            });
+        }
+    }
+
+    /** One image: out (outCh, fl.ho, fl.wo) = correlation of the image (fl.ch planes) with wk, plus b (null: none). */
+    private static void image(Flat fl, int outCh, MemorySegment x, long xOff, float[] wk,
+                              MemorySegment b, long bOff, MemorySegment y, long yOff) {
+        Workspace ws = WORKSPACES.get();
+        int block = outCh >= FB ? 2 * L : 8 * L;
+        float[] xp = ws.x(fl.size(block));
+        copyIn(fl, x, xOff, xp, 0, fl.size(block));
+        int len = fl.outLen(block), taps = fl.ch() * fl.kh() * fl.kw();
+        int[] offs = ws.offs(taps);
+        for (int t = 0; t < taps; t++) offs[t] = tapOffset(fl, t);
+        float[] tile = ws.tile(outCh * len);
+        if (outCh >= FB) {
+            for (int blk = 0, nb = blocks(outCh, FB); blk < nb; blk++) {
+                int o0 = start(blk, FB, outCh), wo = blk * taps * FB;
+                for (int u = 0; u < len; u += block) block4x2(xp, u, wk, wo, offs, taps, tile, o0 * len + u, len);
+            }
+        } else {
+            for (int o = 0; o < outCh; o++) {
+                for (int u = 0; u < len; u += block) block1x8(xp, u, wk, o * taps, offs, taps, tile, o * len + u);
+            }
+        }
+        // flat tile -> y rows (+ bias, added after the sum as the twin does)
+        int ho = fl.ho(), wo = fl.wo(), wpx = fl.wpx();
+        for (int o = 0; o < outCh; o++) {
+            float bias = b == null ? 0f : b.getAtIndex(JAVA_FLOAT, bOff + o);
+            for (int r = 0; r < ho; r++) {
+                int s = o * len + r * wpx;
+                long d = yOff + ((long) o * ho + r) * wo;
+                if (b == null) {
+                    MemorySegment.copy(tile, s, y, JAVA_FLOAT, d * Float.BYTES, wo);
+                } else {
+                    for (int q = 0; q < wo; q++) y.setAtIndex(JAVA_FLOAT, d + q, tile[s + q] + bias);
+                }
+            }
+        }
+    }
+
+    /**
+     * xp[dst ..] = one image (fl.ch, fl.h, fl.w) in the flat layout: zero borders, real pixels at
+     * {@code c*plane + (r + ph)*wpx + pw + col}.
+     */
+    private static void copyIn(Flat fl, MemorySegment x, long xOff, float[] xp, int dst, int size) {
+        int ch = fl.ch(), h = fl.h(), w = fl.w(), wpx = fl.wpx(), ps = fl.plane(), ph = fl.ph(), pw = fl.pw();
+        Arrays.fill(xp, dst, dst + size, 0f);
+        long s = xOff;
+        for (int c = 0; c < ch; c++) {
+            for (int r = 0; r < h; r++, s += w) {
+                MemorySegment.copy(x, JAVA_FLOAT, s * Float.BYTES, xp, dst + c * ps + (r + ph) * wpx + pw, w);
+            }
+        }
+    }
+
+    /**
+     * tile[to + r*ts + v*L + lane] = sum over taps t of wk[wo + t*4 + r] * xp[xo + offs[t] + v*L + lane] for 4
+     * output channels r and 2 vectors v of flat positions. One flat loop over the taps through an offset
+     * table: 8 accumulators, 2 loads and 4 broadcasts per 8 FMAs, as the GEMM's microkernel (a 3 x 4 block
+     * needs 17 vector registers and spilled; nested loops over (c, i, j) kept the accumulators in memory and
+     * ran 3x slower).
+     */
+    static void block4x2(float[] xp, int xo, float[] wk, int wo, int[] offs, int taps, float[] tile, int to, int ts) {
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (int t = 0; t < taps; t++) {
+            int o = xo + offs[t], wi = wo + 4 * t;
+            FloatVector x0 = FloatVector.fromArray(S, xp, o);
+            FloatVector x1 = FloatVector.fromArray(S, xp, o + L);
+            FloatVector w = FloatVector.broadcast(S, wk[wi]);
+            a00 = x0.fma(w, a00); a01 = x1.fma(w, a01);
+            w = FloatVector.broadcast(S, wk[wi + 1]);
+            a10 = x0.fma(w, a10); a11 = x1.fma(w, a11);
+            w = FloatVector.broadcast(S, wk[wi + 2]);
+            a20 = x0.fma(w, a20); a21 = x1.fma(w, a21);
+            w = FloatVector.broadcast(S, wk[wi + 3]);
+            a30 = x0.fma(w, a30); a31 = x1.fma(w, a31);
+        }
+        a00.intoArray(tile, to);
+        a01.intoArray(tile, to + L);
+        a10.intoArray(tile, to + ts);
+        a11.intoArray(tile, to + ts + L);
+        a20.intoArray(tile, to + 2 * ts);
+        a21.intoArray(tile, to + 2 * ts + L);
+        a30.intoArray(tile, to + 3 * ts);
+        a31.intoArray(tile, to + 3 * ts + L);
+    }
+
+    /** As {@link #block4x2} for one output channel and 8 vectors (wk[wo + t]). */
+    static void block1x8(float[] xp, int xo, float[] wk, int wo, int[] offs, int taps, float[] tile, int to) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int t = 0; t < taps; t++) {
+            int o = xo + offs[t];
+            FloatVector wv = FloatVector.broadcast(S, wk[wo + t]);
+            a0 = FloatVector.fromArray(S, xp, o).fma(wv, a0);
+            a1 = FloatVector.fromArray(S, xp, o + L).fma(wv, a1);
+            a2 = FloatVector.fromArray(S, xp, o + 2 * L).fma(wv, a2);
+            a3 = FloatVector.fromArray(S, xp, o + 3 * L).fma(wv, a3);
+            a4 = FloatVector.fromArray(S, xp, o + 4 * L).fma(wv, a4);
+            a5 = FloatVector.fromArray(S, xp, o + 5 * L).fma(wv, a5);
+            a6 = FloatVector.fromArray(S, xp, o + 6 * L).fma(wv, a6);
+            a7 = FloatVector.fromArray(S, xp, o + 7 * L).fma(wv, a7);
+        }
+        a0.intoArray(tile, to);
+        a1.intoArray(tile, to + L);
+        a2.intoArray(tile, to + 2 * L);
+        a3.intoArray(tile, to + 3 * L);
+        a4.intoArray(tile, to + 4 * L);
+        a5.intoArray(tile, to + 5 * L);
+        a6.intoArray(tile, to + 6 * L);
+        a7.intoArray(tile, to + 7 * L);
+    }
+
+    // ------------------------------------------------------------------------------------ backward weights
+
+    /**
+     * dw (F, C, kh, kw) = sum over images and output pixels of dout[n][f][p] * x[n][c][tap(p)], overwritten.
+     * Needs {@link #supportsBackwardWeights}.
+     */
+    static void backwardWeights(ConvGeometry g, MemorySegment x, long xOff, MemorySegment dout, long dOff,
+                                MemorySegment dw, long dwOff, Parallelism par) {
+        int f = (int) g.f(), taps = (int) g.colRows();
+        if (g.n() == 0) {
+            dw.asSlice(dwOff * Float.BYTES, g.wSize() * Float.BYTES).fill((byte) 0);
+            return;
+        }
+        Flat fl = forwardFlat(g);
+        int fbs = blocks(f, 3), tbs = blocks(taps, 4), blockCount = fbs * tbs;
+        float[] acc = WORKSPACES.get().acc(blockCount * 12 * L);
+        Arrays.fill(acc, 0, blockCount * 12 * L, 0f);
+        int len = fl.outLen(L), perImage = fl.size(L) + f * len;
+        int per = (int) Math.max(1, Math.min(g.n(), BW_CHUNK_FLOATS / perImage));
+        BlockRange body = (b0, b1) -> bwBlocks(g, fl, x, xOff, dout, dOff, per, acc, b0, b1);
+        if (par.isSingle() || blockCount < 2) {
+            body.run(0, blockCount);
+        } else {
+            par.parallelFor(0, blockCount, 1, (from, to) -> body.run((int) from, (int) to));
+        }
+        // lane sums -> dw[f][tap]; overlapping blocks hold identical sums, the later one writes last
+        for (int blk = 0; blk < blockCount; blk++) {
+            int f0 = start(blk / tbs, 3, f), t0 = start(blk % tbs, 4, taps);
+            for (int r = 0; r < 3; r++) {
+                for (int k = 0; k < 4; k++) {
+                    float v = VectorMath.sumLanes(FloatVector.fromArray(S, acc, (blk * 12 + r * 4 + k) * L));
+                    dw.setAtIndex(JAVA_FLOAT, dwOff + (long) (f0 + r) * taps + t0 + k, v);
+                }
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface BlockRange {
+        void run(int b0, int b1);
+    }
+
+    /** Blocks [b0, b1) (filter block major) of the lane sums, over every chunk of images in order. */
+    private static void bwBlocks(ConvGeometry g, Flat fl, MemorySegment x, long xOff, MemorySegment dout, long dOff,
+                                 int per, float[] acc, int b0, int b1) {
+        Workspace ws = WORKSPACES.get();
+        int f = (int) g.f(), taps = (int) g.colRows(), kh = fl.kh(), kw = fl.kw(), tbs = blocks(taps, 4);
+        int ho = fl.ho(), wo = fl.wo(), wpx = fl.wpx(), len = fl.outLen(L), xs = fl.size(L), ds = f * len;
+        long n = g.n(), xImg = g.c() * g.plane(), yImg = (long) f * ho * wo;
+        float[] xp = ws.x(per * xs), dp = ws.d(per * ds);
+        for (long n0 = 0; n0 < n; n0 += per) {
+            int imgs = (int) Math.min(per, n - n0);
+            for (int j = 0; j < imgs; j++) {
+                copyIn(fl, x, xOff + (n0 + j) * xImg, xp, j * xs, xs);
+                // dout in the flat layout: zeros at the dropped positions
+                Arrays.fill(dp, j * ds, (j + 1) * ds, 0f);
+                long s = dOff + (n0 + j) * yImg;
+                for (int fi = 0; fi < f; fi++) {
+                    for (int r = 0; r < ho; r++, s += wo) {
+                        MemorySegment.copy(dout, JAVA_FLOAT, s * Float.BYTES, dp, j * ds + fi * len + r * wpx, wo);
+                    }
+                }
+            }
+            for (int blk = b0; blk < b1; blk++) {
+                int f0 = start(blk / tbs, 3, f), t0 = start(blk % tbs, 4, taps);
+                dwBlock3x4(xp, tapOffset(fl, t0), tapOffset(fl, t0 + 1), tapOffset(fl, t0 + 2), tapOffset(fl, t0 + 3), xs, dp, f0 * len, ds, len, imgs, acc, blk * 12 * L);
+            }
+        }
+    }
+
+    /** {@link Flat#tap} of the flat tap index t = (c*kh + i)*kw + j. */
+    private static int tapOffset(Flat fl, int t) {
+        int kh = fl.kh(), kw = fl.kw();
+        return fl.tap(t / (kh * kw), (t / kw) % kh, t % kw);
+    }
+
+    /**
+     * acc[ao + (r*4 + k)*L + lane] += sum over images m and flat positions u (lane-wise) of
+     * dp[d0 + r*len + m*ds + u] * xp[x_k + m*xs + u], for 3 filters r and 4 taps k.
+     */
+    static void dwBlock3x4(float[] xp, int x0, int x1, int x2, int x3, int xs, float[] dp, int d0, int ds, int len,
+                           int imgs, float[] acc, int ao) {
+        FloatVector a00 = FloatVector.fromArray(S, acc, ao), a01 = FloatVector.fromArray(S, acc, ao + L);
+        FloatVector a02 = FloatVector.fromArray(S, acc, ao + 2 * L), a03 = FloatVector.fromArray(S, acc, ao + 3 * L);
+        FloatVector a10 = FloatVector.fromArray(S, acc, ao + 4 * L), a11 = FloatVector.fromArray(S, acc, ao + 5 * L);
+        FloatVector a12 = FloatVector.fromArray(S, acc, ao + 6 * L), a13 = FloatVector.fromArray(S, acc, ao + 7 * L);
+        FloatVector a20 = FloatVector.fromArray(S, acc, ao + 8 * L), a21 = FloatVector.fromArray(S, acc, ao + 9 * L);
+        FloatVector a22 = FloatVector.fromArray(S, acc, ao + 10 * L), a23 = FloatVector.fromArray(S, acc, ao + 11 * L);
+        for (int m = 0; m < imgs; m++) {
+            int xm = m * xs, dm = d0 + m * ds;
+            for (int u = 0; u < len; u += L) {
+                // 3 dout vectors, then one x vector at a time: 12 + 3 + 1 registers (all 4 x vectors at once spill)
+                FloatVector d0v = FloatVector.fromArray(S, dp, dm + u);
+                FloatVector d1v = FloatVector.fromArray(S, dp, dm + len + u);
+                FloatVector d2v = FloatVector.fromArray(S, dp, dm + 2 * len + u);
+                FloatVector v = FloatVector.fromArray(S, xp, xm + x0 + u);
+                a00 = d0v.fma(v, a00); a10 = d1v.fma(v, a10); a20 = d2v.fma(v, a20);
+                v = FloatVector.fromArray(S, xp, xm + x1 + u);
+                a01 = d0v.fma(v, a01); a11 = d1v.fma(v, a11); a21 = d2v.fma(v, a21);
+                v = FloatVector.fromArray(S, xp, xm + x2 + u);
+                a02 = d0v.fma(v, a02); a12 = d1v.fma(v, a12); a22 = d2v.fma(v, a22);
+                v = FloatVector.fromArray(S, xp, xm + x3 + u);
+                a03 = d0v.fma(v, a03); a13 = d1v.fma(v, a13); a23 = d2v.fma(v, a23);
+            }
+        }
+        a00.intoArray(acc, ao);
+        a01.intoArray(acc, ao + L);
+        a02.intoArray(acc, ao + 2 * L);
+        a03.intoArray(acc, ao + 3 * L);
+        a10.intoArray(acc, ao + 4 * L);
+        a11.intoArray(acc, ao + 5 * L);
+        a12.intoArray(acc, ao + 6 * L);
+        a13.intoArray(acc, ao + 7 * L);
+        a20.intoArray(acc, ao + 8 * L);
+        a21.intoArray(acc, ao + 9 * L);
+        a22.intoArray(acc, ao + 10 * L);
+        a23.intoArray(acc, ao + 11 * L);
+    }
+}

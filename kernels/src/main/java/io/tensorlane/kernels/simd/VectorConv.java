@@ -30,8 +30,9 @@ import jdk.incubator.vector.VectorSpecies;
  *   {@code cols = W^T dout[:, chunk]} then col2im-add; backward-weights {@code dW += dout[:, chunk] cols^T},
  *   one product per chunk, so the sum over the batch is a few long GEMM sums, not a beta pass per image.</li>
  * </ul>
- * Small images (at most 32 x 32 output pixels, groups 1) take {@link DirectConv} instead where it measured
- * faster: forward and backward-data by the per-shape rule there, backward-weights always (no im2col matrix).
+ * Small images (at most 32 x 32 output pixels, groups 1) take {@link FlatConv} (stride 1, lanes along the
+ * output pixels; by its own rule: few channels or filters, little wasted width) or else {@link DirectConv}
+ * where they measured faster: forward and backward-data by the per-shape rule there, backward-weights always (no im2col matrix).
  * The column and output blocks live in a per-thread workspace (automatic-arena memory, grown on demand and reused: no
  * allocation per call in steady state); automatic arenas are readable by the GEMM's worker threads.
  *

@@ -280,23 +280,39 @@ public final class VectorGemm implements GemmKernels {
                         MemorySegment b, long bOff, int ldb,
                         float beta, MemorySegment c, long cOff, int ldc,
                         Parallelism par) {
-        int tilesM = (m + mr - 1) / mr, tilesN = (n + nr - 1) / nr;
         long grid = grid(m, n, k, par);
-        final int fgm = (int) (grid >>> 32), fgn = (int) grid;
-        if (fgm * fgn == 1) {
+        if (grid == SINGLE_CHUNK) {
             chunk(ta, tb, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
-        par.parallelFor(0, (long) fgm * fgn, 1, (from, to) -> {
+        forEachChunk(grid, m, n, par, (i0, i1, j0, j1) ->
+                chunk(ta, tb, i0, i1, j0, j1, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc));
+    }
+
+    /** {@link #grid}'s answer for one chunk (the whole product on the caller's thread). */
+    private static final long SINGLE_CHUNK = 1L << 32 | 1;
+
+    /** C[i0:i1, j0:j1] of one chunk of the grid. */
+    @FunctionalInterface
+    private interface ChunkBody {
+        void run(int i0, int i1, int j0, int j1);
+    }
+
+    /**
+     * Runs every chunk of {@code grid} (gm << 32 | gn, from {@link #grid}) over the threads: the rows and the
+     * columns are cut at whole MR / NR tiles, so each element of C belongs to exactly one chunk.
+     */
+    private void forEachChunk(long grid, int m, int n, Parallelism par, ChunkBody body) {
+        int gm = (int) (grid >>> 32), gn = (int) grid;
+        int tilesM = (m + mr - 1) / mr, tilesN = (n + nr - 1) / nr;
+        par.parallelFor(0, (long) gm * gn, 1, (from, to) -> {
             for (long ch = from; ch < to; ch++) {
-                int ci = (int) (ch / fgn), cj = (int) (ch % fgn);
-                int i0 = Math.min(m, (int) ((long) tilesM * ci / fgm) * mr);
-                int i1 = Math.min(m, (int) ((long) tilesM * (ci + 1) / fgm) * mr);
-                int j0 = Math.min(n, (int) ((long) tilesN * cj / fgn) * nr);
-                int j1 = Math.min(n, (int) ((long) tilesN * (cj + 1) / fgn) * nr);
-                if (i0 < i1 && j0 < j1) {
-                    chunk(ta, tb, i0, i1, j0, j1, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-                }
+                int ci = (int) (ch / gn), cj = (int) (ch % gn);
+                int i0 = Math.min(m, (int) ((long) tilesM * ci / gm) * mr);
+                int i1 = Math.min(m, (int) ((long) tilesM * (ci + 1) / gm) * mr);
+                int j0 = Math.min(n, (int) ((long) tilesN * cj / gn) * nr);
+                int j1 = Math.min(n, (int) ((long) tilesN * (cj + 1) / gn) * nr);
+                if (i0 < i1 && j0 < j1) body.run(i0, i1, j0, j1);
             }
         });
     }
@@ -515,26 +531,14 @@ public final class VectorGemm implements GemmKernels {
             return;
         }
         long grid = grid(m, n, k, par);
-        int gm = (int) (grid >>> 32), gn = (int) grid;
-        if (gm * gn == 1) {
+        if (grid == SINGLE_CHUNK) {
             splitChunk(0, m, 0, n, k1, k, alpha, a1, a1Off, lda1, a2, a2Off, lda2, b1, b1Off, ldb1, b2, b2Off, ldb2,
                     pb, bRow0, beta, c, cOff, ldc);
             return;
         }
-        int tilesM = (m + mr - 1) / mr, tilesN = (n + nr - 1) / nr;
-        par.parallelFor(0, (long) gm * gn, 1, (from, to) -> {
-            for (long ch = from; ch < to; ch++) {
-                int ci = (int) (ch / gn), cj = (int) (ch % gn);
-                int i0 = Math.min(m, (int) ((long) tilesM * ci / gm) * mr);
-                int i1 = Math.min(m, (int) ((long) tilesM * (ci + 1) / gm) * mr);
-                int j0 = Math.min(n, (int) ((long) tilesN * cj / gn) * nr);
-                int j1 = Math.min(n, (int) ((long) tilesN * (cj + 1) / gn) * nr);
-                if (i0 < i1 && j0 < j1) {
-                    splitChunk(i0, i1, j0, j1, k1, k, alpha, a1, a1Off, lda1, a2, a2Off, lda2, b1, b1Off, ldb1,
-                            b2, b2Off, ldb2, pb, bRow0, beta, c, cOff, ldc);
-                }
-            }
-        });
+        forEachChunk(grid, m, n, par, (i0, i1, j0, j1) ->
+                splitChunk(i0, i1, j0, j1, k1, k, alpha, a1, a1Off, lda1, a2, a2Off, lda2, b1, b1Off, ldb1,
+                        b2, b2Off, ldb2, pb, bRow0, beta, c, cOff, ldc));
     }
 
     /**

@@ -153,7 +153,9 @@ final class FlatConv {
     }
 
     private static boolean base(ConvGeometry g) {
-        return g.groups() == 1 && !g.pointwise() && g.strideH() == 1 && g.strideW() == 1;
+        // every dim within MAX_FLOATS before the Flat records take them as ints (no silent truncation)
+        long most = Math.max(Math.max(g.n(), Math.max(g.c(), g.f())), Math.max(Math.max(g.h(), g.w()), Math.max(g.ho(), g.wo())));
+        return g.groups() == 1 && !g.pointwise() && g.strideH() == 1 && g.strideW() == 1 && most <= MAX_FLOATS;
     }
 
     private static boolean fits(Flat fl, long outCh) {

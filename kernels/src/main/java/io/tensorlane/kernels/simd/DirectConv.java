@@ -82,6 +82,13 @@ final class DirectConv {
             return scratch;
         }
 
+        int[] ijOffs = new int[0];
+
+        int[] ijOffs(int n) {
+            if (ijOffs.length < n) ijOffs = new int[n];
+            return ijOffs;
+        }
+
         int[] offs(int n) {
             if (offs.length < n) offs = new int[n];
             return offs;
@@ -253,6 +260,11 @@ final class DirectConv {
         // per block of 4 pixels: their taps gathered into an L1 panel ap[tap*4 + px] (the block's im2col), then
         // the GEMM's 4 x 2-vector microkernel per filter block (its loop indices are linear: no range check
         // per broadcast). Rows narrower than 4 pixels repeat their last pixel and keep only the real rows.
+        int positions = kh * kw;
+        int[] ijOffs = ws.ijOffs(positions);
+        for (int i = 0, r = 0; i < kh; i++) {
+            for (int j = 0; j < kw; j++) ijOffs[r++] = (i * dh * wp + j * dw) * ch;
+        }
         float[] ap = ws.panel(4 * taps);
         float[] scratch = ws.scratch(4 * fp);
         for (int oh = 0; oh < ho; oh++) {
@@ -262,12 +274,19 @@ final class DirectConv {
                 int x0 = xRow + o * ps;
                 int x1 = xRow + Math.min(o + 1, wo - 1) * ps, x2 = xRow + Math.min(o + 2, wo - 1) * ps;
                 int x3 = xRow + Math.min(o + 3, wo - 1) * ps;
-                gather(xp, x0, x1, x2, x3, offs, taps, ap);
                 boolean whole = wo >= PX;
                 float[] dst = whole ? tile : scratch;
                 int t = whole ? (oh * wo + o) * fp : 0;
-                for (int fb = 0; fb < fp; fb += NR) {
-                    GemmMicrokernels.kernel4x2(taps, ap, 0, wk, fb * taps, dst, t + fb, fp, false);
+                if (whole) {
+                    // 4 evenly spaced pixels: broadcast straight from the image, no gathered panel
+                    for (int fb = 0; fb < fp; fb += NR) {
+                        block4x2(xp, x0, ps, positions, ch, ijOffs, wk, fb * taps, dst, t + fb, fp);
+                    }
+                } else {
+                    gather(xp, x0, x1, x2, x3, offs, taps, ap);
+                    for (int fb = 0; fb < fp; fb += NR) {
+                        GemmMicrokernels.kernel4x2(taps, ap, 0, wk, fb * taps, dst, t + fb, fp, false);
+                    }
                 }
                 if (!whole) {
                     System.arraycopy(scratch, 0, tile, oh * wo * fp, wo * fp);
@@ -285,6 +304,42 @@ final class DirectConv {
                 for (int q = 0; q < p; q++) y.setAtIndex(JAVA_FLOAT, row + q, tile[q * fp + fi] + bias);
             }
         }
+    }
+
+    /**
+     * tile[to + px*ts + j] = sum over kernel positions r and channels c of xp[s0 + px*ps + ijOffs[r] + c] *
+     * wk[wo + (r*ch + c)*NR + j], for 4 pixels px spaced ps apart and NR filters: the microkernel of
+     * {@link GemmMicrokernels#kernel4x2} with its A values broadcast straight from the channels-last image.
+     * The channel loop's indices are linear (C2 hoists its range checks); the taps are summed in the same
+     * order as the gathered-panel path, so either path gives the same bits.
+     */
+    private static void block4x2(float[] xp, int s0, int ps, int positions, int ch, int[] ijOffs,
+                                 float[] wk, int wo, float[] tile, int to, int ts) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (int r = 0; r < positions; r++) {
+            int s = s0 + ijOffs[r], t = wo + r * ch * NR;
+            for (int c = 0; c < ch; c++) {
+                int bi = t + c * NR, a = s + c;
+                FloatVector b0 = FloatVector.fromArray(S, wk, bi);
+                FloatVector b1 = FloatVector.fromArray(S, wk, bi + L);
+                FloatVector a0 = FloatVector.broadcast(S, xp[a]);
+                c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
+                FloatVector a1 = FloatVector.broadcast(S, xp[a + ps]);
+                c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
+                FloatVector a2 = FloatVector.broadcast(S, xp[a + 2 * ps]);
+                c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21);
+                FloatVector a3 = FloatVector.broadcast(S, xp[a + 3 * ps]);
+                c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
+            }
+        }
+        c00.intoArray(tile, to);
+        c01.intoArray(tile, to + L);
+        c10.intoArray(tile, to + ts);
+        c11.intoArray(tile, to + ts + L);
+        c20.intoArray(tile, to + 2 * ts);
+        c21.intoArray(tile, to + 2 * ts + L);
+        c30.intoArray(tile, to + 3 * ts);
+        c31.intoArray(tile, to + 3 * ts + L);
     }
 
     /** xp ([hp][wp][ch]) = the image (ch, h, w) channels-last with a zero border of ph rows / pw columns. */

@@ -442,6 +442,10 @@ final class DirectConv {
             dw.asSlice(dwOff * Float.BYTES, g.wSize() * Float.BYTES).fill((byte) 0);
             return;
         }
+        if (channelsLastWeights(g)) {
+            channelsLastBackwardWeights(g, x, xOff, dout, dOff, dw, dwOff, par);
+            return;
+        }
         // rows (broadcast, 4 at a time) and columns (vectors, NR at a time): the assignment wasting fewer lanes
         boolean tapsAsRows = (long) pad4(taps) * pad(f) <= (long) pad4(f) * pad(taps);
         int rows = tapsAsRows ? taps : f, cols = tapsAsRows ? f : taps;
@@ -461,6 +465,146 @@ final class DirectConv {
             for (int t = 0; t < taps; t++) {
                 float v = tapsAsRows ? sums[t * cp + fi] : sums[fi * cp + t];
                 dw.setAtIndex(JAVA_FLOAT, dwOff + (long) fi * taps + t, v);
+            }
+        }
+    }
+
+    /**
+     * Whether backward-weights takes the channels-last path ({@link #channelsLastBackwardWeights}): at least 8
+     * input channels and at most a quarter of the vector lanes wasted on rounding them up (measured on the
+     * digits CNN's 32-channel layers; fewer channels keep the GEMM over pixels, whose taps fill the lanes).
+     */
+    static boolean channelsLastWeights(ConvGeometry g) {
+        long c = g.c();
+        return c >= 8 && 3L * pad(c) <= 4L * c
+                && (long) pad4((int) g.f()) * g.kh() * g.kw() * pad(c) <= MAX_FLOATS;
+    }
+
+    /**
+     * Backward-weights without an im2col panel: with the input copied channels-last (channel stride cp =
+     * channels rounded up to 2 vectors, zero beyond them, zero border), the NR channels of one kernel position
+     * (i, j) at one output pixel are one contiguous pair of vectors, so the microkernel's vector side loads
+     * straight from the copy and its 4 broadcast rows are 4 filters' dout, packed pixel-major per chunk of
+     * whole images. Sums live in a [pad4(f)][kh*kw][cp] tile; each dW element is one FMA chain over the
+     * batch's pixels in order (images, rows, columns), whatever the chunking and the thread count (threads
+     * take blocks of 4 filters).
+     */
+    static void channelsLastBackwardWeights(ConvGeometry g, MemorySegment x, long xOff, MemorySegment dout, long dOff,
+                                            MemorySegment dw, long dwOff, Parallelism par) {
+        int f = (int) g.f(), c = (int) g.c(), p = (int) g.outPlane(), positions = g.kh() * g.kw();
+        int cp = pad(c), ts = positions * cp, blocks = pad4(f) / 4;
+        int per = Math.max(1, BW_PIXELS / p);
+        float[] sums = WORKSPACES.get().sums(blocks * 4 * ts);
+        BlockRange body = (b0, b1) -> clBlocks(g, x, xOff, dout, dOff, cp, ts, per, sums, b0, b1);
+        if (par.isSingle() || blocks < 2) {
+            body.run(0, blocks);
+        } else {
+            par.parallelFor(0, blocks, 1, (from, to) -> body.run((int) from, (int) to));
+        }
+        // sums [f][i*kw+j][cp] -> dw[f][c][i][j]
+        for (int fi = 0; fi < f; fi++) {
+            for (int ci = 0; ci < c; ci++) {
+                for (int r = 0; r < positions; r++) {
+                    dw.setAtIndex(JAVA_FLOAT, dwOff + ((long) fi * c + ci) * positions + r, sums[fi * ts + r * cp + ci]);
+                }
+            }
+        }
+    }
+
+    /** Filter blocks [b0, b1) of the channels-last backward-weights sums, over every chunk of images in order. */
+    private static void clBlocks(ConvGeometry g, MemorySegment x, long xOff, MemorySegment dout, long dOff,
+                                 int cp, int ts, int per, float[] sums, int b0, int b1) {
+        Workspace ws = WORKSPACES.get();
+        int p = (int) g.outPlane(), f = (int) g.f(), kh = g.kh(), kw = g.kw();
+        int ho = (int) g.ho(), wo = (int) g.wo();
+        long n = g.n(), xImg = g.c() * g.plane(), yImg = (long) f * p;
+        Plane in = new Plane((int) g.c(), (int) g.h(), (int) g.w(), g.padH(), g.padW());
+        int wp = in.wp(), img = in.hp() * wp * cp;
+        int rowStep = g.strideH() * wp * cp, ps = g.strideW() * cp;
+        float[] xcl = ws.x(per * img);
+        float[] ap = ws.panel(per * p * 4);
+        // pix[q]: where the chunk's output pixel q reads in xcl, relative to the kernel position's offset
+        int[] pix = ws.offs(per * p);
+        for (int im = 0, q = 0; im < per; im++) {
+            for (int oh = 0; oh < ho; oh++) {
+                for (int ow = 0; ow < wo; ow++) pix[q++] = im * img + oh * rowStep + ow * ps;
+            }
+        }
+        for (long n0 = 0; n0 < n; n0 += per) {
+            int imgs = (int) Math.min(per, n - n0);
+            for (int j = 0; j < imgs; j++) padCopyChannelsLast(in, cp, x, xOff + (n0 + j) * xImg, xcl, j * img);
+            long d0 = dOff + n0 * yImg;
+            boolean load = n0 > 0;
+            for (int blk = b0; blk < b1; blk++) {
+                int f0 = blk * 4;
+                packDout(dout, d0, imgs, p, f, f0, 4, ap, 0);
+                for (int i = 0; i < kh; i++) {
+                    for (int j = 0; j < kw; j++) {
+                        int r = i * kw + j, tap = (i * g.dilationH() * wp + j * g.dilationW()) * cp;
+                        for (int c0 = 0; c0 < cp; c0 += NR) {
+                            clKernel(xcl, tap + c0, pix, imgs * p, ap, sums, f0 * ts + r * cp + c0, ts, load);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * tile[to + row*ts + j] (+)= sum over the chunk's pixels q of ap[q*4 + row] * xcl[pixel(q) + s0 + j] for 4
+     * rows and NR columns, pixel(q) walking images (img floats apart), output rows (rowStep) and columns (ps).
+     */
+    private static void clKernel(float[] xcl, int s0, int[] pix, int kc, float[] ap, float[] tile, int to, int ts, boolean load) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+        if (load) {
+            c00 = FloatVector.fromArray(S, tile, to);
+            c01 = FloatVector.fromArray(S, tile, to + L);
+            c10 = FloatVector.fromArray(S, tile, to + ts);
+            c11 = FloatVector.fromArray(S, tile, to + ts + L);
+            c20 = FloatVector.fromArray(S, tile, to + 2 * ts);
+            c21 = FloatVector.fromArray(S, tile, to + 2 * ts + L);
+            c30 = FloatVector.fromArray(S, tile, to + 3 * ts);
+            c31 = FloatVector.fromArray(S, tile, to + 3 * ts + L);
+        } else {
+            c00 = FloatVector.zero(S);
+            c01 = c00; c10 = c00; c11 = c00; c20 = c00; c21 = c00; c30 = c00; c31 = c00;
+        }
+        {
+            {
+                for (int k = 0; k < kc; k++) {
+                    int s = s0 + pix[k], q = 4 * k;
+                    FloatVector b0 = FloatVector.fromArray(S, xcl, s);
+                    FloatVector b1 = FloatVector.fromArray(S, xcl, s + L);
+                    FloatVector a0 = FloatVector.broadcast(S, ap[q]);
+                    c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
+                    FloatVector a1 = FloatVector.broadcast(S, ap[q + 1]);
+                    c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
+                    FloatVector a2 = FloatVector.broadcast(S, ap[q + 2]);
+                    c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21);
+                    FloatVector a3 = FloatVector.broadcast(S, ap[q + 3]);
+                    c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
+                }
+            }
+        }
+        c00.intoArray(tile, to);
+        c01.intoArray(tile, to + L);
+        c10.intoArray(tile, to + ts);
+        c11.intoArray(tile, to + ts + L);
+        c20.intoArray(tile, to + 2 * ts);
+        c21.intoArray(tile, to + 2 * ts + L);
+        c30.intoArray(tile, to + 3 * ts);
+        c31.intoArray(tile, to + 3 * ts + L);
+    }
+
+    /** xcl[dst ..] ([hp][wp][cp]) = one image (ch, h, w) channels-last, zero border and zero channels [ch, cp). */
+    private static void padCopyChannelsLast(Plane in, int cp, MemorySegment x, long xOff, float[] xcl, int dst) {
+        int ch = in.ch(), h = in.h(), w = in.w(), wp = in.wp(), ph = in.ph(), pw = in.pw();
+        Arrays.fill(xcl, dst, dst + in.hp() * wp * cp, 0f);
+        long s = xOff;
+        for (int c = 0; c < ch; c++) {
+            for (int r = 0; r < h; r++) {
+                int d = dst + ((r + ph) * wp + pw) * cp + c;
+                for (int q = 0; q < w; q++, d += cp) xcl[d] = x.getAtIndex(JAVA_FLOAT, s++);
             }
         }
     }

@@ -267,31 +267,30 @@ final class DirectConv {
         }
         float[] ap = ws.panel(4 * taps);
         float[] scratch = ws.scratch(4 * fp);
-        for (int oh = 0; oh < ho; oh++) {
-            int xRow = oh * sh * wp * ch;
-            for (int ow = 0; ow < wo; ow += PX) {
-                int o = wo >= PX ? Math.min(ow, wo - PX) : 0;
-                int x0 = xRow + o * ps;
-                int x1 = xRow + Math.min(o + 1, wo - 1) * ps, x2 = xRow + Math.min(o + 2, wo - 1) * ps;
-                int x3 = xRow + Math.min(o + 3, wo - 1) * ps;
-                boolean whole = wo >= PX;
-                float[] dst = whole ? tile : scratch;
-                int t = whole ? (oh * wo + o) * fp : 0;
-                if (whole) {
-                    // 4 evenly spaced pixels: broadcast straight from the image, no gathered panel
-                    for (int fb = 0; fb < fp; fb += NR) {
-                        block4x2(xp, x0, ps, positions, ch, ijOffs, wk, fb * taps, dst, t + fb, fp);
-                    }
-                } else {
-                    gather(xp, x0, x1, x2, x3, offs, taps, ap);
-                    for (int fb = 0; fb < fp; fb += NR) {
-                        GemmMicrokernels.kernel4x2(taps, ap, 0, wk, fb * taps, dst, t + fb, fp, false);
+        if (wo >= PX) {
+            // blocks of 4 evenly spaced pixels of a row (the last one overlapping the previous where wo % 4 != 0),
+            // broadcast straight from the image, no gathered panel (filter blocks outermost or innermost measured
+            // the same on the digits CNN)
+            for (int fb = 0; fb < fp; fb += NR) {
+                for (int oh = 0; oh < ho; oh++) {
+                    int xRow = oh * sh * wp * ch;
+                    for (int ow = 0; ow < wo; ow += PX) {
+                        int o = Math.min(ow, wo - PX);
+                        block4x2(xp, xRow + o * ps, ps, positions, ch, ijOffs, wk, fb * taps, tile, (oh * wo + o) * fp + fb, fp);
                     }
                 }
-                if (!whole) {
-                    System.arraycopy(scratch, 0, tile, oh * wo * fp, wo * fp);
-                    break;
+            }
+        } else {
+            // rows narrower than 4 pixels: the row's taps gathered into a panel, its last pixel repeated
+            for (int oh = 0; oh < ho; oh++) {
+                int xRow = oh * sh * wp * ch;
+                int x0 = xRow, x1 = xRow + Math.min(1, wo - 1) * ps, x2 = xRow + Math.min(2, wo - 1) * ps;
+                int x3 = xRow + Math.min(3, wo - 1) * ps;
+                gather(xp, x0, x1, x2, x3, offs, taps, ap);
+                for (int fb = 0; fb < fp; fb += NR) {
+                    GemmMicrokernels.kernel4x2(taps, ap, 0, wk, fb * taps, scratch, fb, fp, false);
                 }
+                System.arraycopy(scratch, 0, tile, oh * wo * fp, wo * fp);
             }
         }
         // [p][fp] -> y[f][p] (+ bias, added after the sum as the twin does)

@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import io.tensorlane.kernels.ConvGeometry;
 import io.tensorlane.kernels.Parallelism;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -43,6 +44,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class DirectConv {
     private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
     private static final int L = S.length();
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
     /** Output pixels per register block. */
     private static final int PX = 4;
     /** Largest buffer (floats) the direct path will use per image or for the packed weights. */
@@ -83,6 +85,12 @@ final class DirectConv {
         }
 
         int[] ijOffs = new int[0];
+        int[] gatherIndex = new int[0];
+
+        int[] gatherIndex(int n) {
+            if (gatherIndex.length < n) gatherIndex = new int[n];
+            return gatherIndex;
+        }
 
         int[] ijOffs(int n) {
             if (ijOffs.length < n) ijOffs = new int[n];
@@ -293,15 +301,20 @@ final class DirectConv {
                 System.arraycopy(scratch, 0, tile, oh * wo * fp, wo * fp);
             }
         }
-        // [p][fp] -> y[f][p] (+ bias, added after the sum as the twin does)
+        // [p][fp] -> y[f][p] (+ bias, added after the sum as the twin does): a vector gathers L pixels of one
+        // filter (stride fp in the tile); an element-wise loop with a segment store per value was 10% of the forward
+        int[] idx = ws.gatherIndex(p);
+        for (int q = 0; q < p; q++) idx[q] = q * fp;
         for (int fi = 0; fi < out.ch(); fi++) {
             long row = yOff + (long) fi * p;
-            if (b == null) {
-                for (int q = 0; q < p; q++) y.setAtIndex(JAVA_FLOAT, row + q, tile[q * fp + fi]);
-            } else {
-                float bias = b.getAtIndex(JAVA_FLOAT, bOff + fi);
-                for (int q = 0; q < p; q++) y.setAtIndex(JAVA_FLOAT, row + q, tile[q * fp + fi] + bias);
+            float bias = b == null ? 0f : b.getAtIndex(JAVA_FLOAT, bOff + fi);
+            int q = 0;
+            for (; q + L <= p; q += L) {
+                FloatVector v = FloatVector.fromArray(S, tile, fi, idx, q);
+                if (b != null) v = v.add(bias);
+                v.intoMemorySegment(y, (row + q) * Float.BYTES, NO);
             }
+            for (; q < p; q++) y.setAtIndex(JAVA_FLOAT, row + q, b == null ? tile[q * fp + fi] : tile[q * fp + fi] + bias);
         }
     }
 

@@ -268,10 +268,17 @@ final class DirectConv {
         // per block of 4 pixels: their taps gathered into an L1 panel ap[tap*4 + px] (the block's im2col), then
         // the GEMM's 4 x 2-vector microkernel per filter block (its loop indices are linear: no range check
         // per broadcast). Rows narrower than 4 pixels repeat their last pixel and keep only the real rows.
-        int positions = kh * kw;
+        // runs of taps that are contiguous in the channels-last image and in the weights: a whole kernel row
+        // (kw pixels x ch channels) at dilation 1, else one kernel position's channels; longer runs mean fewer
+        // entries into the block's inner loop
+        int positions = dw == 1 ? kh : kh * kw, run = dw == 1 ? kw * ch : ch;
         int[] ijOffs = ws.ijOffs(positions);
-        for (int i = 0, r = 0; i < kh; i++) {
-            for (int j = 0; j < kw; j++) ijOffs[r++] = (i * dh * wp + j * dw) * ch;
+        if (dw == 1) {
+            for (int i = 0; i < kh; i++) ijOffs[i] = i * dh * wp * ch;
+        } else {
+            for (int i = 0, r = 0; i < kh; i++) {
+                for (int j = 0; j < kw; j++) ijOffs[r++] = (i * dh * wp + j * dw) * ch;
+            }
         }
         float[] ap = ws.panel(4 * taps);
         float[] scratch = ws.scratch(4 * fp);
@@ -284,7 +291,7 @@ final class DirectConv {
                     int xRow = oh * sh * wp * ch;
                     for (int ow = 0; ow < wo; ow += PX) {
                         int o = Math.min(ow, wo - PX);
-                        block4x2(xp, xRow + o * ps, ps, positions, ch, ijOffs, wk, fb * taps, tile, (oh * wo + o) * fp + fb, fp);
+                        block4x2(xp, xRow + o * ps, ps, positions, run, ijOffs, wk, fb * taps, tile, (oh * wo + o) * fp + fb, fp);
                     }
                 }
             }
@@ -319,18 +326,18 @@ final class DirectConv {
     }
 
     /**
-     * tile[to + px*ts + j] = sum over kernel positions r and channels c of xp[s0 + px*ps + ijOffs[r] + c] *
-     * wk[wo + (r*ch + c)*NR + j], for 4 pixels px spaced ps apart and NR filters: the microkernel of
+     * tile[to + px*ts + j] = sum over runs r and taps c of a run of xp[s0 + px*ps + ijOffs[r] + c] *
+     * wk[wo + (r*run + c)*NR + j], for 4 pixels px spaced ps apart and NR filters: the microkernel of
      * {@link GemmMicrokernels#kernel4x2} with its A values broadcast straight from the channels-last image.
-     * The channel loop's indices are linear (C2 hoists its range checks); the taps are summed in the same
+     * The run loop's indices are linear (C2 hoists its range checks); the taps are summed in the same
      * order as the gathered-panel path, so either path gives the same bits.
      */
-    private static void block4x2(float[] xp, int s0, int ps, int positions, int ch, int[] ijOffs,
+    private static void block4x2(float[] xp, int s0, int ps, int runs, int run, int[] ijOffs,
                                  float[] wk, int wo, float[] tile, int to, int ts) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        for (int r = 0; r < positions; r++) {
-            int s = s0 + ijOffs[r], t = wo + r * ch * NR;
-            for (int c = 0; c < ch; c++) {
+        for (int r = 0; r < runs; r++) {
+            int s = s0 + ijOffs[r], t = wo + r * run * NR;
+            for (int c = 0; c < run; c++) {
                 int bi = t + c * NR, a = s + c;
                 FloatVector b0 = FloatVector.fromArray(S, wk, bi);
                 FloatVector b1 = FloatVector.fromArray(S, wk, bi + L);

@@ -496,13 +496,15 @@ final class DirectConv {
     }
 
     /**
-     * Whether backward-weights takes the channels-last path ({@link #channelsLastBackwardWeights}): at least 8
-     * input channels and at most a quarter of the vector lanes wasted on rounding them up (measured on the
-     * digits CNN's 32-channel layers; fewer channels keep the GEMM over pixels, whose taps fill the lanes).
+     * Whether backward-weights takes the channels-last path ({@link #channelsLastBackwardWeights}): 8 to 64
+     * input channels with at most a quarter of the vector lanes wasted on rounding them up (measured on the
+     * digits CNN's 32-channel layers; fewer channels keep the GEMM over pixels, whose taps fill the lanes, and
+     * so do more: Deep-3x3's 256 channels at 14x14, whose channels-last image no longer fits L1, was not
+     * shown to gain).
      */
     static boolean channelsLastWeights(ConvGeometry g) {
         long c = g.c();
-        return c >= 8 && 3L * pad(c) <= 4L * c
+        return c >= 8 && c <= 64 && 3L * pad(c) <= 4L * c
                 && (long) pad4((int) g.f()) * g.kh() * g.kw() * pad(c) <= MAX_FLOATS;
     }
 

@@ -18,19 +18,23 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Per call the weights are repacked once into {@code [fPad / 2L][kh*kw*cIn taps][2L]} ({@code fPad} =
  * filters rounded up to 2 vectors, zero beyond them). Per image the input is copied once, channels-last, into
  * a zero-bordered {@code [h+2ph][w+2pw][cIn]} buffer, so nothing tests borders; then for every block of 4
- * output pixels of a row their taps are gathered into an L1 panel ({@code ap[tap*4 + px]}, a 4-pixel im2col
- * reused by every filter block) and the SGEMM's 4 x 2-vector microkernel runs over it per filter block (linear
- * indices: a loop that broadcast straight from the image through a tap-offset table kept a range check per
- * broadcast and ran at half the speed). The block lands in a per-image {@code [pixels][fPad]} tile that is
- * transposed to NCHW at the end (with the bias). The last, partial block of a row is the row's last 4 pixels
- * again (pixels computed twice get the same value: every output element is always the same FMA chain); rows
- * narrower than 4 repeat their last pixel into a scratch tile.
+ * evenly spaced output pixels of a row the SGEMM's 4 x 2-vector microkernel shape runs per filter block with its
+ * 4 broadcasts read straight from that buffer ({@code block4x2}): the taps of one kernel row (kw pixels x cIn
+ * channels) are contiguous there and in the packed weights, so the inner loop has linear indices and C2
+ * hoists its range checks (an earlier flat loop through a per-tap offset table kept a check per broadcast and
+ * ran at half the speed; gathering the taps into a panel first cost a third of the time). The block lands in a
+ * per-image {@code [pixels][fPad]} tile that is transposed to NCHW at the end (with the bias). The last,
+ * partial block of a row is the row's last 4 pixels again (pixels computed twice get the same value: every
+ * output element is always the same FMA chain); rows narrower than 4 gather their taps into a panel,
+ * repeating their last pixel, into a scratch tile.
  *
  * <p>Backward-data of a stride-1 convolution is the same kernel: dx is the "full" correlation of dout
  * (padded by {@code d(k-1) - p}) with the kernel flipped and its channel axes swapped.
  *
  * <p>Backward-weights ({@link #backwardWeights}) is the same microkernel as a GEMM over the batch's pixels:
- * dW = dout x im2col(x)^T with both operands packed pixel-major per chunk of whole images, for small images.
+ * dW = dout x im2col(x)^T, for small images; with 8-64 input channels its vector side loads straight from a
+ * channels-last copy of the input ({@link #channelsLastBackwardWeights}), else both operands are packed
+ * pixel-major per chunk of whole images.
  *
  * <p>Every output element is one FMA chain over the taps (i, j, channel) in a fixed order, whatever the block it falls
  * in and whatever the thread count (threads split the batch), so results are bit-identical for any thread

@@ -189,12 +189,14 @@ final class FlatConv {
     }
 
     /**
-     * Whether DirectConv takes the shape with its image-broadcast block (rows of at least 4 pixels) and enough
-     * summed channels for its channel loop (at least 8): there it measured faster than flat (1 thread, AVX2,
-     * same-JVM pairs: the digits CNN's 32->32 at 8x8, forward 1.36 vs 2.08 ms, backward-data 1.35 vs 1.90).
+     * Whether DirectConv takes the shape (its own rule: at least 4 summed channels, output channels filling
+     * the lanes) with its image-broadcast block (rows of at least 4 pixels): there it measured faster than flat
+     * (1 thread, AVX2, same-JVM pairs: the digits CNN's 32->32 at 8x8, forward 1.36 vs 2.08 ms, backward-data
+     * 1.35 vs 1.90; LeNet-5's 6->16 at 14x14, forward 0.82-1.10 vs 1.02-1.33 ms). LeNet-5's backward-data (6
+     * output channels) and both its backward-weights stay flat.
      */
     private static boolean directBlocks(boolean direct, long summed, long rowPixels) {
-        return direct && summed >= 8 && rowPixels >= 4;
+        return direct && summed >= 4 && rowPixels >= 4;
     }
 
     /** As {@link #forward} for backward-data (dx's channels are the output channels, dout's the summed ones). */

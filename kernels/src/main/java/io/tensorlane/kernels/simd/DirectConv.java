@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import io.tensorlane.kernels.ConvGeometry;
 import io.tensorlane.kernels.Parallelism;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -17,19 +18,23 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Per call the weights are repacked once into {@code [fPad / 2L][kh*kw*cIn taps][2L]} ({@code fPad} =
  * filters rounded up to 2 vectors, zero beyond them). Per image the input is copied once, channels-last, into
  * a zero-bordered {@code [h+2ph][w+2pw][cIn]} buffer, so nothing tests borders; then for every block of 4
- * output pixels of a row their taps are gathered into an L1 panel ({@code ap[tap*4 + px]}, a 4-pixel im2col
- * reused by every filter block) and the SGEMM's 4 x 2-vector microkernel runs over it per filter block (linear
- * indices: a loop that broadcast straight from the image through a tap-offset table kept a range check per
- * broadcast and ran at half the speed). The block lands in a per-image {@code [pixels][fPad]} tile that is
- * transposed to NCHW at the end (with the bias). The last, partial block of a row is the row's last 4 pixels
- * again (pixels computed twice get the same value: every output element is always the same FMA chain); rows
- * narrower than 4 repeat their last pixel into a scratch tile.
+ * evenly spaced output pixels of a row the SGEMM's 4 x 2-vector microkernel shape runs per filter block with its
+ * 4 broadcasts read straight from that buffer ({@code block4x2}): the taps of one kernel row (kw pixels x cIn
+ * channels) are contiguous there and in the packed weights, so the inner loop has linear indices and C2
+ * hoists its range checks (an earlier flat loop through a per-tap offset table kept a check per broadcast and
+ * ran at half the speed; gathering the taps into a panel first cost a third of the time). The block lands in a
+ * per-image {@code [pixels][fPad]} tile that is transposed to NCHW at the end (with the bias). The last,
+ * partial block of a row is the row's last 4 pixels again (pixels computed twice get the same value: every
+ * output element is always the same FMA chain); rows narrower than 4 gather their taps into a panel,
+ * repeating their last pixel, into a scratch tile.
  *
  * <p>Backward-data of a stride-1 convolution is the same kernel: dx is the "full" correlation of dout
  * (padded by {@code d(k-1) - p}) with the kernel flipped and its channel axes swapped.
  *
  * <p>Backward-weights ({@link #backwardWeights}) is the same microkernel as a GEMM over the batch's pixels:
- * dW = dout x im2col(x)^T with both operands packed pixel-major per chunk of whole images, for small images.
+ * dW = dout x im2col(x)^T, for small images; with 8-64 input channels its vector side loads straight from a
+ * channels-last copy of the input ({@link #channelsLastBackwardWeights}), else both operands are packed
+ * pixel-major per chunk of whole images.
  *
  * <p>Every output element is one FMA chain over the taps (i, j, channel) in a fixed order, whatever the block it falls
  * in and whatever the thread count (threads split the batch), so results are bit-identical for any thread
@@ -43,6 +48,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class DirectConv {
     private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
     private static final int L = S.length();
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
     /** Output pixels per register block. */
     private static final int PX = 4;
     /** Largest buffer (floats) the direct path will use per image or for the packed weights. */
@@ -80,6 +86,19 @@ final class DirectConv {
         float[] scratch(int n) {
             if (scratch.length < n) scratch = new float[n];
             return scratch;
+        }
+
+        int[] ijOffs = new int[0];
+        int[] gatherIndex = new int[0];
+
+        int[] gatherIndex(int n) {
+            if (gatherIndex.length < n) gatherIndex = new int[n];
+            return gatherIndex;
+        }
+
+        int[] ijOffs(int n) {
+            if (ijOffs.length < n) ijOffs = new int[n];
+            return ijOffs;
         }
 
         int[] offs(int n) {
@@ -253,38 +272,97 @@ final class DirectConv {
         // per block of 4 pixels: their taps gathered into an L1 panel ap[tap*4 + px] (the block's im2col), then
         // the GEMM's 4 x 2-vector microkernel per filter block (its loop indices are linear: no range check
         // per broadcast). Rows narrower than 4 pixels repeat their last pixel and keep only the real rows.
+        // runs of taps that are contiguous in the channels-last image and in the weights: a whole kernel row
+        // (kw pixels x ch channels) at dilation 1, else one kernel position's channels; longer runs mean fewer
+        // entries into the block's inner loop
+        int positions = dw == 1 ? kh : kh * kw, run = dw == 1 ? kw * ch : ch;
+        int[] ijOffs = ws.ijOffs(positions);
+        if (dw == 1) {
+            for (int i = 0; i < kh; i++) ijOffs[i] = i * dh * wp * ch;
+        } else {
+            for (int i = 0, r = 0; i < kh; i++) {
+                for (int j = 0; j < kw; j++) ijOffs[r++] = (i * dh * wp + j * dw) * ch;
+            }
+        }
         float[] ap = ws.panel(4 * taps);
         float[] scratch = ws.scratch(4 * fp);
-        for (int oh = 0; oh < ho; oh++) {
-            int xRow = oh * sh * wp * ch;
-            for (int ow = 0; ow < wo; ow += PX) {
-                int o = wo >= PX ? Math.min(ow, wo - PX) : 0;
-                int x0 = xRow + o * ps;
-                int x1 = xRow + Math.min(o + 1, wo - 1) * ps, x2 = xRow + Math.min(o + 2, wo - 1) * ps;
-                int x3 = xRow + Math.min(o + 3, wo - 1) * ps;
-                gather(xp, x0, x1, x2, x3, offs, taps, ap);
-                boolean whole = wo >= PX;
-                float[] dst = whole ? tile : scratch;
-                int t = whole ? (oh * wo + o) * fp : 0;
-                for (int fb = 0; fb < fp; fb += NR) {
-                    GemmMicrokernels.kernel4x2(taps, ap, 0, wk, fb * taps, dst, t + fb, fp, false);
-                }
-                if (!whole) {
-                    System.arraycopy(scratch, 0, tile, oh * wo * fp, wo * fp);
-                    break;
+        if (wo >= PX) {
+            // blocks of 4 evenly spaced pixels of a row (the last one overlapping the previous where wo % 4 != 0),
+            // broadcast straight from the image, no gathered panel (filter blocks outermost or innermost measured
+            // the same on the digits CNN)
+            for (int fb = 0; fb < fp; fb += NR) {
+                for (int oh = 0; oh < ho; oh++) {
+                    int xRow = oh * sh * wp * ch;
+                    for (int ow = 0; ow < wo; ow += PX) {
+                        int o = Math.min(ow, wo - PX);
+                        block4x2(xp, xRow + o * ps, ps, positions, run, ijOffs, wk, fb * taps, tile, (oh * wo + o) * fp + fb, fp);
+                    }
                 }
             }
+        } else {
+            // rows narrower than 4 pixels: the row's taps gathered into a panel, its last pixel repeated
+            for (int oh = 0; oh < ho; oh++) {
+                int xRow = oh * sh * wp * ch;
+                int x0 = xRow, x1 = xRow + Math.min(1, wo - 1) * ps, x2 = xRow + Math.min(2, wo - 1) * ps;
+                int x3 = xRow + Math.min(3, wo - 1) * ps;
+                gather(xp, x0, x1, x2, x3, offs, taps, ap);
+                for (int fb = 0; fb < fp; fb += NR) {
+                    GemmMicrokernels.kernel4x2(taps, ap, 0, wk, fb * taps, scratch, fb, fp, false);
+                }
+                System.arraycopy(scratch, 0, tile, oh * wo * fp, wo * fp);
+            }
         }
-        // [p][fp] -> y[f][p] (+ bias, added after the sum as the twin does)
+        // [p][fp] -> y[f][p] (+ bias, added after the sum as the twin does): a vector gathers L pixels of one
+        // filter (stride fp in the tile); an element-wise loop with a segment store per value was 10% of the forward
+        int[] idx = ws.gatherIndex(p);
+        for (int q = 0; q < p; q++) idx[q] = q * fp;
         for (int fi = 0; fi < out.ch(); fi++) {
             long row = yOff + (long) fi * p;
-            if (b == null) {
-                for (int q = 0; q < p; q++) y.setAtIndex(JAVA_FLOAT, row + q, tile[q * fp + fi]);
-            } else {
-                float bias = b.getAtIndex(JAVA_FLOAT, bOff + fi);
-                for (int q = 0; q < p; q++) y.setAtIndex(JAVA_FLOAT, row + q, tile[q * fp + fi] + bias);
+            float bias = b == null ? 0f : b.getAtIndex(JAVA_FLOAT, bOff + fi);
+            int q = 0;
+            for (; q + L <= p; q += L) {
+                FloatVector v = FloatVector.fromArray(S, tile, fi, idx, q);
+                if (b != null) v = v.add(bias);
+                v.intoMemorySegment(y, (row + q) * Float.BYTES, NO);
+            }
+            for (; q < p; q++) y.setAtIndex(JAVA_FLOAT, row + q, b == null ? tile[q * fp + fi] : tile[q * fp + fi] + bias);
+        }
+    }
+
+    /**
+     * tile[to + px*ts + j] = sum over runs r and taps c of a run of xp[s0 + px*ps + ijOffs[r] + c] *
+     * wk[wo + (r*run + c)*NR + j], for 4 pixels px spaced ps apart and NR filters: the microkernel of
+     * {@link GemmMicrokernels#kernel4x2} with its A values broadcast straight from the channels-last image.
+     * The run loop's indices are linear (C2 hoists its range checks); the taps are summed in the same
+     * order as the gathered-panel path, so either path gives the same bits.
+     */
+    private static void block4x2(float[] xp, int s0, int ps, int runs, int run, int[] ijOffs,
+                                 float[] wk, int wo, float[] tile, int to, int ts) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (int r = 0; r < runs; r++) {
+            int s = s0 + ijOffs[r], t = wo + r * run * NR;
+            for (int c = 0; c < run; c++) {
+                int bi = t + c * NR, a = s + c;
+                FloatVector b0 = FloatVector.fromArray(S, wk, bi);
+                FloatVector b1 = FloatVector.fromArray(S, wk, bi + L);
+                FloatVector a0 = FloatVector.broadcast(S, xp[a]);
+                c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
+                FloatVector a1 = FloatVector.broadcast(S, xp[a + ps]);
+                c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
+                FloatVector a2 = FloatVector.broadcast(S, xp[a + 2 * ps]);
+                c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21);
+                FloatVector a3 = FloatVector.broadcast(S, xp[a + 3 * ps]);
+                c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
             }
         }
+        c00.intoArray(tile, to);
+        c01.intoArray(tile, to + L);
+        c10.intoArray(tile, to + ts);
+        c11.intoArray(tile, to + ts + L);
+        c20.intoArray(tile, to + 2 * ts);
+        c21.intoArray(tile, to + 2 * ts + L);
+        c30.intoArray(tile, to + 3 * ts);
+        c31.intoArray(tile, to + 3 * ts + L);
     }
 
     /** xp ([hp][wp][ch]) = the image (ch, h, w) channels-last with a zero border of ph rows / pw columns. */
@@ -347,6 +425,13 @@ final class DirectConv {
     /** Pixels (of whole images) per pass of the microkernel over the packed panels: their B panel stays in L1/L2. */
     private static final int BW_PIXELS = 256;
 
+    /**
+     * Pixels (of whole images) per chunk of the channels-last backward-weights: the chunk's input copy stays in
+     * L1 (64 pixels of the digits CNN's 4x4 maps: 4 images, 18 KiB; 1.2x faster than 256 there, 1.05-1.1x on
+     * its 8x8, same-JVM pairs).
+     */
+    private static final int CL_PIXELS = 64;
+
     /** Whether the direct backward-weights kernel can run for g (groups 1, buffers of a sane size). */
     static boolean supportsBackwardWeights(ConvGeometry g) {
         if (g.groups() != 1 || g.pointwise()) return false;
@@ -387,6 +472,10 @@ final class DirectConv {
             dw.asSlice(dwOff * Float.BYTES, g.wSize() * Float.BYTES).fill((byte) 0);
             return;
         }
+        if (channelsLastWeights(g)) {
+            channelsLastBackwardWeights(g, x, xOff, dout, dOff, dw, dwOff, par);
+            return;
+        }
         // rows (broadcast, 4 at a time) and columns (vectors, NR at a time): the assignment wasting fewer lanes
         boolean tapsAsRows = (long) pad4(taps) * pad(f) <= (long) pad4(f) * pad(taps);
         int rows = tapsAsRows ? taps : f, cols = tapsAsRows ? f : taps;
@@ -406,6 +495,148 @@ final class DirectConv {
             for (int t = 0; t < taps; t++) {
                 float v = tapsAsRows ? sums[t * cp + fi] : sums[fi * cp + t];
                 dw.setAtIndex(JAVA_FLOAT, dwOff + (long) fi * taps + t, v);
+            }
+        }
+    }
+
+    /**
+     * Whether backward-weights takes the channels-last path ({@link #channelsLastBackwardWeights}): 8 to 64
+     * input channels with at most a quarter of the vector lanes wasted on rounding them up (measured on the
+     * digits CNN's 32-channel layers; fewer channels keep the GEMM over pixels, whose taps fill the lanes, and
+     * so do more: Deep-3x3's 256 channels at 14x14, whose channels-last image no longer fits L1, was not
+     * shown to gain).
+     */
+    static boolean channelsLastWeights(ConvGeometry g) {
+        long c = g.c();
+        return c >= 8 && c <= 64 && 3L * pad(c) <= 4L * c
+                && (long) pad4((int) g.f()) * g.kh() * g.kw() * pad(c) <= MAX_FLOATS;
+    }
+
+    /**
+     * Backward-weights without an im2col panel: with the input copied channels-last (channel stride cp =
+     * channels rounded up to 2 vectors, zero beyond them, zero border), the NR channels of one kernel position
+     * (i, j) at one output pixel are one contiguous pair of vectors, so the microkernel's vector side loads
+     * straight from the copy and its 4 broadcast rows are 4 filters' dout, packed pixel-major per chunk of
+     * whole images. Sums live in a [pad4(f)][kh*kw][cp] tile; each dW element is one FMA chain over the
+     * batch's pixels in order (images, rows, columns), whatever the chunking and the thread count (threads
+     * take blocks of 4 filters).
+     */
+    static void channelsLastBackwardWeights(ConvGeometry g, MemorySegment x, long xOff, MemorySegment dout, long dOff,
+                                            MemorySegment dw, long dwOff, Parallelism par) {
+        int f = (int) g.f(), c = (int) g.c(), p = (int) g.outPlane(), positions = g.kh() * g.kw();
+        int cp = pad(c), ts = positions * cp, blocks = pad4(f) / 4;
+        int per = Math.max(1, CL_PIXELS / p);
+        float[] sums = WORKSPACES.get().sums(blocks * 4 * ts);
+        BlockRange body = (b0, b1) -> clBlocks(g, x, xOff, dout, dOff, cp, ts, per, sums, b0, b1);
+        if (par.isSingle() || blocks < 2) {
+            body.run(0, blocks);
+        } else {
+            par.parallelFor(0, blocks, 1, (from, to) -> body.run((int) from, (int) to));
+        }
+        // sums [f][i*kw+j][cp] -> dw[f][c][i][j]
+        for (int fi = 0; fi < f; fi++) {
+            for (int ci = 0; ci < c; ci++) {
+                for (int r = 0; r < positions; r++) {
+                    dw.setAtIndex(JAVA_FLOAT, dwOff + ((long) fi * c + ci) * positions + r, sums[fi * ts + r * cp + ci]);
+                }
+            }
+        }
+    }
+
+    /** Filter blocks [b0, b1) of the channels-last backward-weights sums, over every chunk of images in order. */
+    private static void clBlocks(ConvGeometry g, MemorySegment x, long xOff, MemorySegment dout, long dOff,
+                                 int cp, int ts, int per, float[] sums, int b0, int b1) {
+        Workspace ws = WORKSPACES.get();
+        int p = (int) g.outPlane(), f = (int) g.f(), kh = g.kh(), kw = g.kw();
+        int ho = (int) g.ho(), wo = (int) g.wo();
+        long n = g.n(), xImg = g.c() * g.plane(), yImg = (long) f * p;
+        Plane in = new Plane((int) g.c(), (int) g.h(), (int) g.w(), g.padH(), g.padW());
+        int wp = in.wp(), img = in.hp() * wp * cp;
+        int rowStep = g.strideH() * wp * cp, ps = g.strideW() * cp;
+        float[] xcl = ws.x(per * img);
+        float[] ap = ws.panel(per * p * 4);
+        // pix[q]: where the chunk's output pixel q reads in xcl, relative to the kernel position's offset
+        int[] pix = ws.offs(per * p);
+        for (int im = 0, q = 0; im < per; im++) {
+            for (int oh = 0; oh < ho; oh++) {
+                for (int ow = 0; ow < wo; ow++) pix[q++] = im * img + oh * rowStep + ow * ps;
+            }
+        }
+        for (long n0 = 0; n0 < n; n0 += per) {
+            int imgs = (int) Math.min(per, n - n0);
+            for (int j = 0; j < imgs; j++) padCopyChannelsLast(in, cp, x, xOff + (n0 + j) * xImg, xcl, j * img);
+            long d0 = dOff + n0 * yImg;
+            boolean load = n0 > 0;
+            for (int blk = b0; blk < b1; blk++) {
+                int f0 = blk * 4;
+                packDout(dout, d0, imgs, p, f, f0, 4, ap, 0);
+                for (int i = 0; i < kh; i++) {
+                    for (int j = 0; j < kw; j++) {
+                        int r = i * kw + j, tap = (i * g.dilationH() * wp + j * g.dilationW()) * cp;
+                        for (int c0 = 0; c0 < cp; c0 += NR) {
+                            clKernel(xcl, tap + c0, pix, imgs * p, ap, sums, f0 * ts + r * cp + c0, ts, load);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * tile[to + row*ts + j] (+)= sum over the chunk's pixels q of ap[q*4 + row] * xcl[pixel(q) + s0 + j] for 4
+     * rows and NR columns, pixel(q) walking images (img floats apart), output rows (rowStep) and columns (ps).
+     */
+    private static void clKernel(float[] xcl, int s0, int[] pix, int kc, float[] ap, float[] tile, int to, int ts, boolean load) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+        if (load) {
+            c00 = FloatVector.fromArray(S, tile, to);
+            c01 = FloatVector.fromArray(S, tile, to + L);
+            c10 = FloatVector.fromArray(S, tile, to + ts);
+            c11 = FloatVector.fromArray(S, tile, to + ts + L);
+            c20 = FloatVector.fromArray(S, tile, to + 2 * ts);
+            c21 = FloatVector.fromArray(S, tile, to + 2 * ts + L);
+            c30 = FloatVector.fromArray(S, tile, to + 3 * ts);
+            c31 = FloatVector.fromArray(S, tile, to + 3 * ts + L);
+        } else {
+            c00 = FloatVector.zero(S);
+            c01 = c00; c10 = c00; c11 = c00; c20 = c00; c21 = c00; c30 = c00; c31 = c00;
+        }
+        {
+            {
+                for (int k = 0; k < kc; k++) {
+                    int s = s0 + pix[k], q = 4 * k;
+                    FloatVector b0 = FloatVector.fromArray(S, xcl, s);
+                    FloatVector b1 = FloatVector.fromArray(S, xcl, s + L);
+                    FloatVector a0 = FloatVector.broadcast(S, ap[q]);
+                    c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
+                    FloatVector a1 = FloatVector.broadcast(S, ap[q + 1]);
+                    c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
+                    FloatVector a2 = FloatVector.broadcast(S, ap[q + 2]);
+                    c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21);
+                    FloatVector a3 = FloatVector.broadcast(S, ap[q + 3]);
+                    c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
+                }
+            }
+        }
+        c00.intoArray(tile, to);
+        c01.intoArray(tile, to + L);
+        c10.intoArray(tile, to + ts);
+        c11.intoArray(tile, to + ts + L);
+        c20.intoArray(tile, to + 2 * ts);
+        c21.intoArray(tile, to + 2 * ts + L);
+        c30.intoArray(tile, to + 3 * ts);
+        c31.intoArray(tile, to + 3 * ts + L);
+    }
+
+    /** xcl[dst ..] ([hp][wp][cp]) = one image (ch, h, w) channels-last, zero border and zero channels [ch, cp). */
+    private static void padCopyChannelsLast(Plane in, int cp, MemorySegment x, long xOff, float[] xcl, int dst) {
+        int ch = in.ch(), h = in.h(), w = in.w(), wp = in.wp(), ph = in.ph(), pw = in.pw();
+        Arrays.fill(xcl, dst, dst + in.hp() * wp * cp, 0f);
+        long s = xOff;
+        for (int c = 0; c < ch; c++) {
+            for (int r = 0; r < h; r++) {
+                int d = dst + ((r + ph) * wp + pw) * cp + c;
+                for (int q = 0; q < w; q++, d += cp) xcl[d] = x.getAtIndex(JAVA_FLOAT, s++);
             }
         }
     }

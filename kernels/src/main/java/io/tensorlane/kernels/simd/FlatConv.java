@@ -186,13 +186,26 @@ final class FlatConv {
     /** Whether the forward of g runs here rather than on DirectConv or im2col + GEMM (see {@link #preferred}). */
     static boolean forward(ConvGeometry g) {
         if (!supportsForward(g) || MODE.equals("off")) return false;
-        return MODE.equals("on") || preferred(forwardFlat(g), g.f(), g.c(), g.f() >= FB ? 2 * L : 8 * L);
+        return MODE.equals("on") || (preferred(forwardFlat(g), g.f(), g.c(), g.f() >= FB ? 2 * L : 8 * L)
+                && !directBlocks(DirectConv.forward(g), g.c(), g.wo()));
+    }
+
+    /**
+     * Whether DirectConv takes the shape (its own rule: at least 4 summed channels, output channels filling
+     * the lanes) with its image-broadcast block (rows of at least 4 pixels): there it measured faster than flat
+     * (1 thread, AVX2, same-JVM pairs: the digits CNN's 32->32 at 8x8, forward 1.36 vs 2.08 ms, backward-data
+     * 1.35 vs 1.90; LeNet-5's 6->16 at 14x14, forward 0.82-1.10 vs 1.02-1.33 ms). LeNet-5's backward-data (6
+     * output channels) and both its backward-weights stay flat.
+     */
+    private static boolean directBlocks(boolean direct, long summed, long rowPixels) {
+        return direct && summed >= 4 && rowPixels >= 4;
     }
 
     /** As {@link #forward} for backward-data (dx's channels are the output channels, dout's the summed ones). */
     static boolean backwardData(ConvGeometry g) {
         if (!supportsBackwardData(g) || MODE.equals("off")) return false;
-        return MODE.equals("on") || preferred(backwardDataFlat(g), g.c(), g.f(), g.c() >= FB ? 2 * L : 8 * L);
+        return MODE.equals("on") || (preferred(backwardDataFlat(g), g.c(), g.f(), g.c() >= FB ? 2 * L : 8 * L)
+                && !directBlocks(DirectConv.backwardData(g), g.f(), g.w()));
     }
 
     /**
@@ -215,7 +228,7 @@ final class FlatConv {
 
     /**
      * The measured rule (1 thread, AVX2, same-run pairs against DirectConv / im2col): small outputs (at most
-     * 32 x 32) where at least 3/4 of the computed positions are real (the digits CNN's 32->32 at 8x8: 80%,
+     * 32 x 32) where at least 3/4 of the computed positions are real (measured then: the digits CNN's 32->32 at 8x8: 80%,
      * forward 1.4x faster; LeNet-5's 1->6 at 28x28: 92%, 4x), or at least 60% with fewer than 8 summed
      * channels, where DirectConv's per-block tap gather is as dear as the products (LeNet-5's 6->16 at 14x14:
      * 69%, 1.7x forward, 2x backward-data). Not the 32->64 at 4x4 (50%: the rows of 5 round up to 2 vectors; 1.3x

@@ -65,6 +65,11 @@ class DirectConvChoiceTest {
         assertTrue(DirectConv.backwardWeights(g(64, 6, 14, 14, 16, Conv2dDesc.of(5))));
         assertTrue(DirectConv.backwardWeights(g(64, 32, 8, 8, 32, Conv2dDesc.of(3).pad(1))));
         assertFalse(DirectConv.backwardWeights(g(8, 64, 56, 56, 64, Conv2dDesc.of(3).pad(1))));
+        // its channels-last variant: the digits CNN's 32 channels, not LeNet's 6 nor Deep-3x3's 256
+        assertTrue(DirectConv.channelsLastWeights(g(64, 32, 8, 8, 32, Conv2dDesc.of(3).pad(1))));
+        assertTrue(DirectConv.channelsLastWeights(g(64, 32, 4, 4, 64, Conv2dDesc.of(3).pad(1))));
+        assertFalse(DirectConv.channelsLastWeights(g(64, 6, 14, 14, 16, Conv2dDesc.of(5))));
+        assertFalse(DirectConv.channelsLastWeights(g(8, 256, 14, 14, 256, Conv2dDesc.of(3).pad(1))));
         assertFalse(DirectConv.backwardWeights(g(2, 4, 8, 8, 8, Conv2dDesc.of(3).pad(1).groups(2))));
         assertFalse(DirectConv.backwardWeights(g(2, 8, 5, 7, 12, Conv2dDesc.of(1))));
         assertFalse(DirectConv.supportsBackwardData(g(2, 4, 6, 6, 9, Conv2dDesc.of(3).pad(3))));

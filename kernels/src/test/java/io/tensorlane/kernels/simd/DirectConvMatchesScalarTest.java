@@ -122,12 +122,21 @@ class DirectConvMatchesScalarTest {
                 {3, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1},  // LeNet conv2
                 {5, 32, 4, 4, 64, 3, 3, 1, 1, 1, 1, 1, 1},   // digits conv3, several images per chunk
                 {17, 3, 5, 3, 7, 2, 3, 1, 2, 1, 0, 1, 1},    // chunks of 17 images, a short last chunk
+                // channels-last path (>= 8 channels filling the lanes at every width): stride (2, 1), rectangular
+                // kernel, 7 filters (a padded filter block); dilation 2 with pad 2; 12 channels (lanes rounded
+                // up at 128/256 bits); 67 images of 3x3 (chunks of 7, a short last chunk)
+                {2, 48, 5, 7, 7, 3, 2, 2, 1, 1, 0, 1, 1},
+                {2, 32, 6, 6, 5, 3, 3, 1, 1, 2, 2, 2, 2},
+                {3, 12, 7, 9, 9, 3, 3, 1, 1, 1, 1, 1, 1},
+                {67, 32, 3, 3, 9, 3, 3, 1, 1, 1, 1, 1, 1},
         };
+        int channelsLast = 0;
         int[][] all = java.util.stream.Stream.concat(java.util.Arrays.stream(SHAPES), java.util.Arrays.stream(extra))
                 .toArray(int[][]::new);
         for (int[] s : all) {
             ConvGeometry g = geometry(s);
             assertTrue(DirectConv.supportsBackwardWeights(g), g.toString());
+            if (DirectConv.channelsLastWeights(g)) channelsLast++;
             try (Arena a = Arena.ofShared()) {
                 MemorySegment x = random(a, g.xSize(), r), dout = random(a, g.ySize(), r);
                 MemorySegment ref = a.allocate(g.wSize() * 4), mag = a.allocate(g.wSize() * 4);
@@ -142,5 +151,6 @@ class DirectConvMatchesScalarTest {
                 assertArrayEquals(arr(d1), arr(d3), "threads " + g);
             }
         }
+        assertTrue(channelsLast >= 4, "channels-last backward-weights shapes tested: " + channelsLast);
     }
 }

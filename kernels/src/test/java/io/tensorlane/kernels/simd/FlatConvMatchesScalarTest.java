@@ -147,15 +147,25 @@ class FlatConvMatchesScalarTest {
     @Test
     void choiceFollowsTheMeasuredRule() {
         Conv2dDesc p1 = Conv2dDesc.of(3).pad(1);
-        // LeNet-5's layers and the digits CNN's 8x8 go flat; its 4x4 (half the flat positions wasted) does not
+        // LeNet-5's layers go flat (but conv2's forward: DirectConv); the digits CNN's 4x4 (half the flat positions wasted) does not
         ConvGeometry lenet1 = Conv2dDesc.of(5).pad(2).forward(new long[] {64, 1, 28, 28}, new long[] {6, 1, 5, 5});
         ConvGeometry lenet2 = Conv2dDesc.of(5).forward(new long[] {64, 6, 14, 14}, new long[] {16, 6, 5, 5});
         ConvGeometry digits8 = p1.forward(new long[] {64, 32, 8, 8}, new long[] {32, 32, 3, 3});
         ConvGeometry digits4 = p1.forward(new long[] {64, 32, 4, 4}, new long[] {64, 32, 3, 3});
         if (VectorWidth.FLOAT.length() == 8) { // the rule counts the positions rounded up to whole vectors: AVX2's
             assertTrue(FlatConv.forward(lenet1) && FlatConv.backwardData(lenet1) && FlatConv.backwardWeights(lenet1));
-            assertTrue(FlatConv.forward(lenet2) && FlatConv.backwardData(lenet2) && FlatConv.backwardWeights(lenet2));
-            assertTrue(FlatConv.forward(digits8) && FlatConv.backwardData(digits8));
+            assertTrue(FlatConv.backwardData(lenet2) && FlatConv.backwardWeights(lenet2));
+        }
+        // DirectConv's image-broadcast block is faster: 32 summed channels on rows of 8, LeNet-5's 6->16 forward
+        assertFalse(FlatConv.forward(digits8) || FlatConv.backwardData(digits8));
+        if (VectorWidth.FLOAT.length() <= 8) { // 16 filters fill DirectConv's lanes up to AVX2
+            assertTrue(DirectConv.forward(lenet2));
+            assertFalse(FlatConv.forward(lenet2));
+        } else {
+            assertTrue(FlatConv.forward(lenet2));
+        }
+        if (VectorWidth.FLOAT.length() == 8) { // 17 filters: DirectConv wastes lanes, flat stays
+            assertTrue(FlatConv.forward(p1.forward(new long[] {64, 32, 8, 8}, new long[] {17, 32, 3, 3})));
         }
         assertFalse(FlatConv.backwardWeights(digits8)); // 32 input channels
         // over 512 summed taps (LeNet-B's backward-data); 9 taps (the digits CNN's 1->32 backward-weights)

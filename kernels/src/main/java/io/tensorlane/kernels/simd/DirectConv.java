@@ -61,69 +61,17 @@ final class DirectConv {
 
     /** One thread's buffers. */
     static final class Workspace {
-        float[] w = new float[0];
-        float[] x = new float[0];
-        float[] tile = new float[0];
-        int[] offs = new int[0];
-        float[] w(int n) {
-            if (w.length < n) w = new float[n];
-            return w;
-        }
-
-        float[] x(int n) {
-            if (x.length < n) x = new float[n];
-            return x;
-        }
-
-        float[] panel = new float[0];
-        float[] scratch = new float[0];
-
-        float[] panel(int n) {
-            if (panel.length < n) panel = new float[n];
-            return panel;
-        }
-
-        float[] scratch(int n) {
-            if (scratch.length < n) scratch = new float[n];
-            return scratch;
-        }
-
-        int[] ijOffs = new int[0];
-        int[] gatherIndex = new int[0];
-
-        int[] gatherIndex(int n) {
-            if (gatherIndex.length < n) gatherIndex = new int[n];
-            return gatherIndex;
-        }
-
-        int[] ijOffs(int n) {
-            if (ijOffs.length < n) ijOffs = new int[n];
-            return ijOffs;
-        }
-
-        int[] offs(int n) {
-            if (offs.length < n) offs = new int[n];
-            return offs;
-        }
-
-        float[] tile(int n) {
-            if (tile.length < n) tile = new float[n];
-            return tile;
-        }
-
-        float[] bpanel = new float[0];
-        float[] sums = new float[0];
-
-        float[] bpanel(int n) {
-            if (bpanel.length < n) bpanel = new float[n];
-            return bpanel;
-        }
-
+        final Scratch w = new Scratch();
+        final Scratch x = new Scratch();
+        final Scratch panel = new Scratch();
+        final Scratch scratch = new Scratch();
+        final Scratch gatherIndex = new Scratch();
+        final Scratch ijOffs = new Scratch();
+        final Scratch offs = new Scratch();
+        final Scratch tile = new Scratch();
+        final Scratch bpanel = new Scratch();
         /** The backward-weights sums, shared by the threads of one call (each writes its own rows). */
-        float[] sums(int n) {
-            if (sums.length < n) sums = new float[n];
-            return sums;
-        }
+        final Scratch sums = new Scratch();
     }
 
     private static final ThreadLocal<Workspace> WORKSPACES = ThreadLocal.withInitial(Workspace::new);
@@ -198,7 +146,7 @@ final class DirectConv {
     static void conv2d(ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff,
                        MemorySegment b, long bOff, MemorySegment y, long yOff, Parallelism par) {
         int c = (int) g.c(), f = (int) g.f(), kh = g.kh(), kw = g.kw(), fp = pad(f);
-        float[] wk = WORKSPACES.get().w(c * kh * kw * fp);
+        float[] wk = WORKSPACES.get().w.floats(c * kh * kw * fp);
         // wk[((i*kw+j)*c+ci)*fp + fi] = w[fi][ci][i][j]: taps in the order the kernels walk them
         for (int i = 0; i < kh; i++) {
             for (int j = 0; j < kw; j++) {
@@ -256,14 +204,14 @@ final class DirectConv {
                               MemorySegment b, long bOff, MemorySegment y, long yOff) {
         Workspace ws = WORKSPACES.get();
         int ch = in.ch(), wp = in.wp();
-        float[] xp = ws.x(ch * in.hp() * wp);
+        float[] xp = ws.x.floats(ch * in.hp() * wp);
         padCopy(in, x, xOff, xp);
         int ho = out.h(), wo = out.w(), p = ho * wo;
-        float[] tile = ws.tile(p * fp);
+        float[] tile = ws.tile.floats(p * fp);
         int ps = sw * ch, taps = kh * kw * ch;
         // offs[(i*kw+j)*ch+c]: where tap (i, j, c) reads, relative to the block's first pixel. One flat loop
         // over all taps: nested loops over (i, j-run, c) were slower on LeNet-A (runs of 5) and no faster here.
-        int[] offs = ws.offs(taps);
+        int[] offs = ws.offs.ints(taps);
         for (int i = 0, r = 0; i < kh; i++) {
             for (int j = 0; j < kw; j++) {
                 for (int c = 0; c < ch; c++) offs[r++] = (i * dh * wp + j * dw) * ch + c;
@@ -276,7 +224,7 @@ final class DirectConv {
         // (kw pixels x ch channels) at dilation 1, else one kernel position's channels; longer runs mean fewer
         // entries into the block's inner loop
         int positions = dw == 1 ? kh : kh * kw, run = dw == 1 ? kw * ch : ch;
-        int[] ijOffs = ws.ijOffs(positions);
+        int[] ijOffs = ws.ijOffs.ints(positions);
         if (dw == 1) {
             for (int i = 0; i < kh; i++) ijOffs[i] = i * dh * wp * ch;
         } else {
@@ -284,8 +232,8 @@ final class DirectConv {
                 for (int j = 0; j < kw; j++) ijOffs[r++] = (i * dh * wp + j * dw) * ch;
             }
         }
-        float[] ap = ws.panel(4 * taps);
-        float[] scratch = ws.scratch(4 * fp);
+        float[] ap = ws.panel.floats(4 * taps);
+        float[] scratch = ws.scratch.floats(4 * fp);
         if (wo >= PX) {
             // blocks of 4 evenly spaced pixels of a row (the last one overlapping the previous where wo % 4 != 0),
             // broadcast straight from the image, no gathered panel (filter blocks outermost or innermost measured
@@ -314,7 +262,7 @@ final class DirectConv {
         }
         // [p][fp] -> y[f][p] (+ bias, added after the sum as the twin does): a vector gathers L pixels of one
         // filter (stride fp in the tile); an element-wise loop with a segment store per value was 10% of the forward
-        int[] idx = ws.gatherIndex(p);
+        int[] idx = ws.gatherIndex.ints(p);
         for (int q = 0; q < p; q++) idx[q] = q * fp;
         for (int fi = 0; fi < out.ch(); fi++) {
             long row = yOff + (long) fi * p;
@@ -399,7 +347,7 @@ final class DirectConv {
     static void backwardData(ConvGeometry g, MemorySegment dout, long dOff, MemorySegment w, long wOff,
                              MemorySegment dx, long dxOff, Parallelism par) {
         int c = (int) g.c(), f = (int) g.f(), kh = g.kh(), kw = g.kw(), cp = pad(c);
-        float[] wk = WORKSPACES.get().w(f * kh * kw * cp);
+        float[] wk = WORKSPACES.get().w.floats(f * kh * kw * cp);
         // wk[((i'*kw+j')*f+fi)*cp + ci] = w[fi][ci][kh-1-i'][kw-1-j']
         for (int i = 0; i < kh; i++) {
             for (int j = 0; j < kw; j++) {
@@ -481,7 +429,7 @@ final class DirectConv {
         int rows = tapsAsRows ? taps : f, cols = tapsAsRows ? f : taps;
         int rp = pad4(rows), cp = pad(cols);
         int per = Math.max(1, BW_PIXELS / p);
-        float[] sums = WORKSPACES.get().sums(rp * cp);
+        float[] sums = WORKSPACES.get().sums.floats(rp * cp);
         int blocks = rp / 4;
         Plane in = new Plane((int) g.c(), (int) g.h(), (int) g.w(), g.padH(), g.padW());
         BlockRange body = (b0, b1) -> bwBlocks(g, in, x, xOff, dout, dOff, tapsAsRows, rows, cols, cp, per, sums, b0, b1);
@@ -526,7 +474,7 @@ final class DirectConv {
         int f = (int) g.f(), c = (int) g.c(), p = (int) g.outPlane(), positions = g.kh() * g.kw();
         int cp = pad(c), ts = positions * cp, blocks = pad4(f) / 4;
         int per = Math.max(1, CL_PIXELS / p);
-        float[] sums = WORKSPACES.get().sums(blocks * 4 * ts);
+        float[] sums = WORKSPACES.get().sums.floats(blocks * 4 * ts);
         BlockRange body = (b0, b1) -> clBlocks(g, x, xOff, dout, dOff, cp, ts, per, sums, b0, b1);
         if (par.isSingle() || blocks < 2) {
             body.run(0, blocks);
@@ -553,10 +501,10 @@ final class DirectConv {
         Plane in = new Plane((int) g.c(), (int) g.h(), (int) g.w(), g.padH(), g.padW());
         int wp = in.wp(), img = in.hp() * wp * cp;
         int rowStep = g.strideH() * wp * cp, ps = g.strideW() * cp;
-        float[] xcl = ws.x(per * img);
-        float[] ap = ws.panel(per * p * 4);
+        float[] xcl = ws.x.floats(per * img);
+        float[] ap = ws.panel.floats(per * p * 4);
         // pix[q]: where the chunk's output pixel q reads in xcl, relative to the kernel position's offset
-        int[] pix = ws.offs(per * p);
+        int[] pix = ws.offs.ints(per * p);
         for (int im = 0, q = 0; im < per; im++) {
             for (int oh = 0; oh < ho; oh++) {
                 for (int ow = 0; ow < wo; ow++) pix[q++] = im * img + oh * rowStep + ow * ps;
@@ -657,9 +605,9 @@ final class DirectConv {
         int p = (int) g.outPlane(), f = (int) g.f();
         long n = g.n(), xImg = g.c() * g.plane(), yImg = (long) f * p;
         int hp = in.hp(), wp = in.wp(), chw = in.ch() * hp * wp;
-        float[] xp = ws.x(per * chw);
-        float[] bp = ws.bpanel(per * p * cp);
-        float[] ap = ws.panel(per * p * 4);
+        float[] xp = ws.x.floats(per * chw);
+        float[] bp = ws.bpanel.floats(per * p * cp);
+        float[] ap = ws.panel.floats(per * p * 4);
         for (long n0 = 0; n0 < n; n0 += per) {
             int imgs = (int) Math.min(per, n - n0), kc = imgs * p;
             for (int j = 0; j < imgs; j++) padCopyNchw(in, x, xOff + (n0 + j) * xImg, xp, j * chw);

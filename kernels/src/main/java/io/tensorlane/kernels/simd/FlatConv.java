@@ -63,43 +63,13 @@ final class FlatConv {
 
     /** One thread's buffers. */
     static final class Workspace {
-        float[] x = new float[0];
-        float[] w = new float[0];
-        float[] tile = new float[0];
-        float[] d = new float[0];
-        float[] acc = new float[0];
-        int[] offs = new int[0];
-
-        int[] offs(int n) {
-            if (offs.length < n) offs = new int[n];
-            return offs;
-        }
-
-        float[] x(int n) {
-            if (x.length < n) x = new float[n];
-            return x;
-        }
-
-        float[] w(int n) {
-            if (w.length < n) w = new float[n];
-            return w;
-        }
-
-        float[] tile(int n) {
-            if (tile.length < n) tile = new float[n];
-            return tile;
-        }
-
-        float[] d(int n) {
-            if (d.length < n) d = new float[n];
-            return d;
-        }
-
+        final Scratch offs = new Scratch();
+        final Scratch x = new Scratch();
+        final Scratch w = new Scratch();
+        final Scratch tile = new Scratch();
+        final Scratch d = new Scratch();
         /** The backward-weights lane sums, shared by the threads of one call (each writes its own blocks). */
-        float[] acc(int n) {
-            if (acc.length < n) acc = new float[n];
-            return acc;
-        }
+        final Scratch acc = new Scratch();
     }
 
     private static final ThreadLocal<Workspace> WORKSPACES = ThreadLocal.withInitial(Workspace::new);
@@ -292,7 +262,7 @@ final class FlatConv {
      */
     private static float[] pack(int out, int taps, Weight w) {
         int fb = out >= FB ? FB : 1, nb = out >= FB ? blocks(out, FB) : out;
-        float[] wk = WORKSPACES.get().w(nb * taps * fb);
+        float[] wk = WORKSPACES.get().w.floats(nb * taps * fb);
         for (int blk = 0; blk < nb; blk++) {
             int o0 = fb == FB ? start(blk, FB, out) : blk;
             for (int t = 0; t < taps; t++) {
@@ -322,12 +292,12 @@ final class FlatConv {
                               MemorySegment b, long bOff, MemorySegment y, long yOff) {
         Workspace ws = WORKSPACES.get();
         int block = outCh >= FB ? 2 * L : 8 * L;
-        float[] xp = ws.x(fl.size(block));
+        float[] xp = ws.x.floats(fl.size(block));
         copyIn(fl, x, xOff, xp, 0, fl.size(block));
         int len = fl.outLen(block), taps = fl.ch() * fl.kh() * fl.kw();
-        int[] offs = ws.offs(taps);
+        int[] offs = ws.offs.ints(taps);
         for (int t = 0; t < taps; t++) offs[t] = tapOffset(fl, t);
-        float[] tile = ws.tile(outCh * len);
+        float[] tile = ws.tile.floats(outCh * len);
         if (outCh >= FB) {
             for (int blk = 0, nb = blocks(outCh, FB); blk < nb; blk++) {
                 int o0 = start(blk, FB, outCh), wo = blk * taps * FB;
@@ -441,7 +411,7 @@ final class FlatConv {
         }
         Flat fl = forwardFlat(g);
         int fbs = blocks(f, 3), tbs = blocks(taps, 4), blockCount = fbs * tbs;
-        float[] acc = WORKSPACES.get().acc(blockCount * 12 * L);
+        float[] acc = WORKSPACES.get().acc.floats(blockCount * 12 * L);
         Arrays.fill(acc, 0, blockCount * 12 * L, 0f);
         int len = fl.outLen(L), perImage = fl.size(L) + f * len;
         int per = (int) Math.max(1, Math.min(g.n(), BW_CHUNK_FLOATS / perImage));
@@ -475,7 +445,7 @@ final class FlatConv {
         int f = (int) g.f(), taps = (int) g.colRows(), kh = fl.kh(), kw = fl.kw(), tbs = blocks(taps, 4);
         int ho = fl.ho(), wo = fl.wo(), wpx = fl.wpx(), len = fl.outLen(L), xs = fl.size(L), ds = f * len;
         long n = g.n(), xImg = g.c() * g.plane(), yImg = (long) f * ho * wo;
-        float[] xp = ws.x(per * xs), dp = ws.d(per * ds);
+        float[] xp = ws.x.floats(per * xs), dp = ws.d.floats(per * ds);
         for (long n0 = 0; n0 < n; n0 += per) {
             int imgs = (int) Math.min(per, n - n0);
             for (int j = 0; j < imgs; j++) {

@@ -119,49 +119,13 @@ public final class VectorGemm implements GemmKernels {
      * allocation per call in steady state). Heap arrays on purpose: see {@link GemmMicrokernels}.
      */
     private static final class Workspace {
-        float[] a = new float[0];
-        float[] b = new float[0];
-        float[] panel = new float[0];
-        float[] x = new float[0];
-        float[] acc = new float[0];
-
-        float[] a(int n) {
-            if (a.length < n) a = new float[n];
-            return a;
-        }
-
-        float[] b(int n) {
-            if (b.length < n) b = new float[n];
-            return b;
-        }
-
-        float[] panel(int n) {
-            if (panel.length < n) panel = new float[n];
-            return panel;
-        }
-
-        float[] x(int n) {
-            if (x.length < n) x = new float[n];
-            return x;
-        }
-
-        float[] acc(int n) {
-            if (acc.length < n) acc = new float[n];
-            return acc;
-        }
-
-        float[] rows = new float[0];
-        float[] strip = new float[0];
-
-        float[] strip(int n) {
-            if (strip.length < n) strip = new float[n];
-            return strip;
-        }
-
-        float[] rows(int n) {
-            if (rows.length < n) rows = new float[n];
-            return rows;
-        }
+        final Scratch a = new Scratch();
+        final Scratch b = new Scratch();
+        final Scratch panel = new Scratch();
+        final Scratch x = new Scratch();
+        final Scratch acc = new Scratch();
+        final Scratch strip = new Scratch();
+        final Scratch rows = new Scratch();
     }
 
     /** A thread that never runs: asking whether it may access a segment tells confined segments apart. */
@@ -194,7 +158,7 @@ public final class VectorGemm implements GemmKernels {
             // C row = alpha * x^T op(B) + beta * C row, x = the k values of op(A)'s only row.
             float[] x = gather(a, aOff, ta == Trans.N ? 1 : lda, k);
             if (tb == Trans.N) {
-                VectorGemv.columnSums(k, n, alpha, b, bOff, ldb, x, beta, c, cOff, 1, workspaces.get().acc(n), par);
+                VectorGemv.columnSums(k, n, alpha, b, bOff, ldb, x, beta, c, cOff, 1, workspaces.get().acc.floats(n), par);
             } else {
                 VectorGemv.rowDots(n, k, alpha, b, bOff, ldb, x, beta, c, cOff, 1, par);
             }
@@ -206,7 +170,7 @@ public final class VectorGemm implements GemmKernels {
             if (ta == Trans.N) {
                 VectorGemv.rowDots(m, k, alpha, a, aOff, lda, x, beta, c, cOff, ldc, par);
             } else {
-                VectorGemv.columnSums(k, m, alpha, a, aOff, lda, x, beta, c, cOff, ldc, workspaces.get().acc(m), par);
+                VectorGemv.columnSums(k, m, alpha, a, aOff, lda, x, beta, c, cOff, ldc, workspaces.get().acc.floats(m), par);
             }
             return;
         }
@@ -230,7 +194,7 @@ public final class VectorGemm implements GemmKernels {
         if (ta == Trans.N) {
             VectorGemv.rowDots(m, n, alpha, a, aOff, lda, xs, beta, y, yOff, 1, par);
         } else {
-            VectorGemv.columnSums(m, n, alpha, a, aOff, lda, xs, beta, y, yOff, 1, workspaces.get().acc(n), par);
+            VectorGemv.columnSums(m, n, alpha, a, aOff, lda, xs, beta, y, yOff, 1, workspaces.get().acc.floats(n), par);
         }
     }
 
@@ -263,7 +227,7 @@ public final class VectorGemm implements GemmKernels {
 
     /** {@code count} floats at {@code off}, {@code off + inc}, ... copied into this thread's x buffer. */
     private float[] gather(MemorySegment s, long off, long inc, int count) {
-        float[] x = workspaces.get().x(count);
+        float[] x = workspaces.get().x.floats(count);
         if (inc == 1) {
             MemorySegment.copy(s, JAVA_FLOAT, off * Float.BYTES, x, 0, count);
         } else {
@@ -371,9 +335,9 @@ public final class VectorGemm implements GemmKernels {
         // Few rows: stream B in L1-sized strips (class comment), with kc blocks the depth of one strip.
         boolean stream = mb <= streamRows && tb == Trans.N && ldb % LINE_FLOATS == 0;
         int ka = stream ? Math.max(1, Math.min(kcu, STRIP_FLOATS / nr)) : kcu;
-        float[] ap = w.a(mb * kPass);
-        float[] bp = stream ? null : w.b(ncMax * kPass);
-        float[] cb = stream ? null : w.panel(Math.min(mc, mb) * ncMax);
+        float[] ap = w.a.floats(mb * kPass);
+        float[] bp = stream ? null : w.b.floats(ncMax * kPass);
+        float[] cb = stream ? null : w.panel.floats(Math.min(mc, mb) * ncMax);
         for (int ps = 0; ps < k; ps += kPass) {
             int pe = Math.min(k, ps + kPass);
             float betaPass = ps == 0 ? beta : 1f;
@@ -427,8 +391,8 @@ public final class VectorGemm implements GemmKernels {
                          float alpha, float betaPass, float[] ap, MemorySegment b, long bOff, int ldb,
                          MemorySegment c, long cRow, int ldc, Workspace w) {
         int ncb = Math.max(nr, STREAM_NC / nr * nr);
-        float[] strip = w.strip(ks * nr);
-        float[] cb = w.panel(mbPad * ncb);
+        float[] strip = w.strip.floats(ks * nr);
+        float[] cb = w.panel.floats(mbPad * ncb);
         boolean wide = mr == 8;
         for (int jc = j0; jc < j1; jc += ncb) {
             int ncur = Math.min(ncb, j1 - jc);
@@ -559,9 +523,9 @@ public final class VectorGemm implements GemmKernels {
         int rows = i1 - i0;
         int mb = Math.min(roundUp(rows, mr), Math.max(mr, STREAM_B_MAX_ROWS / mr * mr));
         int ncb = Math.max(nr, STREAM_NC / nr * nr);
-        float[] ap = w.a(mb * kPass);
-        float[] strip = pb == null ? w.strip(ks * nr) : null;
-        float[] cb = w.panel(mb * ncb);
+        float[] ap = w.a.floats(mb * kPass);
+        float[] strip = pb == null ? w.strip.floats(ks * nr) : null;
+        float[] cb = w.panel.floats(mb * ncb);
         boolean wide = mr == 8;
         int pk = pb == null ? 0 : pb.rows() * nr; // floats per packed panel
         for (int ps = 0; ps < k; ps += kPass) {
@@ -741,7 +705,7 @@ public final class VectorGemm implements GemmKernels {
             packAlongPanels4(src, off, ld, p0, kcur, x0, count, dst, dOff);
             return;
         }
-        float[] run = ws.rows(count);
+        float[] run = ws.rows.floats(count);
         int restBase = dOff + fullPanels * stride;
         for (int p = 0; p < kcur; p++) {
             MemorySegment.copy(src, JAVA_FLOAT, (off + (long) (p0 + p) * ld + x0) * Float.BYTES, run, 0, count);
@@ -881,7 +845,7 @@ public final class VectorGemm implements GemmKernels {
         int firstScalar = network ? fullPanels : 0;
         int panels = (count + w - 1) / w;
         if (firstScalar == panels) return;
-        float[] rowBuf = ws.rows(w * kcur);
+        float[] rowBuf = ws.rows.floats(w * kcur);
         for (int q = firstScalar; q < panels; q++) {
             int base = dOff + q * w * kcur;
             int valid = Math.min(w, count - q * w);

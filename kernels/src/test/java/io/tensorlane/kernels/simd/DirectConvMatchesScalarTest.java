@@ -4,15 +4,15 @@ import static io.tensorlane.kernels.ConvErrorBound.abs;
 import static io.tensorlane.kernels.ConvErrorBound.arr;
 import static io.tensorlane.kernels.ConvErrorBound.assertWithin;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static io.tensorlane.kernels.simd.ConvKernelCheck.geometry;
+import static io.tensorlane.kernels.simd.ConvKernelCheck.random;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tensorlane.kernels.Conv2dDesc;
 import io.tensorlane.kernels.ConvGeometry;
 import io.tensorlane.kernels.Parallelism;
 import io.tensorlane.kernels.ref.ScalarConv;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -48,17 +48,6 @@ class DirectConvMatchesScalarTest {
             {2, 3, 6, 6, 4, 6, 6, 1, 1, 0, 0, 1, 1},     // 1x1 output
             {1, 3, 9, 9, 8, 2, 2, 3, 2, 0, 1, 1, 1},     // stride > kernel
     };
-
-    static ConvGeometry geometry(int[] s) {
-        Conv2dDesc d = Conv2dDesc.of(s[5], s[6]).stride(s[7], s[8]).pad(s[9], s[10]).dilation(s[11], s[12]);
-        return d.forward(new long[] {s[0], s[1], s[2], s[3]}, new long[] {s[4], s[1], s[5], s[6]});
-    }
-
-    static MemorySegment random(Arena a, long n, Random r) {
-        MemorySegment s = a.allocate(n * 4, 64);
-        for (long i = 0; i < n; i++) s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextGaussian());
-        return s;
-    }
 
     @Test
     void forwardMatchesTheTwin() {
@@ -97,18 +86,7 @@ class DirectConvMatchesScalarTest {
             ConvGeometry g = geometry(s);
             if (!DirectConv.supportsBackwardData(g)) continue;
             tested++;
-            try (Arena a = Arena.ofShared()) {
-                MemorySegment dout = random(a, g.ySize(), r), w = random(a, g.wSize(), r);
-                MemorySegment ref = a.allocate(g.xSize() * 4), mag = a.allocate(g.xSize() * 4);
-                twin.conv2dBackwardData(g, dout, 0, w, 0, ref, 0, Parallelism.single());
-                twin.conv2dBackwardData(g, abs(a, dout), 0, abs(a, w), 0, mag, 0, Parallelism.single());
-                MemorySegment d1 = a.allocate(g.xSize() * 4), d3 = a.allocate(g.xSize() * 4);
-                d1.fill((byte) 0x7f);
-                DirectConv.backwardData(g, dout, 0, w, 0, d1, 0, Parallelism.single());
-                DirectConv.backwardData(g, dout, 0, w, 0, d3, 0, Parallelism.threads(3));
-                assertWithin("bwd-data " + g, arr(ref), arr(d1), arr(mag), g.fg() * g.kh() * g.kw());
-                assertArrayEquals(arr(d1), arr(d3), "threads " + g);
-            }
+            ConvKernelCheck.backwardData(g, r, (gg, d, w, dx, par) -> DirectConv.backwardData(gg, d, 0, w, 0, dx, 0, par));
         }
         assertTrue(tested >= 8, "backward-data shapes tested: " + tested);
     }
@@ -137,19 +115,7 @@ class DirectConvMatchesScalarTest {
             ConvGeometry g = geometry(s);
             assertTrue(DirectConv.supportsBackwardWeights(g), g.toString());
             if (DirectConv.channelsLastWeights(g)) channelsLast++;
-            try (Arena a = Arena.ofShared()) {
-                MemorySegment x = random(a, g.xSize(), r), dout = random(a, g.ySize(), r);
-                MemorySegment ref = a.allocate(g.wSize() * 4), mag = a.allocate(g.wSize() * 4);
-                twin.conv2dBackwardWeights(g, x, 0, dout, 0, ref, 0, Parallelism.single());
-                twin.conv2dBackwardWeights(g, abs(a, x), 0, abs(a, dout), 0, mag, 0, Parallelism.single());
-                MemorySegment d1 = a.allocate(g.wSize() * 4), d3 = a.allocate(g.wSize() * 4);
-                d1.fill((byte) 0x7f);
-                d3.fill((byte) 0x7f);
-                DirectConv.backwardWeights(g, x, 0, dout, 0, d1, 0, Parallelism.single());
-                DirectConv.backwardWeights(g, x, 0, dout, 0, d3, 0, Parallelism.threads(3));
-                assertWithin("bwd-weights " + g, arr(ref), arr(d1), arr(mag), g.n() * g.outPlane());
-                assertArrayEquals(arr(d1), arr(d3), "threads " + g);
-            }
+            ConvKernelCheck.backwardWeights(g, r, (gg, x, d, dw, par) -> DirectConv.backwardWeights(gg, x, 0, d, 0, dw, 0, par), false);
         }
         assertTrue(channelsLast >= 4, "channels-last backward-weights shapes tested: " + channelsLast);
     }

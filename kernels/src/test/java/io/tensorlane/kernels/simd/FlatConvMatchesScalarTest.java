@@ -4,6 +4,9 @@ import static io.tensorlane.kernels.ConvErrorBound.abs;
 import static io.tensorlane.kernels.ConvErrorBound.arr;
 import static io.tensorlane.kernels.ConvErrorBound.assertWithin;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static io.tensorlane.kernels.simd.ConvKernelCheck.geometry;
+import static io.tensorlane.kernels.simd.ConvKernelCheck.heap;
+import static io.tensorlane.kernels.simd.ConvKernelCheck.random;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,7 +16,6 @@ import io.tensorlane.kernels.Parallelism;
 import io.tensorlane.kernels.ref.ScalarConv;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -47,21 +49,6 @@ class FlatConvMatchesScalarTest {
             {2, 3, 6, 6, 4, 6, 6, 1, 1, 0, 0, 1, 1},      // 1x1 output
             {2, 7, 6, 6, 50, 5, 5, 1, 1, 2, 2, 1, 1},
     };
-
-    static ConvGeometry geometry(int[] s) {
-        Conv2dDesc d = Conv2dDesc.of(s[5], s[6]).stride(s[7], s[8]).pad(s[9], s[10]).dilation(s[11], s[12]);
-        return d.forward(new long[] {s[0], s[1], s[2], s[3]}, new long[] {s[4], s[1], s[5], s[6]});
-    }
-
-    static MemorySegment random(Arena a, long n, Random r) {
-        MemorySegment s = a.allocate(n * 4, 64);
-        for (long i = 0; i < n; i++) s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextGaussian());
-        return s;
-    }
-
-    static MemorySegment heap(MemorySegment s) {
-        return MemorySegment.ofArray(s.toArray(ValueLayout.JAVA_FLOAT));
-    }
 
     @Test
     void forwardMatchesTheTwin() {
@@ -98,18 +85,7 @@ class FlatConvMatchesScalarTest {
             ConvGeometry g = geometry(s);
             if (!FlatConv.supportsBackwardData(g)) continue;
             tested++;
-            try (Arena a = Arena.ofShared()) {
-                MemorySegment dout = random(a, g.ySize(), r), w = random(a, g.wSize(), r);
-                MemorySegment ref = a.allocate(g.xSize() * 4), mag = a.allocate(g.xSize() * 4);
-                twin.conv2dBackwardData(g, dout, 0, w, 0, ref, 0, Parallelism.single());
-                twin.conv2dBackwardData(g, abs(a, dout), 0, abs(a, w), 0, mag, 0, Parallelism.single());
-                MemorySegment d1 = a.allocate(g.xSize() * 4), d3 = a.allocate(g.xSize() * 4);
-                d1.fill((byte) 0x7f);
-                FlatConv.backwardData(g, dout, 0, w, 0, d1, 0, Parallelism.single());
-                FlatConv.backwardData(g, dout, 0, w, 0, d3, 0, Parallelism.threads(3));
-                assertWithin("bwd-data " + g, arr(ref), arr(d1), arr(mag), g.fg() * g.kh() * g.kw());
-                assertArrayEquals(arr(d1), arr(d3), "threads " + g);
-            }
+            ConvKernelCheck.backwardData(g, r, (gg, d, w, dx, par) -> FlatConv.backwardData(gg, d, 0, w, 0, dx, 0, par));
         }
         assertTrue(tested >= 10, "backward-data shapes tested: " + tested);
     }
@@ -127,19 +103,7 @@ class FlatConvMatchesScalarTest {
             ConvGeometry g = geometry(s);
             if (!FlatConv.supportsBackwardWeights(g)) continue;
             tested++;
-            try (Arena a = Arena.ofShared()) {
-                MemorySegment x = random(a, g.xSize(), r), dout = random(a, g.ySize(), r);
-                MemorySegment ref = a.allocate(g.wSize() * 4), mag = a.allocate(g.wSize() * 4);
-                twin.conv2dBackwardWeights(g, x, 0, dout, 0, ref, 0, Parallelism.single());
-                twin.conv2dBackwardWeights(g, abs(a, x), 0, abs(a, dout), 0, mag, 0, Parallelism.single());
-                MemorySegment d1 = a.allocate(g.wSize() * 4), d3 = a.allocate(g.wSize() * 4);
-                d1.fill((byte) 0x7f);
-                d3.fill((byte) 0x7f);
-                FlatConv.backwardWeights(g, x, 0, dout, 0, d1, 0, Parallelism.single());
-                FlatConv.backwardWeights(g, heap(x), 0, heap(dout), 0, d3, 0, Parallelism.threads(3));
-                assertWithin("bwd-weights " + g, arr(ref), arr(d1), arr(mag), g.n() * g.outPlane());
-                assertArrayEquals(arr(d1), arr(d3), "threads " + g);
-            }
+            ConvKernelCheck.backwardWeights(g, r, (gg, x, d, dw, par) -> FlatConv.backwardWeights(gg, x, 0, d, 0, dw, 0, par), true);
         }
         assertTrue(tested >= 10, "backward-weights shapes tested: " + tested);
     }

@@ -2,6 +2,7 @@ package io.tensorlane.bench.conv;
 
 import io.tensorlane.bench.harness.BenchReport;
 import io.tensorlane.bench.harness.BenchRow;
+import io.tensorlane.bench.harness.JitQuiet;
 import io.tensorlane.bench.harness.ResultMismatchException;
 import io.tensorlane.bench.harness.RunOptions;
 import io.tensorlane.bench.harness.Timer;
@@ -150,7 +151,7 @@ public final class ConvBench implements Callable<Integer> {
         // LeNet-A fwd at 0.1 GFLOP/s. Warm both calls until their speed has settled, then time.
         warmUp(bothCall);
         warmUp(fwdCall);
-        awaitJitQuiet();
+        JitQuiet.await(3000);
         rows.add(row("conv2d fwd", s, settledMedianMs(fwdCall), s.flops()));
         rows.add(row("conv2d fwd+bwd", s, settledMedianMs(bothCall), 3 * s.flops()));
         return rows;
@@ -174,24 +175,6 @@ public final class ConvBench implements Callable<Integer> {
             long now = System.nanoTime();
             if (now >= maxEnd || (now >= minEnd && Math.abs(perCall - previous) <= 0.05 * previous)) return;
             previous = perCall;
-        }
-    }
-
-    /** Waits (at most 3 s) until the JIT has compiled nothing for 300 ms: what the warm-up queued is done. */
-    private static void awaitJitQuiet() {
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) return;
-        long end = System.nanoTime() + 3_000_000_000L, last = jit.getTotalCompilationTime();
-        while (System.nanoTime() < end) {
-            try {
-                Thread.sleep(300);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            long now = jit.getTotalCompilationTime();
-            if (now == last) return;
-            last = now;
         }
     }
 

@@ -2,6 +2,7 @@ package io.tensorlane.bench.gemm;
 
 import io.tensorlane.bench.harness.BenchReport;
 import io.tensorlane.bench.harness.BenchRow;
+import io.tensorlane.bench.harness.JitQuiet;
 import io.tensorlane.bench.harness.ResultMismatchException;
 import io.tensorlane.kernels.GemmKernels;
 import io.tensorlane.kernels.Kernels;
@@ -198,7 +199,7 @@ public final class GemmBench implements Callable<Integer> {
             double[][] samples = new double[impls.size()][reps];
             int[] batch = new int[impls.size()];
             for (int i = 0; i < impls.size(); i++) batch[i] = warmUp(impls.get(i).call(), warmupMs);
-            awaitJitQuiet(Math.max(200, 10 * warmupMs));
+            JitQuiet.await(Math.max(200, 10 * warmupMs));
             for (int i = 0; i < impls.size(); i++) batch[i] = warmUp(impls.get(i).call(), warmupMs / 5);
             // two untimed rounds first: the JIT may still be compiling what the warm-ups triggered
             for (int r = -2; r < reps; r++) {
@@ -242,29 +243,6 @@ public final class GemmBench implements Callable<Integer> {
                 g.sgemm(ta, tb, 16, 16, 16, 1f, a, 0, 16, b, 0, 16, 0f, c, 0, 16, par);
                 g.sgemm(ta, tb, 1, n, k, 1f, a, 0, ta == Trans.N ? k : 1, b, 0, ldb, 0f, c, 0, n, par);
             }
-        }
-    }
-
-    /**
-     * Waits (at most {@code maxMs}) until the JIT has compiled nothing for 300 ms: on a small machine the
-     * compiler threads that the warm-ups started compete with the timed calls, and a method still waiting in
-     * the compile queue runs interpreted, which made the first shapes of a run look 10x slower.
-     */
-    private static void awaitJitQuiet(long maxMs) {
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) return;
-        long end = System.nanoTime() + maxMs * 1_000_000L;
-        long last = jit.getTotalCompilationTime();
-        while (System.nanoTime() < end) {
-            try {
-                Thread.sleep(300);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            long now = jit.getTotalCompilationTime();
-            if (now == last) return;
-            last = now;
         }
     }
 

@@ -2,6 +2,7 @@ package io.tensorlane.bench.train;
 
 import io.tensorlane.bench.harness.BenchReport;
 import io.tensorlane.bench.harness.BenchRow;
+import io.tensorlane.bench.harness.JitQuiet;
 import io.tensorlane.bench.harness.ResultMismatchException;
 import io.tensorlane.bench.harness.RunOptions;
 import io.tensorlane.bench.harness.Timer;
@@ -63,7 +64,8 @@ public final class TrainBench implements Callable<Integer> {
 
     @Option(names = "--warm", defaultValue = "2", paramLabel = "S",
             description = "Least seconds of untimed steps per net before timing; then until the step time is steady, "
-                    + "at most 10x as long (default ${DEFAULT-VALUE}; 0: only the timer's own warm-up).")
+                    + "at most 10x as long, then until the JIT's compile queue has drained (at most 10 s) and the step "
+                    + "time is steady again (default ${DEFAULT-VALUE}; 0: only the timer's own warm-up).")
     double warmSeconds;
 
     @Option(names = "--profile", description = "Also time every layer's forward and backward and count allocated bytes per step.")
@@ -155,11 +157,20 @@ public final class TrainBench implements Callable<Integer> {
 
         /**
          * Steps until the JIT has settled: at least minNanos, then until two 0.5 s windows give the same mean step
-         * time within 5% (at most 10 x minNanos). A step runs dozens of kernels whose C2 compiles (many of them OSR) queue up
+         * time within 5% (at most 10 x minNanos), then waits for the JIT's queue to drain and settles once more. A step runs dozens of kernels whose C2 compiles (many of them OSR) queue up
          * behind each other; on a loaded 2-core machine the 1 s warm-up of {@link Timer} timed LeNet-5 steps
          * still running partly interpreted (3-4x the settled time).
          */
         void warm(long minNanos) {
+            steady(minNanos);
+            // a step time can be steady while C2 is still working through its queue (the digits CNN's steps ran
+            // at ~2x their compiled time for 7 s on this 2-core machine): let the queue drain, then settle again
+            JitQuiet.await(10_000);
+            steady(Math.min(minNanos, 1_000_000_000L));
+            JitQuiet.await(3_000);
+        }
+
+        private void steady(long minNanos) {
             long start = System.nanoTime(), minEnd = start + minNanos, maxEnd = start + 10 * minNanos;
             double previous = Double.NaN;
             while (true) {

@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import io.tensorlane.kernels.ConvGeometry;
 import io.tensorlane.kernels.Parallelism;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -47,6 +48,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class FlatConv {
     private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
     private static final int L = S.length();
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     /** Largest buffer (floats) this path will use. */
     private static final long MAX_FLOATS = 1L << 24;
     /** Floats of copied input and dout per backward-weights chunk: both stay in L2 while every block reads them. */
@@ -308,17 +310,40 @@ final class FlatConv {
                 for (int u = 0; u < len; u += block) block1x8(xp, u, wk, o * taps, offs, taps, tile, o * len + u);
             }
         }
-        // flat tile -> y rows (+ bias, added after the sum as the twin does)
+        copyOut(fl, outCh, len, tile, b, bOff, y, yOff);
+    }
+
+    /**
+     * Flat tile -> y rows, plus the bias (added after the sum, as the twin does). Rows of at least L take
+     * vectors, the last one ending at the row's end (it may overlap the one before: same values stored
+     * twice), so nothing is written outside the row and no mask is needed; the per-element scalar copy this
+     * replaced cost more than the products on LeNet's 28x28 layers (20 channels x 24 rows per image).
+     */
+    private static void copyOut(Flat fl, int outCh, int len, float[] tile, MemorySegment b, long bOff,
+                                MemorySegment y, long yOff) {
         int ho = fl.ho(), wo = fl.wo(), wpx = fl.wpx();
         for (int o = 0; o < outCh; o++) {
             float bias = b == null ? 0f : b.getAtIndex(JAVA_FLOAT, bOff + o);
+            if (b == null || wo < L) {
+                for (int r = 0; r < ho; r++) {
+                    int s = o * len + r * wpx;
+                    long d = yOff + ((long) o * ho + r) * wo;
+                    if (b == null) {
+                        MemorySegment.copy(tile, s, y, JAVA_FLOAT, d * Float.BYTES, wo);
+                    } else {
+                        for (int q = 0; q < wo; q++) y.setAtIndex(JAVA_FLOAT, d + q, tile[s + q] + bias);
+                    }
+                }
+                continue;
+            }
+            FloatVector bv = FloatVector.broadcast(S, bias);
             for (int r = 0; r < ho; r++) {
                 int s = o * len + r * wpx;
-                long d = yOff + ((long) o * ho + r) * wo;
-                if (b == null) {
-                    MemorySegment.copy(tile, s, y, JAVA_FLOAT, d * Float.BYTES, wo);
-                } else {
-                    for (int q = 0; q < wo; q++) y.setAtIndex(JAVA_FLOAT, d + q, tile[s + q] + bias);
+                long d = (yOff + ((long) o * ho + r) * wo) * Float.BYTES;
+                for (int q = 0; ; q += L) {
+                    int at = Math.min(q, wo - L);
+                    FloatVector.fromArray(S, tile, s + at).add(bv).intoMemorySegment(y, d + (long) at * Float.BYTES, NATIVE);
+                    if (at == wo - L) break;
                 }
             }
         }

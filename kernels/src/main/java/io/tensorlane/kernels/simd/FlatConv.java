@@ -232,8 +232,9 @@ final class FlatConv {
         int c = (int) g.c(), f = (int) g.f(), kh = g.kh(), kw = g.kw(), taps = c * kh * kw;
         float[] wk = pack(f, taps, (fi, t) -> w.getAtIndex(JAVA_FLOAT, wOff + (long) fi * taps + t));
         Flat fl = forwardFlat(g);
+        int[] offs = offsets(fl);
         long xImg = g.c() * g.plane(), yImg = g.f() * g.outPlane();
-        forImages(g.n(), par, n -> image(fl, f, x, xOff + n * xImg, wk, b, bOff, y, yOff + n * yImg));
+        forImages(g.n(), par, n -> image(fl, f, x, xOff + n * xImg, wk, offs, b, bOff, y, yOff + n * yImg));
     }
 
     /**
@@ -248,8 +249,9 @@ final class FlatConv {
             return w.getAtIndex(JAVA_FLOAT, wOff + (((long) fi * c + ci) * kh + i) * kw + j);
         });
         Flat fl = backwardDataFlat(g);
+        int[] offs = offsets(fl);
         long xImg = g.c() * g.plane(), yImg = g.f() * g.outPlane();
-        forImages(g.n(), par, n -> image(fl, c, dout, dOff + n * yImg, wk, null, 0, dx, dxOff + n * xImg));
+        forImages(g.n(), par, n -> image(fl, c, dout, dOff + n * yImg, wk, offs, null, 0, dx, dxOff + n * xImg));
     }
 
     @FunctionalInterface
@@ -289,16 +291,29 @@ final class FlatConv {
         }
     }
 
-    /** One image: out (outCh, fl.ho, fl.wo) = correlation of the image (fl.ch planes) with wk, plus b (null: none). */
-    private static void image(Flat fl, int outCh, MemorySegment x, long xOff, float[] wk,
+    /**
+     * The flat offset of every tap (c, i, j in order) from an output position: the same for every image, so
+     * it is built once per call, on the calling thread's workspace (the image tasks only read it, as they
+     * read the packed weights).
+     */
+    private static int[] offsets(Flat fl) {
+        int taps = fl.ch() * fl.kh() * fl.kw();
+        int[] offs = WORKSPACES.get().offs.ints(taps);
+        for (int t = 0; t < taps; t++) offs[t] = tapOffset(fl, t);
+        return offs;
+    }
+
+    /**
+     * One image: out (outCh, fl.ho, fl.wo) = correlation of the image (fl.ch planes) with wk over the tap
+     * offsets {@code offs}, plus b (null: none).
+     */
+    private static void image(Flat fl, int outCh, MemorySegment x, long xOff, float[] wk, int[] offs,
                               MemorySegment b, long bOff, MemorySegment y, long yOff) {
         Workspace ws = WORKSPACES.get();
         int block = outCh >= FB ? 2 * L : 8 * L;
         float[] xp = ws.x.floats(fl.size(block));
         copyIn(fl, x, xOff, xp, 0, fl.size(block));
         int len = fl.outLen(block), taps = fl.ch() * fl.kh() * fl.kw();
-        int[] offs = ws.offs.ints(taps);
-        for (int t = 0; t < taps; t++) offs[t] = tapOffset(fl, t);
         float[] tile = ws.tile.floats(outCh * len);
         if (outCh >= FB) {
             for (int blk = 0, nb = blocks(outCh, FB); blk < nb; blk++) {
@@ -373,7 +388,35 @@ final class FlatConv {
      */
     static void block4x2(float[] xp, int xo, float[] wk, int wo, int[] offs, int taps, float[] tile, int to, int ts) {
         FloatVector a00 = FloatVector.zero(S), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        for (int t = 0; t < taps; t++) {
+        int t = 0;
+        // two taps per iteration: the same FMA order as one at a time, with half the loop and index
+        // overhead (C2 keeps a range check per load here: the indices come from the table); 1.3x faster
+        // on 400 taps in L1 (LeNet-5's backward-data), no change on 25
+        for (; t + 1 < taps; t += 2) {
+            int o = xo + offs[t], wi = wo + 4 * t;
+            FloatVector x0 = FloatVector.fromArray(S, xp, o);
+            FloatVector x1 = FloatVector.fromArray(S, xp, o + L);
+            FloatVector w = FloatVector.broadcast(S, wk[wi]);
+            a00 = x0.fma(w, a00); a01 = x1.fma(w, a01);
+            w = FloatVector.broadcast(S, wk[wi + 1]);
+            a10 = x0.fma(w, a10); a11 = x1.fma(w, a11);
+            w = FloatVector.broadcast(S, wk[wi + 2]);
+            a20 = x0.fma(w, a20); a21 = x1.fma(w, a21);
+            w = FloatVector.broadcast(S, wk[wi + 3]);
+            a30 = x0.fma(w, a30); a31 = x1.fma(w, a31);
+            o = xo + offs[t + 1];
+            x0 = FloatVector.fromArray(S, xp, o);
+            x1 = FloatVector.fromArray(S, xp, o + L);
+            w = FloatVector.broadcast(S, wk[wi + 4]);
+            a00 = x0.fma(w, a00); a01 = x1.fma(w, a01);
+            w = FloatVector.broadcast(S, wk[wi + 5]);
+            a10 = x0.fma(w, a10); a11 = x1.fma(w, a11);
+            w = FloatVector.broadcast(S, wk[wi + 6]);
+            a20 = x0.fma(w, a20); a21 = x1.fma(w, a21);
+            w = FloatVector.broadcast(S, wk[wi + 7]);
+            a30 = x0.fma(w, a30); a31 = x1.fma(w, a31);
+        }
+        if (t < taps) {
             int o = xo + offs[t], wi = wo + 4 * t;
             FloatVector x0 = FloatVector.fromArray(S, xp, o);
             FloatVector x1 = FloatVector.fromArray(S, xp, o + L);

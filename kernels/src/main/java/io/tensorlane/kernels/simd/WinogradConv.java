@@ -1,0 +1,408 @@
+package io.tensorlane.kernels.simd;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+import io.tensorlane.kernels.ConvGeometry;
+import io.tensorlane.kernels.GemmKernels;
+import io.tensorlane.kernels.Parallelism;
+import io.tensorlane.kernels.Trans;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin and Gray, "Fast Algorithms for
+ * Convolutional Neural Networks", 2016): each 2x2 block of outputs is {@code A^T [(G g G^T) . (B^T d B)] A}
+ * over the 4x4 input patch d under it, so the 36 multiplications per block and channel pair of a direct
+ * convolution become 16, done as 16 independent GEMMs (one per position xi of the 4x4 transformed
+ * domain) over all channel pairs: {@code M[xi] (tiles x F) = V[xi] (tiles x C) U[xi] (C x F)}. For layers with
+ * many channels (ResNet's 64->64, the 256->256 of deeper stages) the GEMMs carry almost all the work and the
+ * transforms (additions only, vectorised over channels) are a few percent.
+ *
+ * <p>Layouts: the image is copied channels-last with a zero border ({@code [hp][wp][cp]}, cp the channels
+ * rounded up to whole vectors, the pad channels zero); {@code V[xi][t][cp]} and {@code M[xi][t][fp]} live in
+ * per-thread native workspaces for one chunk of at most {@value #CHUNK_TILES} tiles; the 2x2 outputs go to a
+ * channels-last image tile {@code [ho*wo][fp]} that is transposed to NCHW at the end with the bias (vector gathers,
+ * as {@link DirectConv}). {@code U[xi][c][f]} is built once per call from the weights.
+ *
+ * <p>Backward-data of a stride-1 3x3 convolution with padding p is the same computation: dx is the
+ * correlation of dout, padded by 2 - p, with the kernel flipped and its channel axes swapped.
+ *
+ * <p>Accuracy: the transforms' coefficients are 0, +-1 and 1/2 (exact in float), so the result differs from the
+ * direct sum only by the order of the additions; the tests hold it to the same error bound as every other
+ * convolution path. Results do not depend on the thread count (threads split the images; each output element
+ * is computed by the same operations in the same order).
+ */
+final class WinogradConv {
+    private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
+    private static final int L = S.length();
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+    /** Tiles per GEMM: V and M of one chunk (16 x tiles x channels) stay within L2 for 64 channels. */
+    static final int CHUNK_TILES = 256;
+    /** Largest buffer (floats) this path will use per image or for the transformed weights. */
+    private static final long MAX_FLOATS = 1L << 26;
+    /** "auto" (default), "on" (wherever supported) or "off": a knob for measuring the choice. */
+    static final String MODE = System.getProperty("tensorlane.conv.winograd", "auto");
+    /** Summed and output channels from which Winograd is chosen (measured: docs/performance.md, conv section). */
+    static final int MIN_CHANNELS = Integer.getInteger("tensorlane.conv.winogradMinChannels", 64);
+
+    private WinogradConv() {
+    }
+
+    /** The equivalent forward problem: in channels, out channels, image h x w, padding, output ho x wo. */
+    record Problem(int cin, int cout, int h, int w, int pad, int ho, int wo) {
+        int tilesH() {
+            return (ho + 1) / 2;
+        }
+
+        int tilesW() {
+            return (wo + 1) / 2;
+        }
+
+        int hp() {
+            return 2 * tilesH() + 2;
+        }
+
+        int wp() {
+            return 2 * tilesW() + 2;
+        }
+
+        int cp() {
+            return roundUp(cin, L);
+        }
+
+        int fp() {
+            return roundUp(cout, L);
+        }
+    }
+
+    private static int roundUp(int v, int m) {
+        return (v + m - 1) / m * m;
+    }
+
+    /** 3x3, stride 1, dilation 1, groups 1, padding at most 2 (so that the backward's 2 - p is a padding too). */
+    static boolean supports(ConvGeometry g) {
+        if (g.groups() != 1 || g.kh() != 3 || g.kw() != 3 || g.strideH() != 1 || g.strideW() != 1
+                || g.dilationH() != 1 || g.dilationW() != 1 || g.padH() != g.padW() || g.padH() > 2) {
+            return false;
+        }
+        long most = Math.max(Math.max(g.c(), g.f()), Math.max(Math.max(g.h(), g.w()), Math.max(g.ho(), g.wo())));
+        if (most > (1 << 20)) return false;
+        long cp = roundUp((int) Math.max(g.c(), g.f()), L);
+        long img = (2 * ((Math.max(g.ho(), g.h()) + 1) / 2) + 2) * (2 * ((Math.max(g.wo(), g.w()) + 1) / 2) + 2) * cp;
+        return img <= MAX_FLOATS && 16L * g.c() * g.f() <= MAX_FLOATS && 16L * CHUNK_TILES * cp <= MAX_FLOATS;
+    }
+
+    /** Whether the forward of g runs here: supported, and both channel counts at least {@link #MIN_CHANNELS}. */
+    static boolean forward(ConvGeometry g) {
+        if (!supports(g) || MODE.equals("off")) return false;
+        return MODE.equals("on") || (g.c() >= MIN_CHANNELS && g.f() >= MIN_CHANNELS);
+    }
+
+    /** As {@link #forward}, for backward-data. */
+    static boolean backwardData(ConvGeometry g) {
+        return forward(g);
+    }
+
+    static void conv2d(GemmKernels gemm, ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff,
+                       MemorySegment b, long bOff, MemorySegment y, long yOff, Parallelism par) {
+        int c = (int) g.c(), f = (int) g.f();
+        Problem pr = new Problem(c, f, (int) g.h(), (int) g.w(), g.padH(), (int) g.ho(), (int) g.wo());
+        // forward: kernel (co = f, ci = c) at w[f][c][.]
+        MemorySegment u = transformWeights(pr, heapWeights(g, w, wOff), 9, c * 9, false);
+        run(gemm, pr, g.n(), x, xOff, u, b, bOff, y, yOff, par);
+    }
+
+    /** dx = the correlation of dout padded by 2 - p with the flipped kernel, channel axes swapped. */
+    static void backwardData(GemmKernels gemm, ConvGeometry g, MemorySegment dout, long dOff, MemorySegment w, long wOff,
+                             MemorySegment dx, long dxOff, Parallelism par) {
+        int c = (int) g.c(), f = (int) g.f();
+        Problem pr = new Problem(f, c, (int) g.ho(), (int) g.wo(), 2 - g.padH(), (int) g.h(), (int) g.w());
+        // backward-data: kernel (co = c, ci = f) at w[f][c][.] flipped
+        MemorySegment u = transformWeights(pr, heapWeights(g, w, wOff), c * 9, 9, true);
+        run(gemm, pr, g.n(), dout, dOff, u, null, 0, dx, dxOff, par);
+    }
+
+    /**
+     * U[xi][ci][co] = (G k G^T)[xi] for the kernel k linking ci to co, G = [[1,0,0],[1/2,1/2,1/2],[1/2,-1/2,1/2],[0,0,1]],
+     * as a native (16 x cin x cout) segment of the calling thread's workspace. The weights are read from a heap copy
+     * of w ({@code wh}, F x C x 9): the 9 taps of (ci, co) start at {@code ci*ciStride + co*coStride}, in reverse
+     * order when {@code flip}. Vectorised over co (a gather of L kernels per tap), scalar for the last co.
+     */
+    private static MemorySegment transformWeights(Problem pr, float[] wh, int ciStride, int coStride, boolean flip) {
+        int cin = pr.cin(), cout = pr.cout();
+        Workspace ws = WORKSPACES.get();
+        int plane = cin * cout;
+        float[] uh = ws.uHeap.floats(16 * plane);
+        int[] map = ws.weightIndex.ints(L);
+        for (int l = 0; l < L; l++) map[l] = l * coStride;
+        int full = cout / L * L;
+        for (int ci = 0; ci < cin; ci++) {
+            int co = 0;
+            for (; co < full; co += L) {
+                int base = ci * ciStride + co * coStride, at = ci * cout + co;
+                FloatVector k00 = FloatVector.fromArray(S, wh, base + tap(0, 0, flip), map, 0);
+                FloatVector k01 = FloatVector.fromArray(S, wh, base + tap(0, 1, flip), map, 0);
+                FloatVector k02 = FloatVector.fromArray(S, wh, base + tap(0, 2, flip), map, 0);
+                FloatVector k10 = FloatVector.fromArray(S, wh, base + tap(1, 0, flip), map, 0);
+                FloatVector k11 = FloatVector.fromArray(S, wh, base + tap(1, 1, flip), map, 0);
+                FloatVector k12 = FloatVector.fromArray(S, wh, base + tap(1, 2, flip), map, 0);
+                FloatVector k20 = FloatVector.fromArray(S, wh, base + tap(2, 0, flip), map, 0);
+                FloatVector k21 = FloatVector.fromArray(S, wh, base + tap(2, 1, flip), map, 0);
+                FloatVector k22 = FloatVector.fromArray(S, wh, base + tap(2, 2, flip), map, 0);
+                // rows of G k: k0, (k0 + k1 + k2)/2, (k0 - k1 + k2)/2, k2; each row times G^T the same way
+                weightRow(k00, k01, k02, uh, at, 0, plane);
+                weightRow(k00.add(k10).add(k20).mul(0.5f), k01.add(k11).add(k21).mul(0.5f), k02.add(k12).add(k22).mul(0.5f),
+                        uh, at, 4, plane);
+                weightRow(k00.sub(k10).add(k20).mul(0.5f), k01.sub(k11).add(k21).mul(0.5f), k02.sub(k12).add(k22).mul(0.5f),
+                        uh, at, 8, plane);
+                weightRow(k20, k21, k22, uh, at, 12, plane);
+            }
+            for (; co < cout; co++) {
+                int base = ci * ciStride + co * coStride;
+                float[] t = new float[12];
+                for (int j = 0; j < 3; j++) {
+                    float k0 = wh[base + tap(0, j, flip)], k1 = wh[base + tap(1, j, flip)], k2 = wh[base + tap(2, j, flip)];
+                    t[j] = k0;
+                    t[3 + j] = (k0 + k1 + k2) * 0.5f;
+                    t[6 + j] = (k0 - k1 + k2) * 0.5f;
+                    t[9 + j] = k2;
+                }
+                int at = ci * cout + co;
+                for (int i = 0; i < 4; i++) {
+                    float a0 = t[3 * i], a1 = t[3 * i + 1], a2 = t[3 * i + 2];
+                    uh[(4 * i) * plane + at] = a0;
+                    uh[(4 * i + 1) * plane + at] = (a0 + a1 + a2) * 0.5f;
+                    uh[(4 * i + 2) * plane + at] = (a0 - a1 + a2) * 0.5f;
+                    uh[(4 * i + 3) * plane + at] = a2;
+                }
+            }
+        }
+        MemorySegment u = ws.weights(16L * plane);
+        MemorySegment.copy(uh, 0, u, JAVA_FLOAT, 0, 16 * plane);
+        return u;
+    }
+
+    /** One row (a0, a1, a2) of G k times G^T: U[xi0 .. xi0+3] at {@code at}. */
+    private static void weightRow(FloatVector a0, FloatVector a1, FloatVector a2, float[] uh, int at, int xi0, int plane) {
+        a0.intoArray(uh, xi0 * plane + at);
+        a0.add(a1).add(a2).mul(0.5f).intoArray(uh, (xi0 + 1) * plane + at);
+        a0.sub(a1).add(a2).mul(0.5f).intoArray(uh, (xi0 + 2) * plane + at);
+        a2.intoArray(uh, (xi0 + 3) * plane + at);
+    }
+
+    /** Offset of kernel entry (i, j) within its 9 taps, reversed when {@code flip}. */
+    private static int tap(int i, int j, boolean flip) {
+        return flip ? 8 - (3 * i + j) : 3 * i + j;
+    }
+
+    /** A heap copy of the F x C x 9 weights (the calling thread's workspace). */
+    private static float[] heapWeights(ConvGeometry g, MemorySegment w, long wOff) {
+        int n = (int) g.wSize();
+        float[] wh = WORKSPACES.get().wHeap.floats(n);
+        MemorySegment.copy(w, JAVA_FLOAT, wOff * Float.BYTES, wh, 0, n);
+        return wh;
+    }
+
+    /** One thread's buffers. */
+    private static final class Workspace {
+        private MemorySegment weights = MemorySegment.NULL, v = MemorySegment.NULL, m = MemorySegment.NULL;
+        final Scratch image = new Scratch();
+        final Scratch tile = new Scratch();
+        final Scratch gatherIndex = new Scratch();
+        final Scratch weightIndex = new Scratch();
+        final Scratch wHeap = new Scratch();
+        final Scratch uHeap = new Scratch();
+
+        MemorySegment weights(long floats) {
+            if (weights.byteSize() < floats * Float.BYTES) weights = Arena.ofAuto().allocate(floats * Float.BYTES, 64);
+            return weights;
+        }
+
+        MemorySegment v(long floats) {
+            if (v.byteSize() < floats * Float.BYTES) v = Arena.ofAuto().allocate(floats * Float.BYTES, 64);
+            return v;
+        }
+
+        MemorySegment m(long floats) {
+            if (m.byteSize() < floats * Float.BYTES) m = Arena.ofAuto().allocate(floats * Float.BYTES, 64);
+            return m;
+        }
+    }
+
+    private static final ThreadLocal<Workspace> WORKSPACES = ThreadLocal.withInitial(Workspace::new);
+
+    /**
+     * Images per group: enough that a group has at least {@link #CHUNK_TILES} tiles (small images: the GEMMs'
+     * rows are the tiles of several images), within the buffer cap.
+     */
+    private static int groupImages(Problem pr, long n) {
+        int perImage = pr.tilesH() * pr.tilesW();
+        long imageFloats = (long) pr.hp() * pr.wp() * Math.max(pr.cp(), pr.fp());
+        long g = Math.min(n, Math.max(1, (CHUNK_TILES + perImage - 1) / perImage));
+        return (int) Math.max(1, Math.min(g, MAX_FLOATS / imageFloats));
+    }
+
+    private static void run(GemmKernels gemm, Problem pr, long n, MemorySegment x, long xOff, MemorySegment u,
+                            MemorySegment b, long bOff, MemorySegment y, long yOff, Parallelism par) {
+        int per = groupImages(pr, n);
+        long groups = (n + per - 1) / per;
+        if (par.isSingle() || groups < 2) {
+            for (long i = 0; i < groups; i++) group(gemm, pr, i * per, (int) Math.min(per, n - i * per), x, xOff, u, b, bOff, y, yOff);
+        } else {
+            par.parallelFor(0, groups, 1, (from, to) -> {
+                for (long i = from; i < to; i++) {
+                    group(gemm, pr, i * per, (int) Math.min(per, n - i * per), x, xOff, u, b, bOff, y, yOff);
+                }
+            });
+        }
+    }
+
+    /**
+     * Images [n0, n0 + imgs) of the forward problem: channels-last copies, then per chunk of tiles (equal chunks
+     * of at most {@link #CHUNK_TILES}, across the images) the input transform, 16 GEMMs and the inverse
+     * transform, then NCHW out.
+     */
+    private static void group(GemmKernels gemm, Problem pr, long n0, int imgs, MemorySegment x, long xOff, MemorySegment u,
+                              MemorySegment b, long bOff, MemorySegment y, long yOff) {
+        Workspace ws = WORKSPACES.get();
+        int cin = pr.cin(), cout = pr.cout(), cp = pr.cp(), fp = pr.fp(), wp = pr.wp();
+        int tw = pr.tilesW(), perImage = pr.tilesH() * tw, tiles = imgs * perImage, ho = pr.ho(), wo = pr.wo();
+        int inImage = pr.hp() * wp * cp, outImage = ho * wo * fp;
+        long xImg = (long) cin * pr.h() * pr.w(), yImg = (long) cout * ho * wo;
+        float[] xcl = ws.image.floats(imgs * inImage);
+        for (int j = 0; j < imgs; j++) copyChannelsLast(pr, x, xOff + (n0 + j) * xImg, xcl, j * inImage);
+        float[] out = ws.tile.floats(imgs * outImage);
+        int chunks = (tiles + CHUNK_TILES - 1) / CHUNK_TILES, chunk = (tiles + chunks - 1) / chunks;
+        MemorySegment v = ws.v(16L * chunk * cp), m = ws.m(16L * chunk * fp);
+        long vStride = (long) chunk * cp, mStride = (long) chunk * fp;
+        for (int t0 = 0; t0 < tiles; t0 += chunk) {
+            int count = Math.min(chunk, tiles - t0);
+            inputTransform(xcl, inImage, perImage, wp, cp, tw, t0, count, v, vStride);
+            gemm.sgemmBatched(Trans.N, Trans.N, count, cout, cin, 1f,
+                    v, 0, cp, vStride, u, 0, cout, (long) cin * cout, 0f, m, 0, fp, mStride, 16, Parallelism.single());
+            outputTransform(m, mStride, fp, outImage, perImage, tw, t0, count, ho, wo, out);
+        }
+        for (int j = 0; j < imgs; j++) toNchw(ws, out, j * outImage, fp, cout, ho * wo, b, bOff, y, yOff + (n0 + j) * yImg);
+    }
+
+    /** xcl[(r + pad)*wp + q + pad][c] = x[c][r][q], zero elsewhere (border and the pad channels). */
+    private static void copyChannelsLast(Problem pr, MemorySegment x, long xOff, float[] xcl, int dst) {
+        int cin = pr.cin(), h = pr.h(), w = pr.w(), wp = pr.wp(), cp = pr.cp(), pad = pr.pad();
+        Arrays.fill(xcl, dst, dst + pr.hp() * wp * cp, 0f);
+        long s = xOff;
+        for (int c = 0; c < cin; c++) {
+            for (int r = 0; r < h; r++) {
+                int d = dst + ((r + pad) * wp + pad) * cp + c;
+                for (int q = 0; q < w; q++, d += cp) xcl[d] = x.getAtIndex(JAVA_FLOAT, s++);
+            }
+        }
+    }
+
+    /**
+     * V[xi][t - t0][c] = (B^T d B)[xi] for the 4x4 patch d at the top-left (2*th, 2*tw) of tile t, over all cp
+     * channels a vector at a time; B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]].
+     */
+    private static void inputTransform(float[] xcl, int inImage, int perImage, int wp, int cp, int tilesW, int t0,
+                                       int count, MemorySegment v, long vStride) {
+        int rowStride = wp * cp;
+        for (int t = 0; t < count; t++) {
+            int tile = t0 + t, img = tile / perImage, it = tile % perImage, th = it / tilesW, tc = it % tilesW;
+            int base = img * inImage + (2 * th * wp + 2 * tc) * cp;
+            long vo = (long) t * cp * Float.BYTES;
+            for (int c = 0; c < cp; c += L) {
+                int p0 = base + c, p1 = p0 + rowStride, p2 = p1 + rowStride, p3 = p2 + rowStride;
+                // rows: r0 = d0 - d2, r1 = d1 + d2, r2 = d2 - d1, r3 = d1 - d3 (per column j)
+                FloatVector d00 = FloatVector.fromArray(S, xcl, p0), d01 = FloatVector.fromArray(S, xcl, p0 + cp);
+                FloatVector d02 = FloatVector.fromArray(S, xcl, p0 + 2 * cp), d03 = FloatVector.fromArray(S, xcl, p0 + 3 * cp);
+                FloatVector d20 = FloatVector.fromArray(S, xcl, p2), d21 = FloatVector.fromArray(S, xcl, p2 + cp);
+                FloatVector d22 = FloatVector.fromArray(S, xcl, p2 + 2 * cp), d23 = FloatVector.fromArray(S, xcl, p2 + 3 * cp);
+                store4(d00.sub(d20), d01.sub(d21), d02.sub(d22), d03.sub(d23), v, vo + (long) c * Float.BYTES, 0, vStride);
+                FloatVector d10 = FloatVector.fromArray(S, xcl, p1), d11 = FloatVector.fromArray(S, xcl, p1 + cp);
+                FloatVector d12 = FloatVector.fromArray(S, xcl, p1 + 2 * cp), d13 = FloatVector.fromArray(S, xcl, p1 + 3 * cp);
+                store4(d10.add(d20), d11.add(d21), d12.add(d22), d13.add(d23), v, vo + (long) c * Float.BYTES, 4, vStride);
+                store4(d20.sub(d10), d21.sub(d11), d22.sub(d12), d23.sub(d13), v, vo + (long) c * Float.BYTES, 8, vStride);
+                FloatVector d30 = FloatVector.fromArray(S, xcl, p3), d31 = FloatVector.fromArray(S, xcl, p3 + cp);
+                FloatVector d32 = FloatVector.fromArray(S, xcl, p3 + 2 * cp), d33 = FloatVector.fromArray(S, xcl, p3 + 3 * cp);
+                store4(d10.sub(d30), d11.sub(d31), d12.sub(d32), d13.sub(d33), v, vo + (long) c * Float.BYTES, 12, vStride);
+            }
+        }
+    }
+
+    /** The column transform of one row (r0..r3 = its 4 columns) into V[xi0 .. xi0+3] at byte offset o. */
+    private static void store4(FloatVector r0, FloatVector r1, FloatVector r2, FloatVector r3,
+                               MemorySegment v, long o, int xi0, long vStride) {
+        long s = vStride * Float.BYTES;
+        r0.sub(r2).intoMemorySegment(v, o + xi0 * s, NO);
+        r1.add(r2).intoMemorySegment(v, o + (xi0 + 1) * s, NO);
+        r2.sub(r1).intoMemorySegment(v, o + (xi0 + 2) * s, NO);
+        r1.sub(r3).intoMemorySegment(v, o + (xi0 + 3) * s, NO);
+    }
+
+    /**
+     * out[(2*th + a)*wo + 2*tw + b][f] = (A^T M A)[a][b] for tile t's 4x4 block of M, A^T = [[1,1,1,0],[0,1,-1,-1]];
+     * outputs past the image's last row or column (odd ho, wo) are dropped.
+     */
+    private static void outputTransform(MemorySegment m, long mStride, int fp, int outImage, int perImage, int tilesW,
+                                        int t0, int count, int ho, int wo, float[] out) {
+        long s = mStride * Float.BYTES;
+        for (int t = 0; t < count; t++) {
+            int tile = t0 + t, img = tile / perImage, it = tile % perImage, th = it / tilesW, tc = it % tilesW;
+            int oh = 2 * th, ow = 2 * tc;
+            boolean right = ow + 1 < wo, below = oh + 1 < ho;
+            int o00 = img * outImage + (oh * wo + ow) * fp;
+            for (int f = 0; f < fp; f += L) {
+                long mo = ((long) t * fp + f) * Float.BYTES;
+                // columns: s0j = m0j + m1j + m2j, s1j = m1j - m2j - m3j
+                FloatVector m0, m1, m2, m3;
+                m0 = FloatVector.fromMemorySegment(S, m, mo, NO);
+                m1 = FloatVector.fromMemorySegment(S, m, mo + 4 * s, NO);
+                m2 = FloatVector.fromMemorySegment(S, m, mo + 8 * s, NO);
+                m3 = FloatVector.fromMemorySegment(S, m, mo + 12 * s, NO);
+                FloatVector s00 = m0.add(m1).add(m2), s10 = m1.sub(m2).sub(m3);
+                m0 = FloatVector.fromMemorySegment(S, m, mo + s, NO);
+                m1 = FloatVector.fromMemorySegment(S, m, mo + 5 * s, NO);
+                m2 = FloatVector.fromMemorySegment(S, m, mo + 9 * s, NO);
+                m3 = FloatVector.fromMemorySegment(S, m, mo + 13 * s, NO);
+                FloatVector s01 = m0.add(m1).add(m2), s11 = m1.sub(m2).sub(m3);
+                m0 = FloatVector.fromMemorySegment(S, m, mo + 2 * s, NO);
+                m1 = FloatVector.fromMemorySegment(S, m, mo + 6 * s, NO);
+                m2 = FloatVector.fromMemorySegment(S, m, mo + 10 * s, NO);
+                m3 = FloatVector.fromMemorySegment(S, m, mo + 14 * s, NO);
+                FloatVector s02 = m0.add(m1).add(m2), s12 = m1.sub(m2).sub(m3);
+                m0 = FloatVector.fromMemorySegment(S, m, mo + 3 * s, NO);
+                m1 = FloatVector.fromMemorySegment(S, m, mo + 7 * s, NO);
+                m2 = FloatVector.fromMemorySegment(S, m, mo + 11 * s, NO);
+                m3 = FloatVector.fromMemorySegment(S, m, mo + 15 * s, NO);
+                FloatVector s03 = m0.add(m1).add(m2), s13 = m1.sub(m2).sub(m3);
+                s00.add(s01).add(s02).intoArray(out, o00 + f);
+                if (right) s01.sub(s02).sub(s03).intoArray(out, o00 + fp + f);
+                if (below) {
+                    s10.add(s11).add(s12).intoArray(out, o00 + wo * fp + f);
+                    if (right) s11.sub(s12).sub(s13).intoArray(out, o00 + (wo + 1) * fp + f);
+                }
+            }
+        }
+    }
+
+    /** y[f][q] = out[q][f] (+ b[f]) for the cout real channels: a vector gathers L pixels of one channel. */
+    private static void toNchw(Workspace ws, float[] out, int o0, int fp, int cout, int p, MemorySegment b, long bOff,
+                               MemorySegment y, long yOff) {
+        int[] idx = ws.gatherIndex.ints(p);
+        for (int q = 0; q < p; q++) idx[q] = q * fp;
+        for (int fi = 0; fi < cout; fi++) {
+            long row = yOff + (long) fi * p;
+            float bias = b == null ? 0f : b.getAtIndex(JAVA_FLOAT, bOff + fi);
+            int q = 0;
+            for (; q + L <= p; q += L) {
+                FloatVector v = FloatVector.fromArray(S, out, o0 + fi, idx, q);
+                if (b != null) v = v.add(bias);
+                v.intoMemorySegment(y, (row + q) * Float.BYTES, NO);
+            }
+            for (; q < p; q++) y.setAtIndex(JAVA_FLOAT, row + q, b == null ? out[o0 + q * fp + fi] : out[o0 + q * fp + fi] + bias);
+        }
+    }
+}

@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -212,7 +213,8 @@ final class WinogradConv {
         private MemorySegment weights = MemorySegment.NULL, v = MemorySegment.NULL, m = MemorySegment.NULL;
         final Scratch image = new Scratch();
         final Scratch tile = new Scratch();
-        final Scratch gatherIndex = new Scratch();
+        /** An image in NCHW order on the heap: the input before its transpose, the output after. */
+        final Scratch nchw = new Scratch();
         final Scratch weightIndex = new Scratch();
         final Scratch wHeap = new Scratch();
         final Scratch uHeap = new Scratch();
@@ -289,17 +291,67 @@ final class WinogradConv {
         for (int j = 0; j < imgs; j++) toNchw(ws, out, j * outImage, fp, cout, ho * wo, b, bOff, y, yOff + (n0 + j) * yImg);
     }
 
-    /** xcl[(r + pad)*wp + q + pad][c] = x[c][r][q], zero elsewhere (border and the pad channels). */
+    /**
+     * xcl[(r + pad)*wp + q + pad][c] = x[c][r][q], zero elsewhere (border and the pad channels). With 8 lanes,
+     * blocks of 8 channels x 8 pixels go through an in-register transpose ({@link #transpose8}); the
+     * remaining channels and pixels (and other vector widths) are copied one by one.
+     */
     private static void copyChannelsLast(Problem pr, MemorySegment x, long xOff, float[] xcl, int dst) {
-        int cin = pr.cin(), h = pr.h(), w = pr.w(), wp = pr.wp(), cp = pr.cp(), pad = pr.pad();
+        int cin = pr.cin(), h = pr.h(), w = pr.w(), wp = pr.wp(), cp = pr.cp(), pad = pr.pad(), plane = h * w;
         Arrays.fill(xcl, dst, dst + pr.hp() * wp * cp, 0f);
-        long s = xOff;
-        for (int c = 0; c < cin; c++) {
+        // the image as stored, on the heap (one bulk copy), so that the transposes read arrays
+        float[] img = WORKSPACES.get().nchw.floats(cin * plane);
+        MemorySegment.copy(x, JAVA_FLOAT, xOff * Float.BYTES, img, 0, cin * plane);
+        int cBlocks = L == 8 ? cin / 8 * 8 : 0, qBlocks = L == 8 ? w / 8 * 8 : 0;
+        for (int c0 = 0; c0 < cBlocks; c0 += 8) {
             for (int r = 0; r < h; r++) {
-                int d = dst + ((r + pad) * wp + pad) * cp + c;
-                for (int q = 0; q < w; q++, d += cp) xcl[d] = x.getAtIndex(JAVA_FLOAT, s++);
+                for (int q0 = 0; q0 < qBlocks; q0 += 8) {
+                    transpose8(img, c0 * plane + r * w + q0, plane, xcl, dst + ((r + pad) * wp + q0 + pad) * cp + c0, cp);
+                }
             }
         }
+        for (int c = 0; c < cin; c++) {
+            int q0 = c < cBlocks ? qBlocks : 0;
+            for (int r = 0; r < h; r++) {
+                int s = c * plane + r * w + q0, d = dst + ((r + pad) * wp + q0 + pad) * cp + c;
+                for (int q = q0; q < w; q++, d += cp) xcl[d] = img[s++];
+            }
+        }
+    }
+
+    private static final VectorShuffle<Float> ZIP_LO = zip(false), ZIP_HI = zip(true);
+
+    /** Lanes alternate between the two vectors' lower (or upper) halves: a0 b0 a1 b1 ... (indexes >= L: the second). */
+    private static VectorShuffle<Float> zip(boolean high) {
+        return VectorShuffle.fromOp(S, i -> (i % 2 == 0 ? 0 : L) + i / 2 + (high ? L / 2 : 0));
+    }
+
+    /**
+     * The 8 x 8 transpose of src rows {@code s0 + k*sStride} (8 floats each) into dst rows {@code d0 + k*dStride}:
+     * three rounds of zips over the row pairs (i, i + 4), each round's outputs in order. Loads and stores stay
+     * inside (no vector crosses a call, so nothing is boxed if this is compiled on its own).
+     */
+    private static void transpose8(float[] src, int s0, int sStride, float[] dst, int d0, int dStride) {
+        FloatVector r0 = FloatVector.fromArray(S, src, s0), r1 = FloatVector.fromArray(S, src, s0 + sStride);
+        FloatVector r2 = FloatVector.fromArray(S, src, s0 + 2 * sStride), r3 = FloatVector.fromArray(S, src, s0 + 3 * sStride);
+        FloatVector r4 = FloatVector.fromArray(S, src, s0 + 4 * sStride), r5 = FloatVector.fromArray(S, src, s0 + 5 * sStride);
+        FloatVector r6 = FloatVector.fromArray(S, src, s0 + 6 * sStride), r7 = FloatVector.fromArray(S, src, s0 + 7 * sStride);
+        FloatVector a0 = r0.rearrange(ZIP_LO, r4), a1 = r0.rearrange(ZIP_HI, r4);
+        FloatVector a2 = r1.rearrange(ZIP_LO, r5), a3 = r1.rearrange(ZIP_HI, r5);
+        FloatVector a4 = r2.rearrange(ZIP_LO, r6), a5 = r2.rearrange(ZIP_HI, r6);
+        FloatVector a6 = r3.rearrange(ZIP_LO, r7), a7 = r3.rearrange(ZIP_HI, r7);
+        FloatVector b0 = a0.rearrange(ZIP_LO, a4), b1 = a0.rearrange(ZIP_HI, a4);
+        FloatVector b2 = a1.rearrange(ZIP_LO, a5), b3 = a1.rearrange(ZIP_HI, a5);
+        FloatVector b4 = a2.rearrange(ZIP_LO, a6), b5 = a2.rearrange(ZIP_HI, a6);
+        FloatVector b6 = a3.rearrange(ZIP_LO, a7), b7 = a3.rearrange(ZIP_HI, a7);
+        b0.rearrange(ZIP_LO, b4).intoArray(dst, d0);
+        b0.rearrange(ZIP_HI, b4).intoArray(dst, d0 + dStride);
+        b1.rearrange(ZIP_LO, b5).intoArray(dst, d0 + 2 * dStride);
+        b1.rearrange(ZIP_HI, b5).intoArray(dst, d0 + 3 * dStride);
+        b2.rearrange(ZIP_LO, b6).intoArray(dst, d0 + 4 * dStride);
+        b2.rearrange(ZIP_HI, b6).intoArray(dst, d0 + 5 * dStride);
+        b3.rearrange(ZIP_LO, b7).intoArray(dst, d0 + 6 * dStride);
+        b3.rearrange(ZIP_HI, b7).intoArray(dst, d0 + 7 * dStride);
     }
 
     /**
@@ -308,38 +360,53 @@ final class WinogradConv {
      */
     private static void inputTransform(float[] xcl, int inImage, int perImage, int wp, int cp, int tilesW, int t0,
                                        int count, MemorySegment v, long vStride) {
-        int rowStride = wp * cp;
+        int rs = wp * cp;
+        long vs = vStride * Float.BYTES;
         for (int t = 0; t < count; t++) {
             int tile = t0 + t, img = tile / perImage, it = tile % perImage, th = it / tilesW, tc = it % tilesW;
             int base = img * inImage + (2 * th * wp + 2 * tc) * cp;
-            long vo = (long) t * cp * Float.BYTES;
             for (int c = 0; c < cp; c += L) {
-                int p0 = base + c, p1 = p0 + rowStride, p2 = p1 + rowStride, p3 = p2 + rowStride;
-                // rows: r0 = d0 - d2, r1 = d1 + d2, r2 = d2 - d1, r3 = d1 - d3 (per column j)
-                FloatVector d00 = FloatVector.fromArray(S, xcl, p0), d01 = FloatVector.fromArray(S, xcl, p0 + cp);
-                FloatVector d02 = FloatVector.fromArray(S, xcl, p0 + 2 * cp), d03 = FloatVector.fromArray(S, xcl, p0 + 3 * cp);
-                FloatVector d20 = FloatVector.fromArray(S, xcl, p2), d21 = FloatVector.fromArray(S, xcl, p2 + cp);
-                FloatVector d22 = FloatVector.fromArray(S, xcl, p2 + 2 * cp), d23 = FloatVector.fromArray(S, xcl, p2 + 3 * cp);
-                store4(d00.sub(d20), d01.sub(d21), d02.sub(d22), d03.sub(d23), v, vo + (long) c * Float.BYTES, 0, vStride);
-                FloatVector d10 = FloatVector.fromArray(S, xcl, p1), d11 = FloatVector.fromArray(S, xcl, p1 + cp);
-                FloatVector d12 = FloatVector.fromArray(S, xcl, p1 + 2 * cp), d13 = FloatVector.fromArray(S, xcl, p1 + 3 * cp);
-                store4(d10.add(d20), d11.add(d21), d12.add(d22), d13.add(d23), v, vo + (long) c * Float.BYTES, 4, vStride);
-                store4(d20.sub(d10), d21.sub(d11), d22.sub(d12), d23.sub(d13), v, vo + (long) c * Float.BYTES, 8, vStride);
-                FloatVector d30 = FloatVector.fromArray(S, xcl, p3), d31 = FloatVector.fromArray(S, xcl, p3 + cp);
-                FloatVector d32 = FloatVector.fromArray(S, xcl, p3 + 2 * cp), d33 = FloatVector.fromArray(S, xcl, p3 + 3 * cp);
-                store4(d10.sub(d30), d11.sub(d31), d12.sub(d32), d13.sub(d33), v, vo + (long) c * Float.BYTES, 12, vStride);
+                long o = ((long) t * cp + c) * Float.BYTES;
+                int p = base + c;
+                // B^T d row by row (r0 = d0 - d2, r1 = d1 + d2, r2 = d2 - d1, r3 = d1 - d3), then each row times B
+                // (v0 = r0 - r2, v1 = r1 + r2, v2 = r2 - r1, v3 = r1 - r3), written out by hand: a helper taking
+                // vectors was left un-inlined here once the method grew, and boxed them
+                FloatVector d10 = FloatVector.fromArray(S, xcl, p + rs), d11 = FloatVector.fromArray(S, xcl, p + rs + cp);
+                FloatVector d12 = FloatVector.fromArray(S, xcl, p + rs + 2 * cp), d13 = FloatVector.fromArray(S, xcl, p + rs + 3 * cp);
+                FloatVector d20 = FloatVector.fromArray(S, xcl, p + 2 * rs), d21 = FloatVector.fromArray(S, xcl, p + 2 * rs + cp);
+                FloatVector d22 = FloatVector.fromArray(S, xcl, p + 2 * rs + 2 * cp), d23 = FloatVector.fromArray(S, xcl, p + 2 * rs + 3 * cp);
+                FloatVector r0 = FloatVector.fromArray(S, xcl, p).sub(d20), r1 = FloatVector.fromArray(S, xcl, p + cp).sub(d21);
+                FloatVector r2 = FloatVector.fromArray(S, xcl, p + 2 * cp).sub(d22), r3 = FloatVector.fromArray(S, xcl, p + 3 * cp).sub(d23);
+                r0.sub(r2).intoMemorySegment(v, o, NO);
+                r1.add(r2).intoMemorySegment(v, o + vs, NO);
+                r2.sub(r1).intoMemorySegment(v, o + 2 * vs, NO);
+                r1.sub(r3).intoMemorySegment(v, o + 3 * vs, NO);
+                r0 = d10.add(d20);
+                r1 = d11.add(d21);
+                r2 = d12.add(d22);
+                r3 = d13.add(d23);
+                r0.sub(r2).intoMemorySegment(v, o + 4 * vs, NO);
+                r1.add(r2).intoMemorySegment(v, o + 5 * vs, NO);
+                r2.sub(r1).intoMemorySegment(v, o + 6 * vs, NO);
+                r1.sub(r3).intoMemorySegment(v, o + 7 * vs, NO);
+                r0 = d20.sub(d10);
+                r1 = d21.sub(d11);
+                r2 = d22.sub(d12);
+                r3 = d23.sub(d13);
+                r0.sub(r2).intoMemorySegment(v, o + 8 * vs, NO);
+                r1.add(r2).intoMemorySegment(v, o + 9 * vs, NO);
+                r2.sub(r1).intoMemorySegment(v, o + 10 * vs, NO);
+                r1.sub(r3).intoMemorySegment(v, o + 11 * vs, NO);
+                r0 = d10.sub(FloatVector.fromArray(S, xcl, p + 3 * rs));
+                r1 = d11.sub(FloatVector.fromArray(S, xcl, p + 3 * rs + cp));
+                r2 = d12.sub(FloatVector.fromArray(S, xcl, p + 3 * rs + 2 * cp));
+                r3 = d13.sub(FloatVector.fromArray(S, xcl, p + 3 * rs + 3 * cp));
+                r0.sub(r2).intoMemorySegment(v, o + 12 * vs, NO);
+                r1.add(r2).intoMemorySegment(v, o + 13 * vs, NO);
+                r2.sub(r1).intoMemorySegment(v, o + 14 * vs, NO);
+                r1.sub(r3).intoMemorySegment(v, o + 15 * vs, NO);
             }
         }
-    }
-
-    /** The column transform of one row (r0..r3 = its 4 columns) into V[xi0 .. xi0+3] at byte offset o. */
-    private static void store4(FloatVector r0, FloatVector r1, FloatVector r2, FloatVector r3,
-                               MemorySegment v, long o, int xi0, long vStride) {
-        long s = vStride * Float.BYTES;
-        r0.sub(r2).intoMemorySegment(v, o + xi0 * s, NO);
-        r1.add(r2).intoMemorySegment(v, o + (xi0 + 1) * s, NO);
-        r2.sub(r1).intoMemorySegment(v, o + (xi0 + 2) * s, NO);
-        r1.sub(r3).intoMemorySegment(v, o + (xi0 + 3) * s, NO);
     }
 
     /**
@@ -388,21 +455,35 @@ final class WinogradConv {
         }
     }
 
-    /** y[f][q] = out[q][f] (+ b[f]) for the cout real channels: a vector gathers L pixels of one channel. */
+    /**
+     * y[f][q] = out[q][f] (+ b[f], added after the sum as the twin does) for the cout real channels: transposed
+     * into a heap NCHW image (8 x 8 blocks in registers with 8 lanes, the rest one by one), then copied out row
+     * by row (one bulk copy without a bias).
+     */
     private static void toNchw(Workspace ws, float[] out, int o0, int fp, int cout, int p, MemorySegment b, long bOff,
                                MemorySegment y, long yOff) {
-        int[] idx = ws.gatherIndex.ints(p);
-        for (int q = 0; q < p; q++) idx[q] = q * fp;
+        float[] yl = ws.nchw.floats(cout * p);
+        int fBlocks = L == 8 ? cout / 8 * 8 : 0, qBlocks = L == 8 ? p / 8 * 8 : 0;
+        for (int f0 = 0; f0 < fBlocks; f0 += 8) {
+            for (int q0 = 0; q0 < qBlocks; q0 += 8) {
+                transpose8(out, o0 + q0 * fp + f0, fp, yl, f0 * p + q0, p);
+            }
+        }
         for (int fi = 0; fi < cout; fi++) {
-            long row = yOff + (long) fi * p;
-            float bias = b == null ? 0f : b.getAtIndex(JAVA_FLOAT, bOff + fi);
+            for (int q = fi < fBlocks ? qBlocks : 0; q < p; q++) yl[fi * p + q] = out[o0 + q * fp + fi];
+        }
+        if (b == null) {
+            MemorySegment.copy(yl, 0, y, JAVA_FLOAT, yOff * Float.BYTES, cout * p);
+            return;
+        }
+        for (int fi = 0; fi < cout; fi++) {
+            long row = (yOff + (long) fi * p) * Float.BYTES;
+            float bias = b.getAtIndex(JAVA_FLOAT, bOff + fi);
             int q = 0;
             for (; q + L <= p; q += L) {
-                FloatVector v = FloatVector.fromArray(S, out, o0 + fi, idx, q);
-                if (b != null) v = v.add(bias);
-                v.intoMemorySegment(y, (row + q) * Float.BYTES, NO);
+                FloatVector.fromArray(S, yl, fi * p + q).add(bias).intoMemorySegment(y, row + (long) q * Float.BYTES, NO);
             }
-            for (; q < p; q++) y.setAtIndex(JAVA_FLOAT, row + q, b == null ? out[o0 + q * fp + fi] : out[o0 + q * fp + fi] + bias);
+            for (; q < p; q++) y.setAtIndex(JAVA_FLOAT, yOff + (long) fi * p + q, yl[fi * p + q] + bias);
         }
     }
 }

@@ -129,76 +129,83 @@ final class WinogradConv {
 
     /**
      * U[xi][ci][co] = (G k G^T)[xi] for the kernel k linking ci to co, G = [[1,0,0],[1/2,1/2,1/2],[1/2,-1/2,1/2],[0,0,1]],
-     * as a native (16 x cin x cout) segment of the calling thread's workspace. The weights are read from a heap copy
+     * as a native (16 x cin x cout) segment of the calling thread's workspace. The kernels are read from a heap copy
      * of w ({@code wh}, F x C x 9): the 9 taps of (ci, co) start at {@code ci*ciStride + co*coStride}, in reverse
-     * order when {@code flip}. Vectorised over co (a gather of L kernels per tap), scalar for the last co.
+     * order when {@code flip}. They are first laid out tap-major with co contiguous ({@code kt[(ci*9 + tap)*cout + co]},
+     * with 8 lanes the forward's F x 9C transpose goes through {@link #transpose8}), so that the transform runs on
+     * contiguous vectors over co (scalar for the last co).
      */
     private static MemorySegment transformWeights(Problem pr, float[] wh, int ciStride, int coStride, boolean flip) {
         int cin = pr.cin(), cout = pr.cout();
         Workspace ws = WORKSPACES.get();
-        int plane = cin * cout;
-        float[] uh = ws.uHeap.floats(16 * plane);
-        int[] map = ws.weightIndex.ints(L);
-        for (int l = 0; l < L; l++) map[l] = l * coStride;
-        int full = cout / L * L;
-        for (int ci = 0; ci < cin; ci++) {
-            int co = 0;
-            for (; co < full; co += L) {
-                int base = ci * ciStride + co * coStride, at = ci * cout + co;
-                FloatVector k00 = FloatVector.fromArray(S, wh, base + tap(0, 0, flip), map, 0);
-                FloatVector k01 = FloatVector.fromArray(S, wh, base + tap(0, 1, flip), map, 0);
-                FloatVector k02 = FloatVector.fromArray(S, wh, base + tap(0, 2, flip), map, 0);
-                FloatVector k10 = FloatVector.fromArray(S, wh, base + tap(1, 0, flip), map, 0);
-                FloatVector k11 = FloatVector.fromArray(S, wh, base + tap(1, 1, flip), map, 0);
-                FloatVector k12 = FloatVector.fromArray(S, wh, base + tap(1, 2, flip), map, 0);
-                FloatVector k20 = FloatVector.fromArray(S, wh, base + tap(2, 0, flip), map, 0);
-                FloatVector k21 = FloatVector.fromArray(S, wh, base + tap(2, 1, flip), map, 0);
-                FloatVector k22 = FloatVector.fromArray(S, wh, base + tap(2, 2, flip), map, 0);
-                // rows of G k: k0, (k0 + k1 + k2)/2, (k0 - k1 + k2)/2, k2; each row times G^T the same way
-                weightRow(k00, k01, k02, uh, at, 0, plane);
-                weightRow(k00.add(k10).add(k20).mul(0.5f), k01.add(k11).add(k21).mul(0.5f), k02.add(k12).add(k22).mul(0.5f),
-                        uh, at, 4, plane);
-                weightRow(k00.sub(k10).add(k20).mul(0.5f), k01.sub(k11).add(k21).mul(0.5f), k02.sub(k12).add(k22).mul(0.5f),
-                        uh, at, 8, plane);
-                weightRow(k20, k21, k22, uh, at, 12, plane);
+        int plane = cin * cout, rows = 9 * cin;
+        float[] kt = ws.kernels.floats(rows * cout);
+        int coBlocks = 0, rowBlocks = 0;
+        if (!flip && L == 8 && ciStride == 9 && coStride == rows) {
+            // forward: kt is the transpose of wh seen as cout x 9cin
+            coBlocks = cout / 8 * 8;
+            rowBlocks = rows / 8 * 8;
+            for (int co = 0; co < coBlocks; co += 8) {
+                for (int r = 0; r < rowBlocks; r += 8) transpose8(wh, co * rows + r, rows, kt, r * cout + co, cout);
             }
-            for (; co < cout; co++) {
-                int base = ci * ciStride + co * coStride;
-                float[] t = new float[12];
-                for (int j = 0; j < 3; j++) {
-                    float k0 = wh[base + tap(0, j, flip)], k1 = wh[base + tap(1, j, flip)], k2 = wh[base + tap(2, j, flip)];
-                    t[j] = k0;
-                    t[3 + j] = (k0 + k1 + k2) * 0.5f;
-                    t[6 + j] = (k0 - k1 + k2) * 0.5f;
-                    t[9 + j] = k2;
-                }
-                int at = ci * cout + co;
-                for (int i = 0; i < 4; i++) {
-                    float a0 = t[3 * i], a1 = t[3 * i + 1], a2 = t[3 * i + 2];
-                    uh[(4 * i) * plane + at] = a0;
-                    uh[(4 * i + 1) * plane + at] = (a0 + a1 + a2) * 0.5f;
-                    uh[(4 * i + 2) * plane + at] = (a0 - a1 + a2) * 0.5f;
-                    uh[(4 * i + 3) * plane + at] = a2;
-                }
+        }
+        for (int ci = 0; ci < cin; ci++) {
+            for (int k = 0; k < 9; k++) {
+                int r = ci * 9 + k, src = ci * ciStride + (flip ? 8 - k : k);
+                for (int co = r < rowBlocks ? coBlocks : 0; co < cout; co++) kt[r * cout + co] = wh[src + co * coStride];
             }
         }
         MemorySegment u = ws.weights(16L * plane);
-        MemorySegment.copy(uh, 0, u, JAVA_FLOAT, 0, 16 * plane);
+        int full = cout / L * L;
+        float[] gk = new float[12];
+        for (int ci = 0; ci < cin; ci++) {
+            int k0 = ci * 9 * cout;
+            for (int co = 0; co < full; co += L) {
+                long at = (long) ci * cout + co;
+                int q = k0 + co;
+                FloatVector k00 = FloatVector.fromArray(S, kt, q), k01 = FloatVector.fromArray(S, kt, q + cout);
+                FloatVector k02 = FloatVector.fromArray(S, kt, q + 2 * cout), k10 = FloatVector.fromArray(S, kt, q + 3 * cout);
+                FloatVector k11 = FloatVector.fromArray(S, kt, q + 4 * cout), k12 = FloatVector.fromArray(S, kt, q + 5 * cout);
+                FloatVector k20 = FloatVector.fromArray(S, kt, q + 6 * cout), k21 = FloatVector.fromArray(S, kt, q + 7 * cout);
+                FloatVector k22 = FloatVector.fromArray(S, kt, q + 8 * cout);
+                // rows of G k: k0, (k0 + k1 + k2)/2, (k0 - k1 + k2)/2, k2; each row times G^T the same way
+                weightRow(k00, k01, k02, u, at, 0, plane);
+                weightRow(k00.add(k10).add(k20).mul(0.5f), k01.add(k11).add(k21).mul(0.5f), k02.add(k12).add(k22).mul(0.5f),
+                        u, at, 4, plane);
+                weightRow(k00.sub(k10).add(k20).mul(0.5f), k01.sub(k11).add(k21).mul(0.5f), k02.sub(k12).add(k22).mul(0.5f),
+                        u, at, 8, plane);
+                weightRow(k20, k21, k22, u, at, 12, plane);
+            }
+            for (int co = full; co < cout; co++) {
+                long at = (long) ci * cout + co;
+                for (int j = 0; j < 3; j++) { // G k, the vector lanes' operations in the same order
+                    float x0 = kt[k0 + j * cout + co], x1 = kt[k0 + (3 + j) * cout + co], x2 = kt[k0 + (6 + j) * cout + co];
+                    gk[j] = x0;
+                    gk[3 + j] = (x0 + x1 + x2) * 0.5f;
+                    gk[6 + j] = (x0 - x1 + x2) * 0.5f;
+                    gk[9 + j] = x2;
+                }
+                for (int i = 0; i < 4; i++) {
+                    float a0 = gk[3 * i], a1 = gk[3 * i + 1], a2 = gk[3 * i + 2];
+                    u.setAtIndex(JAVA_FLOAT, (4L * i) * plane + at, a0);
+                    u.setAtIndex(JAVA_FLOAT, (4L * i + 1) * plane + at, (a0 + a1 + a2) * 0.5f);
+                    u.setAtIndex(JAVA_FLOAT, (4L * i + 2) * plane + at, (a0 - a1 + a2) * 0.5f);
+                    u.setAtIndex(JAVA_FLOAT, (4L * i + 3) * plane + at, a2);
+                }
+            }
+        }
         return u;
     }
 
-    /** One row (a0, a1, a2) of G k times G^T: U[xi0 .. xi0+3] at {@code at}. */
-    private static void weightRow(FloatVector a0, FloatVector a1, FloatVector a2, float[] uh, int at, int xi0, int plane) {
-        a0.intoArray(uh, xi0 * plane + at);
-        a0.add(a1).add(a2).mul(0.5f).intoArray(uh, (xi0 + 1) * plane + at);
-        a0.sub(a1).add(a2).mul(0.5f).intoArray(uh, (xi0 + 2) * plane + at);
-        a2.intoArray(uh, (xi0 + 3) * plane + at);
+    /** One row (a0, a1, a2) of G k times G^T: U[xi0 .. xi0+3] at element {@code at}. */
+    private static void weightRow(FloatVector a0, FloatVector a1, FloatVector a2, MemorySegment u, long at, int xi0, int plane) {
+        long o = at * Float.BYTES, s = (long) plane * Float.BYTES;
+        a0.intoMemorySegment(u, o + xi0 * s, NO);
+        a0.add(a1).add(a2).mul(0.5f).intoMemorySegment(u, o + (xi0 + 1) * s, NO);
+        a0.sub(a1).add(a2).mul(0.5f).intoMemorySegment(u, o + (xi0 + 2) * s, NO);
+        a2.intoMemorySegment(u, o + (xi0 + 3) * s, NO);
     }
 
-    /** Offset of kernel entry (i, j) within its 9 taps, reversed when {@code flip}. */
-    private static int tap(int i, int j, boolean flip) {
-        return flip ? 8 - (3 * i + j) : 3 * i + j;
-    }
 
     /** A heap copy of the F x C x 9 weights (the calling thread's workspace). */
     private static float[] heapWeights(ConvGeometry g, MemorySegment w, long wOff) {
@@ -215,9 +222,8 @@ final class WinogradConv {
         final Scratch tile = new Scratch();
         /** An image in NCHW order on the heap: the input before its transpose, the output after. */
         final Scratch nchw = new Scratch();
-        final Scratch weightIndex = new Scratch();
         final Scratch wHeap = new Scratch();
-        final Scratch uHeap = new Scratch();
+        final Scratch kernels = new Scratch();
 
         MemorySegment weights(long floats) {
             if (weights.byteSize() < floats * Float.BYTES) weights = Arena.ofAuto().allocate(floats * Float.BYTES, 64);

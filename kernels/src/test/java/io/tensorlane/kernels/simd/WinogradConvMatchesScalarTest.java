@@ -110,7 +110,9 @@ class WinogradConvMatchesScalarTest {
         ConvGeometry digits = p1.forward(new long[] {64, 32, 8, 8}, new long[] {32, 32, 3, 3});
         assertTrue(WinogradConv.forward(resnet) && WinogradConv.backwardData(resnet));
         assertTrue(WinogradConv.forward(deep) && WinogradConv.backwardData(deep));
-        assertFalse(WinogradConv.forward(digits)); // 32 channels: the direct kernels
+        assertFalse(WinogradConv.forward(digits)); // 32 channels on small maps: the direct kernels
+        assertFalse(WinogradConv.forward(p1.forward(new long[] {8, 32, 28, 28}, new long[] {32, 32, 3, 3})));
+        assertTrue(WinogradConv.forward(p1.forward(new long[] {8, 32, 56, 56}, new long[] {64, 32, 3, 3})));
         // not 3x3 stride 1 dilation 1 groups 1
         assertFalse(WinogradConv.supports(Conv2dDesc.of(3).pad(1).stride(2).forward(new long[] {1, 64, 8, 8}, new long[] {64, 64, 3, 3})));
         assertFalse(WinogradConv.supports(Conv2dDesc.of(3).pad(2).dilation(2).forward(new long[] {1, 64, 8, 8}, new long[] {64, 64, 3, 3})));

@@ -25,17 +25,22 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Layouts: the image is copied channels-last with a zero border ({@code [hp][wp][cp]}, cp the channels
  * rounded up to whole vectors, the pad channels zero); {@code V[xi][t][cp]} and {@code M[xi][t][fp]} live in
- * per-thread native workspaces for one chunk of at most {@value #CHUNK_TILES} tiles; the 2x2 outputs go to a
- * channels-last image tile {@code [ho*wo][fp]} that is transposed to NCHW at the end with the bias (vector gathers,
- * as {@link DirectConv}). {@code U[xi][c][f]} is built once per call from the weights.
+ * per-thread native workspaces for one chunk of at most {@value #CHUNK_TILES} tiles (tiles of several small
+ * images go into one chunk, so that the GEMMs keep enough rows); the 2x2 outputs go to a channels-last image tile
+ * {@code [ho*wo][fp]} that is transposed to NCHW at the end with the bias. Both transposes run 8 x 8 blocks in
+ * registers ({@link #transpose8}) with 8 lanes. {@code U[xi][c][f]} is built once per call from the weights.
  *
  * <p>Backward-data of a stride-1 3x3 convolution with padding p is the same computation: dx is the
  * correlation of dout, padded by 2 - p, with the kernel flipped and its channel axes swapped.
  *
- * <p>Accuracy: the transforms' coefficients are 0, +-1 and 1/2 (exact in float), so the result differs from the
- * direct sum only by the order of the additions; the tests hold it to the same error bound as every other
- * convolution path. Results do not depend on the thread count (threads split the images; each output element
- * is computed by the same operations in the same order).
+ * <p>Accuracy: the transforms' coefficients are 0, +-1 and 1/2 (exact in float), and each output only mixes the
+ * inputs of its own 3x3 window, but through sums of window entries: its rounding error is bounded norm-wise (by the
+ * window's |x| sums times the kernel's |w| sums), not element-wise like a direct sum's. On ordinary data the
+ * results stay within the element-wise bound every convolution path is tested against (the tests here, random
+ * normal data, and the golden cases); inputs built to cancel (huge weights and pixels on different taps of a
+ * window) can exceed it. {@code -Dtensorlane.conv.winograd=off} keeps the direct / im2col paths everywhere.
+ * Results do not depend on the thread count (threads split groups of images; each output element is computed
+ * by the same operations in the same order).
  */
 final class WinogradConv {
     private static final VectorSpecies<Float> S = VectorWidth.FLOAT;

@@ -31,7 +31,9 @@ import jdk.incubator.vector.VectorSpecies;
  * registers ({@link #transpose8}) with 8 lanes. {@code U[xi][c][f]} is built once per call from the weights.
  *
  * <p>Backward-data of a stride-1 3x3 convolution with padding p is the same computation: dx is the
- * correlation of dout, padded by 2 - p, with the kernel flipped and its channel axes swapped.
+ * correlation of dout, padded by 2 - p, with the kernel flipped and its channel axes swapped. Backward-weights
+ * runs the adjoints of the three transforms around one GEMM per transformed position whose summed dimension is
+ * the tiles ({@link #backwardWeights}).
  *
  * <p>Accuracy: the transforms' coefficients are 0, +-1 and 1/2 (exact in float), and each output only mixes the
  * inputs of its own 3x3 window, but through sums of window entries: its rounding error is bounded norm-wise (by the
@@ -139,6 +141,124 @@ final class WinogradConv {
         // backward-data: kernel (co = c, ci = f) at w[f][c][.] flipped
         MemorySegment u = transformWeights(pr, heapWeights(g, w, wOff), c * 9, 9, true);
         run(gemm, pr, g.n(), dout, dOff, u, null, 0, dx, dxOff, par);
+    }
+
+    /** As {@link #forward}, for backward-weights. */
+    static boolean backwardWeights(ConvGeometry g) {
+        return forward(g);
+    }
+
+    /**
+     * dW = G^T [sum over tiles t of (A dY_t A^T) . (B^T d_t B)] G per (filter, channel): the adjoint of the forward's
+     * transforms around one sum per transformed position xi, {@code dU[xi] (F x C) = Mg[xi]^T V[xi]} with
+     * {@code Mg[xi] (tiles x F)} the transformed 2x2 output-gradient tiles (cropped outputs count as zero) and
+     * {@code V[xi]} the forward's input transform. The sums run over the images' tiles in order, chunk after chunk
+     * (beta = 1 after the first), on the calling thread; the GEMMs take the threads, so the result does not depend
+     * on their number. Error bound: norm-wise, as the forward's (class comment).
+     */
+    static void backwardWeights(GemmKernels gemm, ConvGeometry g, MemorySegment x, long xOff, MemorySegment dout, long dOff,
+                                MemorySegment dw, long dwOff, Parallelism par) {
+        int c = (int) g.c(), f = (int) g.f(), ho = (int) g.ho(), wo = (int) g.wo();
+        Problem in = new Problem(c, f, (int) g.h(), (int) g.w(), g.padH(), ho, wo);
+        Problem dy = new Problem(f, f, ho, wo, 0, ho, wo);
+        Workspace ws = WORKSPACES.get();
+        int cp = in.cp(), fp = dy.cp(), wp = in.wp(), tw = in.tilesW(), perImage = in.tilesH() * tw;
+        int per = groupImages(in, g.n());
+        int inImage = in.hp() * wp * cp, dyImage = dy.hp() * dy.wp() * fp;
+        long xImg = (long) c * g.h() * g.w(), yImg = (long) f * ho * wo;
+        MemorySegment du = ws.weights(16L * f * c);
+        boolean first = true;
+        for (long n0 = 0; n0 < g.n(); n0 += per) {
+            int imgs = (int) Math.min(per, g.n() - n0), tiles = imgs * perImage;
+            float[] xcl = ws.image.floats(imgs * inImage), dycl = ws.tile.floats(imgs * dyImage);
+            for (int j = 0; j < imgs; j++) {
+                copyChannelsLast(in, x, xOff + (n0 + j) * xImg, xcl, j * inImage);
+                copyChannelsLast(dy, dout, dOff + (n0 + j) * yImg, dycl, j * dyImage);
+            }
+            int chunks = (tiles + CHUNK_TILES - 1) / CHUNK_TILES, chunk = (tiles + chunks - 1) / chunks;
+            MemorySegment v = ws.v(16L * chunk * cp), m = ws.m(16L * chunk * fp);
+            long vStride = (long) chunk * cp, mStride = (long) chunk * fp;
+            for (int t0 = 0; t0 < tiles; t0 += chunk) {
+                int count = Math.min(chunk, tiles - t0);
+                inputTransform(xcl, inImage, perImage, wp, cp, tw, t0, count, v, vStride);
+                gradientTransform(dycl, dyImage, perImage, dy.wp(), fp, tw, t0, count, m, mStride);
+                gemm.sgemmBatched(Trans.T, Trans.N, f, c, count, 1f, m, 0, fp, mStride, v, 0, cp, vStride,
+                        first ? 0f : 1f, du, 0, c, (long) f * c, 16, par);
+                first = false;
+            }
+        }
+        inverseWeights(ws, f, c, du, dw, dwOff);
+    }
+
+    /**
+     * Mg[xi][t - t0][f] = (A dY A^T)[xi] for the 2x2 output-gradient block dY of tile t (channels-last, zero past
+     * the image), A = [[1,0],[1,1],[1,-1],[0,-1]]: the adjoint of {@link #outputTransform}.
+     */
+    private static void gradientTransform(float[] dycl, int dyImage, int perImage, int wp, int fp, int tilesW, int t0,
+                                          int count, MemorySegment m, long mStride) {
+        long ms = mStride * Float.BYTES;
+        int rs = wp * fp;
+        for (int t = 0; t < count; t++) {
+            int tile = t0 + t, img = tile / perImage, it = tile % perImage, th = it / tilesW, tc = it % tilesW;
+            int base = img * dyImage + (2 * th * wp + 2 * tc) * fp;
+            for (int f = 0; f < fp; f += L) {
+                long o = ((long) t * fp + f) * Float.BYTES;
+                int p = base + f;
+                FloatVector d00 = FloatVector.fromArray(S, dycl, p), d01 = FloatVector.fromArray(S, dycl, p + fp);
+                FloatVector d10 = FloatVector.fromArray(S, dycl, p + rs), d11 = FloatVector.fromArray(S, dycl, p + rs + fp);
+                // rows of A dY: (d00, d01), (d00 + d10, d01 + d11), (d00 - d10, d01 - d11), (-d10, -d11); each row
+                // (a, b) times A^T: a, a + b, a - b, -b
+                FloatVector a = d00, b = d01;
+                a.intoMemorySegment(m, o, NO);
+                a.add(b).intoMemorySegment(m, o + ms, NO);
+                a.sub(b).intoMemorySegment(m, o + 2 * ms, NO);
+                b.neg().intoMemorySegment(m, o + 3 * ms, NO);
+                a = d00.add(d10);
+                b = d01.add(d11);
+                a.intoMemorySegment(m, o + 4 * ms, NO);
+                a.add(b).intoMemorySegment(m, o + 5 * ms, NO);
+                a.sub(b).intoMemorySegment(m, o + 6 * ms, NO);
+                b.neg().intoMemorySegment(m, o + 7 * ms, NO);
+                a = d00.sub(d10);
+                b = d01.sub(d11);
+                a.intoMemorySegment(m, o + 8 * ms, NO);
+                a.add(b).intoMemorySegment(m, o + 9 * ms, NO);
+                a.sub(b).intoMemorySegment(m, o + 10 * ms, NO);
+                b.neg().intoMemorySegment(m, o + 11 * ms, NO);
+                a = d10.neg();
+                b = d11.neg();
+                a.intoMemorySegment(m, o + 12 * ms, NO);
+                a.add(b).intoMemorySegment(m, o + 13 * ms, NO);
+                a.sub(b).intoMemorySegment(m, o + 14 * ms, NO);
+                b.neg().intoMemorySegment(m, o + 15 * ms, NO);
+            }
+        }
+    }
+
+    /**
+     * dw[f][c][i][j] = (G^T D G)[i][j] for D = dU[.][f][c] (4x4), G^T = [[1,1/2,1/2,0],[0,1/2,-1/2,0],[0,1/2,1/2,1]]:
+     * the adjoint of the weight transform, on a heap copy of dU, written to dw in one bulk copy.
+     */
+    private static void inverseWeights(Workspace ws, int f, int c, MemorySegment du, MemorySegment dw, long dwOff) {
+        int plane = f * c;
+        float[] d = ws.kernels.floats(16 * plane), out = ws.wHeap.floats(9 * plane);
+        MemorySegment.copy(du, JAVA_FLOAT, 0, d, 0, 16 * plane);
+        float[] r = new float[12];
+        for (int q = 0; q < plane; q++) {
+            for (int j = 0; j < 4; j++) { // G^T D, column j
+                float d0 = d[j * plane + q], d1 = d[(4 + j) * plane + q], d2 = d[(8 + j) * plane + q], d3 = d[(12 + j) * plane + q];
+                r[j] = d0 + 0.5f * d1 + 0.5f * d2;
+                r[4 + j] = 0.5f * d1 - 0.5f * d2;
+                r[8 + j] = 0.5f * d1 + 0.5f * d2 + d3;
+            }
+            for (int i = 0; i < 3; i++) { // (G^T D) G, row i
+                float a0 = r[4 * i], a1 = r[4 * i + 1], a2 = r[4 * i + 2], a3 = r[4 * i + 3];
+                out[q * 9 + 3 * i] = a0 + 0.5f * a1 + 0.5f * a2;
+                out[q * 9 + 3 * i + 1] = 0.5f * a1 - 0.5f * a2;
+                out[q * 9 + 3 * i + 2] = 0.5f * a1 + 0.5f * a2 + a3;
+            }
+        }
+        MemorySegment.copy(out, 0, dw, JAVA_FLOAT, dwOff * Float.BYTES, 9 * plane);
     }
 
     /**

@@ -79,6 +79,76 @@ class WinogradConvMatchesScalarTest {
         }
     }
 
+    /**
+     * Backward-weights sums over every tile of the batch, so its error is held to Winograd's norm-wise bound,
+     * derived from the transforms: each transformed input is a +-1 combination of at most 4 pixels of the tile's
+     * 4x4 patch and each transformed gradient one of at most 4 entries of its 2x2 block (3 roundings each), their
+     * products are summed over the T tiles (T + 1 roundings), and the inverse transform combines the 16 sums with
+     * coefficients whose magnitudes add up to at most 4 (6 more roundings). So
+     * |error of dW[f][c][i][j]| <= 4 (T + 16) u sum_t (sum of |dY_t[f]| over the block)(sum of |x_t[c]| over the
+     * patch), doubled here for the first-order approximation of the rounding products.
+     */
+    @Test
+    void backwardWeightsMatchesTheTwinWithinTheNormwiseBound() {
+        Random r = new Random(43);
+        for (int[] s : SHAPES) {
+            ConvGeometry g = geometry(s);
+            try (Arena a = Arena.ofShared()) {
+                MemorySegment x = random(a, g.xSize(), r), d = random(a, g.ySize(), r);
+                MemorySegment ref = a.allocate(g.wSize() * 4), d1 = a.allocate(g.wSize() * 4), d3 = a.allocate(g.wSize() * 4);
+                twin.conv2dBackwardWeights(g, x, 0, d, 0, ref, 0, Parallelism.single());
+                d1.fill((byte) 0x7f);
+                d3.fill((byte) 0x7f);
+                WinogradConv.backwardWeights(gemm, g, x, 0, d, 0, d1, 0, Parallelism.single());
+                WinogradConv.backwardWeights(gemm, g, ConvKernelCheck.heap(x), 0, ConvKernelCheck.heap(d), 0, d3, 0,
+                        Parallelism.threads(3));
+                double[] mag = normwise(g, arr(x), arr(d));
+                long tiles = g.n() * ((g.ho() + 1) / 2) * ((g.wo() + 1) / 2);
+                float[] want = arr(ref), got = arr(d1);
+                for (int i = 0; i < want.length; i++) {
+                    double bound = 8.0 * (tiles + 16) * U * mag[i / 9] + Float.MIN_NORMAL;
+                    assertTrue(Math.abs(want[i] - got[i]) <= bound,
+                            "bwd-weights " + g + " at " + i + ": expected " + want[i] + " got " + got[i] + " (bound " + bound + ")");
+                }
+                assertArrayEquals(got, arr(d3), "threads " + g);
+            }
+        }
+    }
+
+    private static final double U = Math.ulp(1.0f) / 2;
+
+    /** sum over images and tiles of (sum |dY[f]| over the tile's 2x2 block)(sum |x[c]| over its 4x4 patch), per (f, c). */
+    private static double[] normwise(ConvGeometry g, float[] x, float[] dy) {
+        int n = (int) g.n(), c = (int) g.c(), f = (int) g.f(), h = (int) g.h(), w = (int) g.w();
+        int ho = (int) g.ho(), wo = (int) g.wo(), p = g.padH(), th = (ho + 1) / 2, tw = (wo + 1) / 2;
+        double[] mag = new double[f * c];
+        for (int img = 0; img < n; img++) {
+            for (int t = 0; t < th * tw; t++) {
+                int r0 = 2 * (t / tw), q0 = 2 * (t % tw);
+                double[] dx = new double[c], dd = new double[f];
+                for (int ci = 0; ci < c; ci++) {
+                    for (int i = 0; i < 4; i++) {
+                        for (int j = 0; j < 4; j++) {
+                            int rr = r0 + i - p, qq = q0 + j - p;
+                            if (rr >= 0 && rr < h && qq >= 0 && qq < w) dx[ci] += Math.abs(x[((img * c + ci) * h + rr) * w + qq]);
+                        }
+                    }
+                }
+                for (int fi = 0; fi < f; fi++) {
+                    for (int i = 0; i < 2; i++) {
+                        for (int j = 0; j < 2; j++) {
+                            if (r0 + i < ho && q0 + j < wo) dd[fi] += Math.abs(dy[((img * f + fi) * ho + r0 + i) * wo + q0 + j]);
+                        }
+                    }
+                }
+                for (int fi = 0; fi < f; fi++) {
+                    for (int ci = 0; ci < c; ci++) mag[fi * c + ci] += dd[fi] * dx[ci];
+                }
+            }
+        }
+        return mag;
+    }
+
     @Test
     void offsetsAreHonoured() {
         Random r = new Random(41);
@@ -108,7 +178,7 @@ class WinogradConvMatchesScalarTest {
         ConvGeometry resnet = p1.forward(new long[] {8, 64, 56, 56}, new long[] {64, 64, 3, 3});
         ConvGeometry deep = p1.forward(new long[] {8, 256, 14, 14}, new long[] {256, 256, 3, 3});
         ConvGeometry digits = p1.forward(new long[] {64, 32, 8, 8}, new long[] {32, 32, 3, 3});
-        assertTrue(WinogradConv.forward(resnet) && WinogradConv.backwardData(resnet));
+        assertTrue(WinogradConv.forward(resnet) && WinogradConv.backwardData(resnet) && WinogradConv.backwardWeights(resnet));
         assertTrue(WinogradConv.forward(deep) && WinogradConv.backwardData(deep));
         assertFalse(WinogradConv.forward(digits)); // 32 channels on small maps: the direct kernels
         assertFalse(WinogradConv.forward(p1.forward(new long[] {8, 32, 28, 28}, new long[] {32, 32, 3, 3})));

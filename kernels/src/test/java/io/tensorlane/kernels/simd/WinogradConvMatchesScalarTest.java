@@ -117,6 +117,59 @@ class WinogradConvMatchesScalarTest {
 
     private static final double U = Math.ulp(1.0f) / 2;
 
+    /**
+     * Inputs built to cancel (large weights and pixels on different taps of each window, small values elsewhere)
+     * exceed the direct sums' element-wise bound but not Winograd's norm-wise forward bound: an output mixes only
+     * its window's inputs, each transformed value is bounded by the window's |x| sum (input side) or 2.25x the
+     * kernel's |w| sum (weight side), the channel sums add C + 1 roundings, the 9 transformed products an output
+     * adds and the transforms about 10 more, so |error of y[f][p]| <= 9 * 2.25 (C + 16) u sum_c (sum |w[f][c]|)
+     * (sum of |x[c]| over p's window), doubled here for the first-order approximation.
+     */
+    @Test
+    void cancellingInputsStayWithinTheNormwiseBound() {
+        Random r = new Random(47);
+        ConvGeometry g = geometry(new int[] {2, 64, 10, 10, 64, 3, 3, 1, 1, 1, 1, 1, 1});
+        try (Arena a = Arena.ofShared()) {
+            MemorySegment x = a.allocate(g.xSize() * 4), w = a.allocate(g.wSize() * 4);
+            for (long i = 0; i < g.xSize(); i++) {
+                boolean big = (i % 10) % 3 == 0 && ((i / 10) % 10) % 3 == 0; // every third pixel of every third row
+                x.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, (float) (r.nextGaussian() * (big ? 1e3 : 1e-3)));
+            }
+            for (long i = 0; i < g.wSize(); i++) { // large centre taps: they never meet the large pixels' taps alone
+                w.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, (float) (r.nextGaussian() * (i % 9 == 4 ? 1e3 : 1e-3)));
+            }
+            MemorySegment ref = a.allocate(g.ySize() * 4), y = a.allocate(g.ySize() * 4);
+            twin.conv2d(g, x, 0, w, 0, null, 0, ref, 0, Parallelism.single());
+            WinogradConv.conv2d(gemm, g, x, 0, w, 0, null, 0, y, 0, Parallelism.single());
+            float[] xs = arr(x), ws = arr(w), want = arr(ref), got = arr(y);
+            int c = (int) g.c(), h = (int) g.h(), wd = (int) g.w(), f = (int) g.f(), ho = (int) g.ho(), wo = (int) g.wo();
+            for (int n = 0; n < g.n(); n++) {
+                for (int fi = 0; fi < f; fi++) {
+                    for (int oh = 0; oh < ho; oh++) {
+                        for (int ow = 0; ow < wo; ow++) {
+                            double mag = 0;
+                            for (int ci = 0; ci < c; ci++) {
+                                double sw = 0, sx = 0;
+                                for (int k = 0; k < 9; k++) sw += Math.abs(ws[(fi * c + ci) * 9 + k]);
+                                for (int i = 0; i < 3; i++) {
+                                    for (int j = 0; j < 3; j++) {
+                                        int rr = oh + i - 1, qq = ow + j - 1;
+                                        if (rr >= 0 && rr < h && qq >= 0 && qq < wd) sx += Math.abs(xs[((n * c + ci) * h + rr) * wd + qq]);
+                                    }
+                                }
+                                mag += sw * sx;
+                            }
+                            int at = ((n * f + fi) * ho + oh) * wo + ow;
+                            double bound = 2 * 9 * 2.25 * (c + 16) * U * mag;
+                            assertTrue(Math.abs(want[at] - got[at]) <= bound,
+                                    "at " + at + ": expected " + want[at] + " got " + got[at] + " (bound " + bound + ")");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /** sum over images and tiles of (sum |dY[f]| over the tile's 2x2 block)(sum |x[c]| over its 4x4 patch), per (f, c). */
     private static double[] normwise(ConvGeometry g, float[] x, float[] dy) {
         int n = (int) g.n(), c = (int) g.c(), f = (int) g.f(), h = (int) g.h(), w = (int) g.w();

@@ -373,7 +373,7 @@ public final class VectorConv implements ConvKernels {
         Parallelism pu = usable(par, x, w, y, b);
         if (WinogradConv.forward(g)) {
             log("fwd", g, "Winograd F(2x2, 3x3) (16 GEMMs over channel pairs per chunk of 2x2 output tiles)");
-            WinogradConv.conv2d(gemm, g, x, xOff, w, wOff, b, bOff, y, yOff, pu);
+            WinogradConv.conv2d(g, x, xOff, w, wOff, b, bOff, y, yOff, pu);
             return;
         }
         if (FlatConv.forward(g)) {
@@ -469,7 +469,7 @@ public final class VectorConv implements ConvKernels {
         Parallelism pu = usable(par, dout, w, dx, null);
         if (WinogradConv.backwardData(g)) {
             log("bwd-data", g, "Winograd F(2x2, 3x3) on dout padded by 2 - p with the flipped kernel");
-            WinogradConv.backwardData(gemm, g, dout, dOff, w, wOff, dx, dxOff, pu);
+            WinogradConv.backwardData(g, dout, dOff, w, wOff, dx, dxOff, pu);
             return;
         }
         if (FlatConv.backwardData(g)) {

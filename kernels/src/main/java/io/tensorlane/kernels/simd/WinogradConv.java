@@ -55,7 +55,7 @@ final class WinogradConv {
     /** "auto" (default), "on" (wherever supported) or "off": a knob for measuring the choice. */
     static final String MODE = System.getProperty("tensorlane.conv.winograd", "auto");
     /** Summed and output channels from which Winograd is chosen (measured: docs/performance.md, conv section). */
-    static final int MIN_CHANNELS = Integer.getInteger("tensorlane.conv.winogradMinChannels", 64);
+    static final int MIN_CHANNELS = Integer.getInteger("tensorlane.conv.winogradMinChannels", 32);
 
     private WinogradConv() {
     }
@@ -105,18 +105,15 @@ final class WinogradConv {
     }
 
     /**
-     * Whether the forward of g runs here: supported, and both channel counts at least {@link #MIN_CHANNELS}, or at
-     * least half that on large maps (measured, 1 thread, AVX2, same JVM against the direct / im2col paths: 64->64
-     * at 56x56 0.5-0.6x, 256->256 at 14x14 0.45-0.5x, 64->32 and 32->64 at 56x56 0.5-0.8x; but 32->32 at 28x28
-     * 1.2x, at 8x8 1.0x and 32->64 at 4x4 1.3x, where the direct kernels keep their operands in L1 and the
-     * GEMMs over 32 channels are short).
+     * Whether the forward of g runs here: supported, and both channel counts at least {@link #MIN_CHANNELS}
+     * (measured, 1 thread, AVX2, same JVM against the direct / im2col paths, forward / backward-data: 64->64 at
+     * 56x56 0.50 / 0.40, 256->256 at 14x14 0.41 / 0.43, 64->64 at 28x28 0.66 / 0.67, 32->32 at 28x28 0.73 / 0.77,
+     * at 8x8 0.60 / 0.50, 32->64 at 4x4 0.64 / 0.82; but 16->16 at 8x8 1.0-1.1, where the direct kernels' inner
+     * loops are as short as the products here).
      */
     static boolean forward(ConvGeometry g) {
         if (!supports(g) || MODE.equals("off")) return false;
-        if (MODE.equals("on")) return true;
-        long c = g.c(), f = g.f();
-        return (c >= MIN_CHANNELS && f >= MIN_CHANNELS)
-                || (c >= MIN_CHANNELS / 2 && f >= MIN_CHANNELS / 2 && g.ho() * g.wo() >= 56 * 56);
+        return MODE.equals("on") || (g.c() >= MIN_CHANNELS && g.f() >= MIN_CHANNELS);
     }
 
     /** As {@link #forward}, for backward-data. */
@@ -124,28 +121,36 @@ final class WinogradConv {
         return forward(g);
     }
 
-    static void conv2d(GemmKernels gemm, ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff,
+    static void conv2d(ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff,
                        MemorySegment b, long bOff, MemorySegment y, long yOff, Parallelism par) {
         int c = (int) g.c(), f = (int) g.f();
         Problem pr = new Problem(c, f, (int) g.h(), (int) g.w(), g.padH(), (int) g.ho(), (int) g.wo());
         // forward: kernel (co = f, ci = c) at w[f][c][.]
-        MemorySegment u = transformWeights(pr, heapWeights(g, w, wOff), 9, c * 9, false);
-        run(gemm, pr, g.n(), x, xOff, u, b, bOff, y, yOff, par);
+        float[] u = transformWeights(pr, heapWeights(g, w, wOff), 9, c * 9, false);
+        run(pr, g.n(), x, xOff, u, b, bOff, y, yOff, par);
     }
 
     /** dx = the correlation of dout padded by 2 - p with the flipped kernel, channel axes swapped. */
-    static void backwardData(GemmKernels gemm, ConvGeometry g, MemorySegment dout, long dOff, MemorySegment w, long wOff,
+    static void backwardData(ConvGeometry g, MemorySegment dout, long dOff, MemorySegment w, long wOff,
                              MemorySegment dx, long dxOff, Parallelism par) {
         int c = (int) g.c(), f = (int) g.f();
         Problem pr = new Problem(f, c, (int) g.ho(), (int) g.wo(), 2 - g.padH(), (int) g.h(), (int) g.w());
         // backward-data: kernel (co = c, ci = f) at w[f][c][.] flipped
-        MemorySegment u = transformWeights(pr, heapWeights(g, w, wOff), c * 9, 9, true);
-        run(gemm, pr, g.n(), dout, dOff, u, null, 0, dx, dxOff, par);
+        float[] u = transformWeights(pr, heapWeights(g, w, wOff), c * 9, 9, true);
+        run(pr, g.n(), dout, dOff, u, null, 0, dx, dxOff, par);
     }
 
-    /** As {@link #forward}, for backward-weights. */
+    /**
+     * Backward-weights here: supported, and 64+ channels each way, or 32+ on maps of 56x56 and more (its products
+     * still go through the SGEMM, whose small transposed products are slow: 32->32 at 8x8 7.8x and 32->64 at 4x4
+     * 13x the direct kernels' time, 32->32 at 28x28 1.4x; 64->64 at 28x28 0.81x, at 56x56 0.67x).
+     */
     static boolean backwardWeights(ConvGeometry g) {
-        return forward(g);
+        if (!supports(g) || MODE.equals("off")) return false;
+        if (MODE.equals("on")) return true;
+        long c = g.c(), f = g.f();
+        return (c >= 2 * MIN_CHANNELS && f >= 2 * MIN_CHANNELS)
+                || (c >= MIN_CHANNELS && f >= MIN_CHANNELS && g.ho() * g.wo() >= 56 * 56);
     }
 
     /**
@@ -269,7 +274,7 @@ final class WinogradConv {
      * with 8 lanes the forward's F x 9C transpose goes through {@link #transpose8}), so that the transform runs on
      * contiguous vectors over co (scalar for the last co).
      */
-    private static MemorySegment transformWeights(Problem pr, float[] wh, int ciStride, int coStride, boolean flip) {
+    private static float[] transformWeights(Problem pr, float[] wh, int ciStride, int coStride, boolean flip) {
         int cin = pr.cin(), cout = pr.cout();
         Workspace ws = WORKSPACES.get();
         int plane = cin * cout, rows = 9 * cin;
@@ -289,13 +294,15 @@ final class WinogradConv {
                 for (int co = r < rowBlocks ? coBlocks : 0; co < cout; co++) kt[r * cout + co] = wh[src + co * coStride];
             }
         }
-        MemorySegment u = ws.weights(16L * plane);
+        int cp = pr.cp(), fn = roundUp(cout, NR), xiPlane = cp * fn;
+        float[] u = ws.panels.floats(16 * xiPlane);
+        Arrays.fill(u, 0, 16 * xiPlane, 0f);
         int full = cout / L * L;
         float[] gk = new float[12];
         for (int ci = 0; ci < cin; ci++) {
             int k0 = ci * 9 * cout;
             for (int co = 0; co < full; co += L) {
-                long at = (long) ci * cout + co;
+                int at = (co / NR) * cp * NR + ci * NR + co % NR;
                 int q = k0 + co;
                 FloatVector k00 = FloatVector.fromArray(S, kt, q), k01 = FloatVector.fromArray(S, kt, q + cout);
                 FloatVector k02 = FloatVector.fromArray(S, kt, q + 2 * cout), k10 = FloatVector.fromArray(S, kt, q + 3 * cout);
@@ -303,15 +310,15 @@ final class WinogradConv {
                 FloatVector k20 = FloatVector.fromArray(S, kt, q + 6 * cout), k21 = FloatVector.fromArray(S, kt, q + 7 * cout);
                 FloatVector k22 = FloatVector.fromArray(S, kt, q + 8 * cout);
                 // rows of G k: k0, (k0 + k1 + k2)/2, (k0 - k1 + k2)/2, k2; each row times G^T the same way
-                weightRow(k00, k01, k02, u, at, 0, plane);
+                weightRow(k00, k01, k02, u, at, 0, xiPlane);
                 weightRow(k00.add(k10).add(k20).mul(0.5f), k01.add(k11).add(k21).mul(0.5f), k02.add(k12).add(k22).mul(0.5f),
-                        u, at, 4, plane);
+                        u, at, 4, xiPlane);
                 weightRow(k00.sub(k10).add(k20).mul(0.5f), k01.sub(k11).add(k21).mul(0.5f), k02.sub(k12).add(k22).mul(0.5f),
-                        u, at, 8, plane);
-                weightRow(k20, k21, k22, u, at, 12, plane);
+                        u, at, 8, xiPlane);
+                weightRow(k20, k21, k22, u, at, 12, xiPlane);
             }
             for (int co = full; co < cout; co++) {
-                long at = (long) ci * cout + co;
+                int at = (co / NR) * cp * NR + ci * NR + co % NR;
                 for (int j = 0; j < 3; j++) { // G k, the vector lanes' operations in the same order
                     float x0 = kt[k0 + j * cout + co], x1 = kt[k0 + (3 + j) * cout + co], x2 = kt[k0 + (6 + j) * cout + co];
                     gk[j] = x0;
@@ -321,25 +328,23 @@ final class WinogradConv {
                 }
                 for (int i = 0; i < 4; i++) {
                     float a0 = gk[3 * i], a1 = gk[3 * i + 1], a2 = gk[3 * i + 2];
-                    u.setAtIndex(JAVA_FLOAT, (4L * i) * plane + at, a0);
-                    u.setAtIndex(JAVA_FLOAT, (4L * i + 1) * plane + at, (a0 + a1 + a2) * 0.5f);
-                    u.setAtIndex(JAVA_FLOAT, (4L * i + 2) * plane + at, (a0 - a1 + a2) * 0.5f);
-                    u.setAtIndex(JAVA_FLOAT, (4L * i + 3) * plane + at, a2);
+                    u[(4 * i) * xiPlane + at] = a0;
+                    u[(4 * i + 1) * xiPlane + at] = (a0 + a1 + a2) * 0.5f;
+                    u[(4 * i + 2) * xiPlane + at] = (a0 - a1 + a2) * 0.5f;
+                    u[(4 * i + 3) * xiPlane + at] = a2;
                 }
             }
         }
         return u;
     }
 
-    /** One row (a0, a1, a2) of G k times G^T: U[xi0 .. xi0+3] at element {@code at}. */
-    private static void weightRow(FloatVector a0, FloatVector a1, FloatVector a2, MemorySegment u, long at, int xi0, int plane) {
-        long o = at * Float.BYTES, s = (long) plane * Float.BYTES;
-        a0.intoMemorySegment(u, o + xi0 * s, NO);
-        a0.add(a1).add(a2).mul(0.5f).intoMemorySegment(u, o + (xi0 + 1) * s, NO);
-        a0.sub(a1).add(a2).mul(0.5f).intoMemorySegment(u, o + (xi0 + 2) * s, NO);
-        a2.intoMemorySegment(u, o + (xi0 + 3) * s, NO);
+    /** One row (a0, a1, a2) of G k times G^T: U[xi0 .. xi0+3] at {@code at} of each xi's panels. */
+    private static void weightRow(FloatVector a0, FloatVector a1, FloatVector a2, float[] u, int at, int xi0, int xiPlane) {
+        a0.intoArray(u, xi0 * xiPlane + at);
+        a0.add(a1).add(a2).mul(0.5f).intoArray(u, (xi0 + 1) * xiPlane + at);
+        a0.sub(a1).add(a2).mul(0.5f).intoArray(u, (xi0 + 2) * xiPlane + at);
+        a2.intoArray(u, (xi0 + 3) * xiPlane + at);
     }
-
 
     /** A heap copy of the F x C x 9 weights (the calling thread's workspace). */
     private static float[] heapWeights(ConvGeometry g, MemorySegment w, long wOff) {
@@ -358,6 +363,10 @@ final class WinogradConv {
         final Scratch nchw = new Scratch();
         final Scratch wHeap = new Scratch();
         final Scratch kernels = new Scratch();
+        final Scratch panels = new Scratch();
+        final Scratch va = new Scratch();
+        final Scratch mh = new Scratch();
+        final Scratch stage = new Scratch();
 
         MemorySegment weights(long floats) {
             if (weights.byteSize() < floats * Float.BYTES) weights = Arena.ofAuto().allocate(floats * Float.BYTES, 64);
@@ -388,47 +397,192 @@ final class WinogradConv {
         return (int) Math.max(1, Math.min(g, MAX_FLOATS / imageFloats));
     }
 
-    private static void run(GemmKernels gemm, Problem pr, long n, MemorySegment x, long xOff, MemorySegment u,
+    private static void run(Problem pr, long n, MemorySegment x, long xOff, float[] u,
                             MemorySegment b, long bOff, MemorySegment y, long yOff, Parallelism par) {
         int per = groupImages(pr, n);
         long groups = (n + per - 1) / per;
         if (par.isSingle() || groups < 2) {
-            for (long i = 0; i < groups; i++) group(gemm, pr, i * per, (int) Math.min(per, n - i * per), x, xOff, u, b, bOff, y, yOff);
+            for (long i = 0; i < groups; i++) group(pr, i * per, (int) Math.min(per, n - i * per), x, xOff, u, b, bOff, y, yOff);
         } else {
             par.parallelFor(0, groups, 1, (from, to) -> {
-                for (long i = from; i < to; i++) {
-                    group(gemm, pr, i * per, (int) Math.min(per, n - i * per), x, xOff, u, b, bOff, y, yOff);
-                }
+                for (long i = from; i < to; i++) group(pr, i * per, (int) Math.min(per, n - i * per), x, xOff, u, b, bOff, y, yOff);
             });
         }
     }
 
+    private static final int NR = 2 * L;
+
     /**
      * Images [n0, n0 + imgs) of the forward problem: channels-last copies, then per chunk of tiles (equal chunks
-     * of at most {@link #CHUNK_TILES}, across the images) the input transform, 16 GEMMs and the inverse
-     * transform, then NCHW out.
+     * of at most {@link #CHUNK_TILES}, across the images, a multiple of 4) the input transform, the 16 products
+     * and the inverse transform, then NCHW out. The products run straight on the SGEMM's 4 x NR microkernel
+     * ({@link GemmMicrokernels#kernel4x2}): the input transform's values go into A panels of 4 tiles
+     * ({@code va[xi][panel][c][4]}, through a small staging block and 4 x 8 transposes), the weights are in B
+     * panels already, and the microkernel writes M[xi] rows into a heap tile, so there is no packing and no
+     * merge pass per product (0.8x of the time with 16 SGEMM calls per chunk; same sums, same bits).
      */
-    private static void group(GemmKernels gemm, Problem pr, long n0, int imgs, MemorySegment x, long xOff, MemorySegment u,
-                              MemorySegment b, long bOff, MemorySegment y, long yOff) {
+    private static void group(Problem pr, long n0, int imgs, MemorySegment x, long xOff, float[] ub,
+                                    MemorySegment b, long bOff, MemorySegment y, long yOff) {
         Workspace ws = WORKSPACES.get();
-        int cin = pr.cin(), cout = pr.cout(), cp = pr.cp(), fp = pr.fp(), wp = pr.wp();
+        int cin = pr.cin(), cout = pr.cout(), cp = pr.cp(), fp = pr.fp(), wp = pr.wp(), fn = roundUp(cout, NR);
         int tw = pr.tilesW(), perImage = pr.tilesH() * tw, tiles = imgs * perImage, ho = pr.ho(), wo = pr.wo();
         int inImage = pr.hp() * wp * cp, outImage = ho * wo * fp;
         long xImg = (long) cin * pr.h() * pr.w(), yImg = (long) cout * ho * wo;
         float[] xcl = ws.image.floats(imgs * inImage);
         for (int j = 0; j < imgs; j++) copyChannelsLast(pr, x, xOff + (n0 + j) * xImg, xcl, j * inImage);
         float[] out = ws.tile.floats(imgs * outImage);
-        int chunks = (tiles + CHUNK_TILES - 1) / CHUNK_TILES, chunk = (tiles + chunks - 1) / chunks;
-        MemorySegment v = ws.v(16L * chunk * cp), m = ws.m(16L * chunk * fp);
-        long vStride = (long) chunk * cp, mStride = (long) chunk * fp;
+        int chunks = (tiles + CHUNK_TILES - 1) / CHUNK_TILES, chunk = roundUp((tiles + chunks - 1) / chunks, 4);
+        int vaPlane = chunk * cp, mPlane = chunk * fn;
+        float[] va = ws.va.floats(16 * vaPlane), mh = ws.mh.floats(16 * mPlane), st = ws.stage.floats(16 * 4 * cp);
         for (int t0 = 0; t0 < tiles; t0 += chunk) {
-            int count = Math.min(chunk, tiles - t0);
-            inputTransform(xcl, inImage, perImage, wp, cp, tw, t0, count, v, vStride);
-            gemm.sgemmBatched(Trans.N, Trans.N, count, cout, cin, 1f,
-                    v, 0, cp, vStride, u, 0, cout, (long) cin * cout, 0f, m, 0, fp, mStride, 16, Parallelism.single());
-            outputTransform(m, mStride, fp, outImage, perImage, tw, t0, count, ho, wo, out);
+            int count = Math.min(chunk, tiles - t0), panels = (count + 3) / 4;
+            for (int tp = 0; tp < panels; tp++) {
+                int real = Math.min(4, count - 4 * tp);
+                inputTransformStage(xcl, inImage, perImage, wp, cp, tw, t0 + 4 * tp, real, st);
+                stageToPanels(st, cp, va, vaPlane, tp * cp * 4);
+            }
+            for (int xi = 0; xi < 16; xi++) {
+                for (int tp = 0; tp < panels; tp++) {
+                    for (int q = 0; q < fn; q += NR) {
+                        GemmMicrokernels.kernel4x2(cp, va, xi * vaPlane + tp * cp * 4, ub, xi * cp * fn + q * cp,
+                                mh, xi * mPlane + 4 * tp * fn + q, fn, false);
+                    }
+                }
+            }
+            outputTransform(mh, mPlane, fn, fp, outImage, perImage, tw, t0, count, ho, wo, out);
         }
         for (int j = 0; j < imgs; j++) toNchw(ws, out, j * outImage, fp, cout, ho * wo, b, bOff, y, yOff + (n0 + j) * yImg);
+    }
+
+    /**
+     * st[xi][k][c] = (B^T d B)[xi] for the 4x4 patch of tile t0 + k, k < real (zero rows for the missing
+     * tiles of a last partial panel); the arithmetic of {@link #inputTransform}.
+     */
+    private static void inputTransformStage(float[] xcl, int inImage, int perImage, int wp, int cp, int tilesW, int t0,
+                                            int real, float[] st) {
+        int rs = wp * cp, xs = 4 * cp;
+        if (real < 4) Arrays.fill(st, 0, 16 * xs, 0f);
+        for (int k = 0; k < real; k++) {
+            int tile = t0 + k, img = tile / perImage, it = tile % perImage, th = it / tilesW, tc = it % tilesW;
+            int base = img * inImage + (2 * th * wp + 2 * tc) * cp;
+            for (int c = 0; c < cp; c += L) {
+                int p = base + c, o = k * cp + c;
+                FloatVector d10 = FloatVector.fromArray(S, xcl, p + rs), d11 = FloatVector.fromArray(S, xcl, p + rs + cp);
+                FloatVector d12 = FloatVector.fromArray(S, xcl, p + rs + 2 * cp), d13 = FloatVector.fromArray(S, xcl, p + rs + 3 * cp);
+                FloatVector d20 = FloatVector.fromArray(S, xcl, p + 2 * rs), d21 = FloatVector.fromArray(S, xcl, p + 2 * rs + cp);
+                FloatVector d22 = FloatVector.fromArray(S, xcl, p + 2 * rs + 2 * cp), d23 = FloatVector.fromArray(S, xcl, p + 2 * rs + 3 * cp);
+                FloatVector r0 = FloatVector.fromArray(S, xcl, p).sub(d20), r1 = FloatVector.fromArray(S, xcl, p + cp).sub(d21);
+                FloatVector r2 = FloatVector.fromArray(S, xcl, p + 2 * cp).sub(d22), r3 = FloatVector.fromArray(S, xcl, p + 3 * cp).sub(d23);
+                r0.sub(r2).intoArray(st, o);
+                r1.add(r2).intoArray(st, o + xs);
+                r2.sub(r1).intoArray(st, o + 2 * xs);
+                r1.sub(r3).intoArray(st, o + 3 * xs);
+                r0 = d10.add(d20);
+                r1 = d11.add(d21);
+                r2 = d12.add(d22);
+                r3 = d13.add(d23);
+                r0.sub(r2).intoArray(st, o + 4 * xs);
+                r1.add(r2).intoArray(st, o + 5 * xs);
+                r2.sub(r1).intoArray(st, o + 6 * xs);
+                r1.sub(r3).intoArray(st, o + 7 * xs);
+                r0 = d20.sub(d10);
+                r1 = d21.sub(d11);
+                r2 = d22.sub(d12);
+                r3 = d23.sub(d13);
+                r0.sub(r2).intoArray(st, o + 8 * xs);
+                r1.add(r2).intoArray(st, o + 9 * xs);
+                r2.sub(r1).intoArray(st, o + 10 * xs);
+                r1.sub(r3).intoArray(st, o + 11 * xs);
+                r0 = d10.sub(FloatVector.fromArray(S, xcl, p + 3 * rs));
+                r1 = d11.sub(FloatVector.fromArray(S, xcl, p + 3 * rs + cp));
+                r2 = d12.sub(FloatVector.fromArray(S, xcl, p + 3 * rs + 2 * cp));
+                r3 = d13.sub(FloatVector.fromArray(S, xcl, p + 3 * rs + 3 * cp));
+                r0.sub(r2).intoArray(st, o + 12 * xs);
+                r1.add(r2).intoArray(st, o + 13 * xs);
+                r2.sub(r1).intoArray(st, o + 14 * xs);
+                r1.sub(r3).intoArray(st, o + 15 * xs);
+            }
+        }
+    }
+
+    private static final VectorShuffle<Float> ZIP2_LO = zip2(false), ZIP2_HI = zip2(true);
+
+    /** Pairs of lanes alternate between the two vectors' lower (or upper) halves: a0 a1 b0 b1 a2 a3 b2 b3 ... */
+    private static VectorShuffle<Float> zip2(boolean high) {
+        return VectorShuffle.fromOp(S, i -> ((i / 2) % 2 == 0 ? 0 : L) + (i / 4) * 2 + i % 2 + (high ? L / 2 : 0));
+    }
+
+    /**
+     * va[xi*vaPlane + at + c*4 + k] = st[xi][k][c]: each xi's 4 x cp block transposed into one A panel, 4 x 8
+     * blocks in registers with 8 lanes (two rounds of zips), element by element otherwise.
+     */
+    private static void stageToPanels(float[] st, int cp, float[] va, int vaPlane, int at) {
+        int xs = 4 * cp;
+        for (int xi = 0; xi < 16; xi++) {
+            int s0 = xi * xs, d0 = xi * vaPlane + at;
+            if (L == 8) {
+                for (int c = 0; c < cp; c += 8) {
+                    FloatVector v0 = FloatVector.fromArray(S, st, s0 + c), v1 = FloatVector.fromArray(S, st, s0 + cp + c);
+                    FloatVector v2 = FloatVector.fromArray(S, st, s0 + 2 * cp + c), v3 = FloatVector.fromArray(S, st, s0 + 3 * cp + c);
+                    FloatVector a0 = v0.rearrange(ZIP_LO, v1), a1 = v0.rearrange(ZIP_HI, v1);
+                    FloatVector a2 = v2.rearrange(ZIP_LO, v3), a3 = v2.rearrange(ZIP_HI, v3);
+                    int d = d0 + 4 * c;
+                    a0.rearrange(ZIP2_LO, a2).intoArray(va, d);
+                    a0.rearrange(ZIP2_HI, a2).intoArray(va, d + 8);
+                    a1.rearrange(ZIP2_LO, a3).intoArray(va, d + 16);
+                    a1.rearrange(ZIP2_HI, a3).intoArray(va, d + 24);
+                }
+            } else {
+                for (int c = 0; c < cp; c++) {
+                    for (int k = 0; k < 4; k++) va[d0 + 4 * c + k] = st[s0 + k * cp + c];
+                }
+            }
+        }
+    }
+
+    /**
+     * out[(2*th + a)*wo + 2*tw + b][f] = (A^T M A)[a][b] for tile t's 4x4 block of M (heap rows
+     * {@code mh[xi][t][fn]}), A^T = [[1,1,1,0],[0,1,-1,-1]];
+     * outputs past the image's last row or column (odd ho, wo) are dropped.
+     */
+    private static void outputTransform(float[] mh, int mPlane, int fn, int fp, int outImage, int perImage,
+                                            int tilesW, int t0, int count, int ho, int wo, float[] out) {
+        for (int t = 0; t < count; t++) {
+            int tile = t0 + t, img = tile / perImage, it = tile % perImage, th = it / tilesW, tc = it % tilesW;
+            int oh = 2 * th, ow = 2 * tc;
+            boolean right = ow + 1 < wo, below = oh + 1 < ho;
+            int o00 = img * outImage + (oh * wo + ow) * fp;
+            for (int f = 0; f < fp; f += L) {
+                int mo = t * fn + f;
+                FloatVector m0, m1, m2, m3;
+                m0 = FloatVector.fromArray(S, mh, mo);
+                m1 = FloatVector.fromArray(S, mh, mo + 4 * mPlane);
+                m2 = FloatVector.fromArray(S, mh, mo + 8 * mPlane);
+                m3 = FloatVector.fromArray(S, mh, mo + 12 * mPlane);
+                FloatVector s00 = m0.add(m1).add(m2), s10 = m1.sub(m2).sub(m3);
+                m0 = FloatVector.fromArray(S, mh, mo + mPlane);
+                m1 = FloatVector.fromArray(S, mh, mo + 5 * mPlane);
+                m2 = FloatVector.fromArray(S, mh, mo + 9 * mPlane);
+                m3 = FloatVector.fromArray(S, mh, mo + 13 * mPlane);
+                FloatVector s01 = m0.add(m1).add(m2), s11 = m1.sub(m2).sub(m3);
+                m0 = FloatVector.fromArray(S, mh, mo + 2 * mPlane);
+                m1 = FloatVector.fromArray(S, mh, mo + 6 * mPlane);
+                m2 = FloatVector.fromArray(S, mh, mo + 10 * mPlane);
+                m3 = FloatVector.fromArray(S, mh, mo + 14 * mPlane);
+                FloatVector s02 = m0.add(m1).add(m2), s12 = m1.sub(m2).sub(m3);
+                m0 = FloatVector.fromArray(S, mh, mo + 3 * mPlane);
+                m1 = FloatVector.fromArray(S, mh, mo + 7 * mPlane);
+                m2 = FloatVector.fromArray(S, mh, mo + 11 * mPlane);
+                m3 = FloatVector.fromArray(S, mh, mo + 15 * mPlane);
+                FloatVector s03 = m0.add(m1).add(m2), s13 = m1.sub(m2).sub(m3);
+                s00.add(s01).add(s02).intoArray(out, o00 + f);
+                if (right) s01.sub(s02).sub(s03).intoArray(out, o00 + fp + f);
+                if (below) {
+                    s10.add(s11).add(s12).intoArray(out, o00 + wo * fp + f);
+                    if (right) s11.sub(s12).sub(s13).intoArray(out, o00 + (wo + 1) * fp + f);
+                }
+            }
+        }
     }
 
     /**
@@ -545,52 +699,6 @@ final class WinogradConv {
                 r1.add(r2).intoMemorySegment(v, o + 13 * vs, NO);
                 r2.sub(r1).intoMemorySegment(v, o + 14 * vs, NO);
                 r1.sub(r3).intoMemorySegment(v, o + 15 * vs, NO);
-            }
-        }
-    }
-
-    /**
-     * out[(2*th + a)*wo + 2*tw + b][f] = (A^T M A)[a][b] for tile t's 4x4 block of M, A^T = [[1,1,1,0],[0,1,-1,-1]];
-     * outputs past the image's last row or column (odd ho, wo) are dropped.
-     */
-    private static void outputTransform(MemorySegment m, long mStride, int fp, int outImage, int perImage, int tilesW,
-                                        int t0, int count, int ho, int wo, float[] out) {
-        long s = mStride * Float.BYTES;
-        for (int t = 0; t < count; t++) {
-            int tile = t0 + t, img = tile / perImage, it = tile % perImage, th = it / tilesW, tc = it % tilesW;
-            int oh = 2 * th, ow = 2 * tc;
-            boolean right = ow + 1 < wo, below = oh + 1 < ho;
-            int o00 = img * outImage + (oh * wo + ow) * fp;
-            for (int f = 0; f < fp; f += L) {
-                long mo = ((long) t * fp + f) * Float.BYTES;
-                // columns: s0j = m0j + m1j + m2j, s1j = m1j - m2j - m3j
-                FloatVector m0, m1, m2, m3;
-                m0 = FloatVector.fromMemorySegment(S, m, mo, NO);
-                m1 = FloatVector.fromMemorySegment(S, m, mo + 4 * s, NO);
-                m2 = FloatVector.fromMemorySegment(S, m, mo + 8 * s, NO);
-                m3 = FloatVector.fromMemorySegment(S, m, mo + 12 * s, NO);
-                FloatVector s00 = m0.add(m1).add(m2), s10 = m1.sub(m2).sub(m3);
-                m0 = FloatVector.fromMemorySegment(S, m, mo + s, NO);
-                m1 = FloatVector.fromMemorySegment(S, m, mo + 5 * s, NO);
-                m2 = FloatVector.fromMemorySegment(S, m, mo + 9 * s, NO);
-                m3 = FloatVector.fromMemorySegment(S, m, mo + 13 * s, NO);
-                FloatVector s01 = m0.add(m1).add(m2), s11 = m1.sub(m2).sub(m3);
-                m0 = FloatVector.fromMemorySegment(S, m, mo + 2 * s, NO);
-                m1 = FloatVector.fromMemorySegment(S, m, mo + 6 * s, NO);
-                m2 = FloatVector.fromMemorySegment(S, m, mo + 10 * s, NO);
-                m3 = FloatVector.fromMemorySegment(S, m, mo + 14 * s, NO);
-                FloatVector s02 = m0.add(m1).add(m2), s12 = m1.sub(m2).sub(m3);
-                m0 = FloatVector.fromMemorySegment(S, m, mo + 3 * s, NO);
-                m1 = FloatVector.fromMemorySegment(S, m, mo + 7 * s, NO);
-                m2 = FloatVector.fromMemorySegment(S, m, mo + 11 * s, NO);
-                m3 = FloatVector.fromMemorySegment(S, m, mo + 15 * s, NO);
-                FloatVector s03 = m0.add(m1).add(m2), s13 = m1.sub(m2).sub(m3);
-                s00.add(s01).add(s02).intoArray(out, o00 + f);
-                if (right) s01.sub(s02).sub(s03).intoArray(out, o00 + fp + f);
-                if (below) {
-                    s10.add(s11).add(s12).intoArray(out, o00 + wo * fp + f);
-                    if (right) s11.sub(s12).sub(s13).intoArray(out, o00 + (wo + 1) * fp + f);
-                }
             }
         }
     }

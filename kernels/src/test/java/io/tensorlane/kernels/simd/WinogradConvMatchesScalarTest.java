@@ -60,9 +60,9 @@ class WinogradConvMatchesScalarTest {
                 MemorySegment y1 = a.allocate(g.ySize() * 4), y3 = a.allocate(g.ySize() * 4), yNb = a.allocate(g.ySize() * 4);
                 y1.fill((byte) 0x7f);
                 yNb.fill((byte) 0x7f);
-                WinogradConv.conv2d(gemm, g, x, 0, w, 0, b, 0, y1, 0, Parallelism.single());
-                WinogradConv.conv2d(gemm, g, x, 0, w, 0, b, 0, y3, 0, Parallelism.threads(3));
-                WinogradConv.conv2d(gemm, g, x, 0, w, 0, null, 0, yNb, 0, Parallelism.single());
+                WinogradConv.conv2d(g, x, 0, w, 0, b, 0, y1, 0, Parallelism.single());
+                WinogradConv.conv2d(g, x, 0, w, 0, b, 0, y3, 0, Parallelism.threads(3));
+                WinogradConv.conv2d(g, x, 0, w, 0, null, 0, yNb, 0, Parallelism.single());
                 assertWithin("fwd " + g, arr(ref), arr(y1), arr(mag), terms + 1);
                 assertWithin("fwd, no bias " + g, arr(refNb), arr(yNb), arr(mag), terms);
                 assertArrayEquals(arr(y1), arr(y3), "threads " + g);
@@ -75,7 +75,7 @@ class WinogradConvMatchesScalarTest {
         Random r = new Random(37);
         for (int[] s : SHAPES) {
             ConvGeometry g = geometry(s);
-            ConvKernelCheck.backwardData(g, r, (gg, d, w, dx, par) -> WinogradConv.backwardData(gemm, gg, d, 0, w, 0, dx, 0, par));
+            ConvKernelCheck.backwardData(g, r, (gg, d, w, dx, par) -> WinogradConv.backwardData(gg, d, 0, w, 0, dx, 0, par));
         }
     }
 
@@ -140,7 +140,7 @@ class WinogradConvMatchesScalarTest {
             }
             MemorySegment ref = a.allocate(g.ySize() * 4), y = a.allocate(g.ySize() * 4);
             twin.conv2d(g, x, 0, w, 0, null, 0, ref, 0, Parallelism.single());
-            WinogradConv.conv2d(gemm, g, x, 0, w, 0, null, 0, y, 0, Parallelism.single());
+            WinogradConv.conv2d(g, x, 0, w, 0, null, 0, y, 0, Parallelism.single());
             float[] xs = arr(x), ws = arr(w), want = arr(ref), got = arr(y);
             int c = (int) g.c(), h = (int) g.h(), wd = (int) g.w(), f = (int) g.f(), ho = (int) g.ho(), wo = (int) g.wo();
             for (int n = 0; n < g.n(); n++) {
@@ -215,7 +215,7 @@ class WinogradConvMatchesScalarTest {
                     Parallelism.single());
             MemorySegment y = a.allocate((g.ySize() + yo + 4) * 4);
             y.fill((byte) 0x7f);
-            WinogradConv.conv2d(gemm, g, x, xo, w, wo, b, bo, y, yo, Parallelism.single());
+            WinogradConv.conv2d(g, x, xo, w, wo, b, bo, y, yo, Parallelism.single());
             assertWithin("fwd at offsets " + g, arr(ref), arr(y.asSlice(yo * 4, g.ySize() * 4)), arr(mag), g.c() * 9 + 1);
             float[] all = arr(y);
             for (int i = 0; i < yo; i++) assertTrue(Float.floatToRawIntBits(all[i]) == 0x7f7f7f7f, "written before y at " + i);
@@ -233,9 +233,10 @@ class WinogradConvMatchesScalarTest {
         ConvGeometry digits = p1.forward(new long[] {64, 32, 8, 8}, new long[] {32, 32, 3, 3});
         assertTrue(WinogradConv.forward(resnet) && WinogradConv.backwardData(resnet) && WinogradConv.backwardWeights(resnet));
         assertTrue(WinogradConv.forward(deep) && WinogradConv.backwardData(deep));
-        assertFalse(WinogradConv.forward(digits)); // 32 channels on small maps: the direct kernels
-        assertFalse(WinogradConv.forward(p1.forward(new long[] {8, 32, 28, 28}, new long[] {32, 32, 3, 3})));
-        assertTrue(WinogradConv.forward(p1.forward(new long[] {8, 32, 56, 56}, new long[] {64, 32, 3, 3})));
+        assertTrue(WinogradConv.forward(digits) && WinogradConv.backwardData(digits));
+        assertFalse(WinogradConv.backwardWeights(digits)); // small transposed products: the direct kernel
+        assertFalse(WinogradConv.forward(p1.forward(new long[] {64, 16, 8, 8}, new long[] {16, 16, 3, 3})));
+        assertTrue(WinogradConv.backwardWeights(p1.forward(new long[] {8, 32, 56, 56}, new long[] {64, 32, 3, 3})));
         // not 3x3 stride 1 dilation 1 groups 1
         assertFalse(WinogradConv.supports(Conv2dDesc.of(3).pad(1).stride(2).forward(new long[] {1, 64, 8, 8}, new long[] {64, 64, 3, 3})));
         assertFalse(WinogradConv.supports(Conv2dDesc.of(3).pad(2).dilation(2).forward(new long[] {1, 64, 8, 8}, new long[] {64, 64, 3, 3})));

@@ -309,13 +309,30 @@ final class WinogradConv {
                 FloatVector k11 = FloatVector.fromArray(S, kt, q + 4 * cout), k12 = FloatVector.fromArray(S, kt, q + 5 * cout);
                 FloatVector k20 = FloatVector.fromArray(S, kt, q + 6 * cout), k21 = FloatVector.fromArray(S, kt, q + 7 * cout);
                 FloatVector k22 = FloatVector.fromArray(S, kt, q + 8 * cout);
-                // rows of G k: k0, (k0 + k1 + k2)/2, (k0 - k1 + k2)/2, k2; each row times G^T the same way
-                weightRow(k00, k01, k02, u, at, 0, xiPlane);
-                weightRow(k00.add(k10).add(k20).mul(0.5f), k01.add(k11).add(k21).mul(0.5f), k02.add(k12).add(k22).mul(0.5f),
-                        u, at, 4, xiPlane);
-                weightRow(k00.sub(k10).add(k20).mul(0.5f), k01.sub(k11).add(k21).mul(0.5f), k02.sub(k12).add(k22).mul(0.5f),
-                        u, at, 8, xiPlane);
-                weightRow(k20, k21, k22, u, at, 12, xiPlane);
+                // rows of G k: k0, (k0 + k1 + k2)/2, (k0 - k1 + k2)/2, k2; each row (a0, a1, a2) times G^T the
+                // same way: a0, (a0 + a1 + a2)/2, (a0 - a1 + a2)/2, a2. Written out: a helper taking the vectors
+                // was not inlined here and boxed 12 of them per iteration (48 KiB per call on 32 x 32 channels).
+                FloatVector a0 = k00, a1 = k01, a2 = k02;
+                for (int i = 0; i < 4; i++) {
+                    if (i == 1) {
+                        a0 = k00.add(k10).add(k20).mul(0.5f);
+                        a1 = k01.add(k11).add(k21).mul(0.5f);
+                        a2 = k02.add(k12).add(k22).mul(0.5f);
+                    } else if (i == 2) {
+                        a0 = k00.sub(k10).add(k20).mul(0.5f);
+                        a1 = k01.sub(k11).add(k21).mul(0.5f);
+                        a2 = k02.sub(k12).add(k22).mul(0.5f);
+                    } else if (i == 3) {
+                        a0 = k20;
+                        a1 = k21;
+                        a2 = k22;
+                    }
+                    int o = 4 * i * xiPlane + at;
+                    a0.intoArray(u, o);
+                    a0.add(a1).add(a2).mul(0.5f).intoArray(u, o + xiPlane);
+                    a0.sub(a1).add(a2).mul(0.5f).intoArray(u, o + 2 * xiPlane);
+                    a2.intoArray(u, o + 3 * xiPlane);
+                }
             }
             for (int co = full; co < cout; co++) {
                 int at = (co / NR) * cp * NR + ci * NR + co % NR;
@@ -336,14 +353,6 @@ final class WinogradConv {
             }
         }
         return u;
-    }
-
-    /** One row (a0, a1, a2) of G k times G^T: U[xi0 .. xi0+3] at {@code at} of each xi's panels. */
-    private static void weightRow(FloatVector a0, FloatVector a1, FloatVector a2, float[] u, int at, int xi0, int xiPlane) {
-        a0.intoArray(u, xi0 * xiPlane + at);
-        a0.add(a1).add(a2).mul(0.5f).intoArray(u, (xi0 + 1) * xiPlane + at);
-        a0.sub(a1).add(a2).mul(0.5f).intoArray(u, (xi0 + 2) * xiPlane + at);
-        a2.intoArray(u, (xi0 + 3) * xiPlane + at);
     }
 
     /** A heap copy of the F x C x 9 weights (the calling thread's workspace). */

@@ -553,7 +553,7 @@ public final class VectorConv implements ConvKernels {
         Parallelism pu = usable(par, x, dout, dw, null);
         if (WinogradConv.backwardWeights(g)) {
             log("bwd-weights", g, "Winograd F(2x2, 3x3) (16 GEMMs over the tiles per transformed position)");
-            WinogradConv.backwardWeights(gemm, g, x, xOff, dout, dOff, dw, dwOff, pu);
+            WinogradConv.backwardWeights(g, x, xOff, dout, dOff, dw, dwOff, pu);
             return;
         }
         if (FlatConv.backwardWeights(g)) {

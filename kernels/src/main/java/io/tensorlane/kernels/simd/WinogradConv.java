@@ -3,10 +3,7 @@ package io.tensorlane.kernels.simd;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import io.tensorlane.kernels.ConvGeometry;
-import io.tensorlane.kernels.GemmKernels;
 import io.tensorlane.kernels.Parallelism;
-import io.tensorlane.kernels.Trans;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -141,16 +138,11 @@ final class WinogradConv {
     }
 
     /**
-     * Backward-weights here: supported, and 64+ channels each way, or 32+ on maps of 56x56 and more (its products
-     * still go through the SGEMM, whose small transposed products are slow: 32->32 at 8x8 7.8x and 32->64 at 4x4
-     * 13x the direct kernels' time, 32->32 at 28x28 1.4x; 64->64 at 28x28 0.81x, at 56x56 0.67x).
+     * Backward-weights here: the forward's rule (same JVM against the direct / im2col paths: 32->32 at 8x8 0.77x,
+     * 32->64 at 4x4 0.84x, 32->32 at 28x28 0.84x, 64->64 at 28x28 0.52x, at 56x56 0.53x).
      */
     static boolean backwardWeights(ConvGeometry g) {
-        if (!supports(g) || MODE.equals("off")) return false;
-        if (MODE.equals("on")) return true;
-        long c = g.c(), f = g.f();
-        return (c >= 2 * MIN_CHANNELS && f >= 2 * MIN_CHANNELS)
-                || (c >= MIN_CHANNELS && f >= MIN_CHANNELS && g.ho() * g.wo() >= 56 * 56);
+        return forward(g);
     }
 
     /**
@@ -158,20 +150,23 @@ final class WinogradConv {
      * transforms around one sum per transformed position xi, {@code dU[xi] (F x C) = Mg[xi]^T V[xi]} with
      * {@code Mg[xi] (tiles x F)} the transformed 2x2 output-gradient tiles (cropped outputs count as zero) and
      * {@code V[xi]} the forward's input transform. The sums run over the images' tiles in order, chunk after chunk
-     * (beta = 1 after the first), on the calling thread; the GEMMs take the threads, so the result does not depend
-     * on their number. Error bound: norm-wise, as the forward's (class comment).
+     * on the SGEMM's 4 x NR microkernel (A panels of 4 filters from the gradient transform, B panels of NR channels
+     * from the input transform, k the chunk's tiles, each chunk continuing the sums of the earlier ones); threads
+     * split the 16 positions, so the result does not depend on their number. Error bound: norm-wise, as the
+     * forward's (class comment).
      */
-    static void backwardWeights(GemmKernels gemm, ConvGeometry g, MemorySegment x, long xOff, MemorySegment dout, long dOff,
+    static void backwardWeights(ConvGeometry g, MemorySegment x, long xOff, MemorySegment dout, long dOff,
                                 MemorySegment dw, long dwOff, Parallelism par) {
         int c = (int) g.c(), f = (int) g.f(), ho = (int) g.ho(), wo = (int) g.wo();
         Problem in = new Problem(c, f, (int) g.h(), (int) g.w(), g.padH(), ho, wo);
         Problem dy = new Problem(f, f, ho, wo, 0, ho, wo);
         Workspace ws = WORKSPACES.get();
-        int cp = in.cp(), fp = dy.cp(), wp = in.wp(), tw = in.tilesW(), perImage = in.tilesH() * tw;
+        int cp = in.cp(), fp = dy.cp(), cn = roundUp(cp, NR), wp = in.wp(), tw = in.tilesW(), perImage = in.tilesH() * tw;
         int per = groupImages(in, g.n());
         int inImage = in.hp() * wp * cp, dyImage = dy.hp() * dy.wp() * fp;
         long xImg = (long) c * g.h() * g.w(), yImg = (long) f * ho * wo;
-        MemorySegment du = ws.weights(16L * f * c);
+        int duPlane = fp * cn;
+        float[] du = ws.mh.floats(16 * duPlane);
         boolean first = true;
         for (long n0 = 0; n0 < g.n(); n0 += per) {
             int imgs = (int) Math.min(per, g.n() - n0), tiles = imgs * perImage;
@@ -181,77 +176,91 @@ final class WinogradConv {
                 copyChannelsLast(dy, dout, dOff + (n0 + j) * yImg, dycl, j * dyImage);
             }
             int chunks = (tiles + CHUNK_TILES - 1) / CHUNK_TILES, chunk = (tiles + chunks - 1) / chunks;
-            MemorySegment v = ws.v(16L * chunk * cp), m = ws.m(16L * chunk * fp);
-            long vStride = (long) chunk * cp, mStride = (long) chunk * fp;
+            int bpPlane = chunk * cn, apPlane = chunk * fp;
+            float[] bp = ws.va.floats(16 * bpPlane), ap = ws.stage.floats(16 * apPlane);
             for (int t0 = 0; t0 < tiles; t0 += chunk) {
                 int count = Math.min(chunk, tiles - t0);
-                inputTransform(xcl, inImage, perImage, wp, cp, tw, t0, count, v, vStride);
-                gradientTransform(dycl, dyImage, perImage, dy.wp(), fp, tw, t0, count, m, mStride);
-                gemm.sgemmBatched(Trans.T, Trans.N, f, c, count, 1f, m, 0, fp, mStride, v, 0, cp, vStride,
-                        first ? 0f : 1f, du, 0, c, (long) f * c, 16, par);
+                // B panels [q][t][NR] of V (channels), A panels [f/4][t][4] of Mg (filters): the microkernel's
+                // k runs over the tiles, continuing the sums of the earlier chunks
+                inputTransform(xcl, inImage, perImage, wp, cp, tw, t0, count, bp, NR, chunk * NR, bpPlane);
+                gradientTransform(dycl, dyImage, perImage, dy.wp(), fp, tw, t0, count, ap, chunk * 4, apPlane);
+                boolean load = !first;
+                RangeProducts products = (x0, x1) -> {
+                    for (int xi = x0; xi < x1; xi++) {
+                        for (int fb = 0; fb < fp; fb += 4) {
+                            for (int q = 0; q < cn; q += NR) {
+                                GemmMicrokernels.kernel4x2(count, ap, xi * apPlane + fb * chunk, bp, xi * bpPlane + q * chunk,
+                                        du, xi * duPlane + fb * cn + q, cn, load);
+                            }
+                        }
+                    }
+                };
+                if (par.isSingle()) {
+                    products.run(0, 16);
+                } else {
+                    par.parallelFor(0, 16, 1, (from, to) -> products.run((int) from, (int) to));
+                }
                 first = false;
             }
         }
-        inverseWeights(ws, f, c, du, dw, dwOff);
+        inverseWeights(ws, f, c, du, duPlane, cn, dw, dwOff);
+    }
+
+    @FunctionalInterface
+    private interface RangeProducts {
+        void run(int xi0, int xi1);
     }
 
     /**
-     * Mg[xi][t - t0][f] = (A dY A^T)[xi] for the 2x2 output-gradient block dY of tile t (channels-last, zero past
-     * the image), A = [[1,0],[1,1],[1,-1],[0,-1]]: the adjoint of {@link #outputTransform}.
+     * ap[xi*apPlane + (f/4)*panel + t*4 + f%4] = (A dY A^T)[xi] for the 2x2 output-gradient block dY of tile
+     * t0 + t (channels-last, zero past the image), A = [[1,0],[1,1],[1,-1],[0,-1]]: the adjoint of
+     * {@link #outputTransform}, stored as the microkernel's A panels of 4 filters (each vector's quarters copied
+     * through a small buffer: masked stores of the quarters measured up to 4x slower on AVX2).
      */
     private static void gradientTransform(float[] dycl, int dyImage, int perImage, int wp, int fp, int tilesW, int t0,
-                                          int count, MemorySegment m, long mStride) {
-        long ms = mStride * Float.BYTES;
+                                          int count, float[] ap, int panel, int apPlane) {
         int rs = wp * fp;
+        float[] q4 = new float[4 * L];
         for (int t = 0; t < count; t++) {
             int tile = t0 + t, img = tile / perImage, it = tile % perImage, th = it / tilesW, tc = it % tilesW;
             int base = img * dyImage + (2 * th * wp + 2 * tc) * fp;
             for (int f = 0; f < fp; f += L) {
-                long o = ((long) t * fp + f) * Float.BYTES;
-                int p = base + f;
+                int o = (f / 4) * panel + t * 4, p = base + f;
                 FloatVector d00 = FloatVector.fromArray(S, dycl, p), d01 = FloatVector.fromArray(S, dycl, p + fp);
                 FloatVector d10 = FloatVector.fromArray(S, dycl, p + rs), d11 = FloatVector.fromArray(S, dycl, p + rs + fp);
                 // rows of A dY: (d00, d01), (d00 + d10, d01 + d11), (d00 - d10, d01 - d11), (-d10, -d11); each row
                 // (a, b) times A^T: a, a + b, a - b, -b
-                FloatVector a = d00, b = d01;
-                a.intoMemorySegment(m, o, NO);
-                a.add(b).intoMemorySegment(m, o + ms, NO);
-                a.sub(b).intoMemorySegment(m, o + 2 * ms, NO);
-                b.neg().intoMemorySegment(m, o + 3 * ms, NO);
-                a = d00.add(d10);
-                b = d01.add(d11);
-                a.intoMemorySegment(m, o + 4 * ms, NO);
-                a.add(b).intoMemorySegment(m, o + 5 * ms, NO);
-                a.sub(b).intoMemorySegment(m, o + 6 * ms, NO);
-                b.neg().intoMemorySegment(m, o + 7 * ms, NO);
-                a = d00.sub(d10);
-                b = d01.sub(d11);
-                a.intoMemorySegment(m, o + 8 * ms, NO);
-                a.add(b).intoMemorySegment(m, o + 9 * ms, NO);
-                a.sub(b).intoMemorySegment(m, o + 10 * ms, NO);
-                b.neg().intoMemorySegment(m, o + 11 * ms, NO);
-                a = d10.neg();
-                b = d11.neg();
-                a.intoMemorySegment(m, o + 12 * ms, NO);
-                a.add(b).intoMemorySegment(m, o + 13 * ms, NO);
-                a.sub(b).intoMemorySegment(m, o + 14 * ms, NO);
-                b.neg().intoMemorySegment(m, o + 15 * ms, NO);
+                for (int i = 0; i < 4; i++) {
+                    FloatVector a = i == 0 ? d00 : i == 1 ? d00.add(d10) : i == 2 ? d00.sub(d10) : d10.neg();
+                    FloatVector b = i == 0 ? d01 : i == 1 ? d01.add(d11) : i == 2 ? d01.sub(d11) : d11.neg();
+                    FloatVector v0 = a, v1 = a.add(b), v2 = a.sub(b), v3 = b.neg();
+                    int x0 = o + 4 * i * apPlane;
+                    v0.intoArray(q4, 0);
+                    v1.intoArray(q4, L);
+                    v2.intoArray(q4, 2 * L);
+                    v3.intoArray(q4, 3 * L);
+                    for (int r = 0; r < 4; r++) {
+                        for (int j = 0; j < L / 4; j++) System.arraycopy(q4, r * L + 4 * j, ap, x0 + r * apPlane + j * panel, 4);
+                    }
+                }
             }
         }
     }
 
     /**
      * dw[f][c][i][j] = (G^T D G)[i][j] for D = dU[.][f][c] (4x4), G^T = [[1,1/2,1/2,0],[0,1/2,-1/2,0],[0,1/2,1/2,1]]:
-     * the adjoint of the weight transform, on a heap copy of dU, written to dw in one bulk copy.
+     * the adjoint of the weight transform, on dU as the microkernel left it ({@code du[xi*duPlane + f*cn + c]}),
+     * written to dw in one bulk copy.
      */
-    private static void inverseWeights(Workspace ws, int f, int c, MemorySegment du, MemorySegment dw, long dwOff) {
+    private static void inverseWeights(Workspace ws, int f, int c, float[] du, int duPlane, int cn, MemorySegment dw, long dwOff) {
         int plane = f * c;
-        float[] d = ws.kernels.floats(16 * plane), out = ws.wHeap.floats(9 * plane);
-        MemorySegment.copy(du, JAVA_FLOAT, 0, d, 0, 16 * plane);
+        float[] out = ws.wHeap.floats(9 * plane);
         float[] r = new float[12];
         for (int q = 0; q < plane; q++) {
+            int at = (q / c) * cn + q % c;
             for (int j = 0; j < 4; j++) { // G^T D, column j
-                float d0 = d[j * plane + q], d1 = d[(4 + j) * plane + q], d2 = d[(8 + j) * plane + q], d3 = d[(12 + j) * plane + q];
+                float d0 = du[j * duPlane + at], d1 = du[(4 + j) * duPlane + at], d2 = du[(8 + j) * duPlane + at];
+                float d3 = du[(12 + j) * duPlane + at];
                 r[j] = d0 + 0.5f * d1 + 0.5f * d2;
                 r[4 + j] = 0.5f * d1 - 0.5f * d2;
                 r[8 + j] = 0.5f * d1 + 0.5f * d2 + d3;
@@ -365,7 +374,6 @@ final class WinogradConv {
 
     /** One thread's buffers. */
     private static final class Workspace {
-        private MemorySegment weights = MemorySegment.NULL, v = MemorySegment.NULL, m = MemorySegment.NULL;
         final Scratch image = new Scratch();
         final Scratch tile = new Scratch();
         /** An image in NCHW order on the heap: the input before its transpose, the output after. */
@@ -376,21 +384,6 @@ final class WinogradConv {
         final Scratch va = new Scratch();
         final Scratch mh = new Scratch();
         final Scratch stage = new Scratch();
-
-        MemorySegment weights(long floats) {
-            if (weights.byteSize() < floats * Float.BYTES) weights = Arena.ofAuto().allocate(floats * Float.BYTES, 64);
-            return weights;
-        }
-
-        MemorySegment v(long floats) {
-            if (v.byteSize() < floats * Float.BYTES) v = Arena.ofAuto().allocate(floats * Float.BYTES, 64);
-            return v;
-        }
-
-        MemorySegment m(long floats) {
-            if (m.byteSize() < floats * Float.BYTES) m = Arena.ofAuto().allocate(floats * Float.BYTES, 64);
-            return m;
-        }
     }
 
     private static final ThreadLocal<Workspace> WORKSPACES = ThreadLocal.withInitial(Workspace::new);
@@ -447,7 +440,8 @@ final class WinogradConv {
             int count = Math.min(chunk, tiles - t0), panels = (count + 3) / 4;
             for (int tp = 0; tp < panels; tp++) {
                 int real = Math.min(4, count - 4 * tp);
-                inputTransformStage(xcl, inImage, perImage, wp, cp, tw, t0 + 4 * tp, real, st);
+                if (real < 4) Arrays.fill(st, 0, 16 * 4 * cp, 0f); // the missing tiles of a last partial panel
+                inputTransform(xcl, inImage, perImage, wp, cp, tw, t0 + 4 * tp, real, st, cp, 0, 4 * cp);
                 stageToPanels(st, cp, va, vaPlane, tp * cp * 4);
             }
             for (int xi = 0; xi < 16; xi++) {
@@ -464,52 +458,53 @@ final class WinogradConv {
     }
 
     /**
-     * st[xi][k][c] = (B^T d B)[xi] for the 4x4 patch of tile t0 + k, k < real (zero rows for the missing
-     * tiles of a last partial panel); the arithmetic of {@link #inputTransform}.
+     * (B^T d B)[xi] for the 4x4 patch d at the top-left (2*th, 2*tw) of tiles t0 .. t0+count-1, all cp channels a
+     * vector at a time, B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]]: channels c..c+L of tile t0 + k go to
+     * {@code dst[xi*xiStride + (c/w)*panel + k*w + c%w]} (w a multiple of L: whole rows of cp channels for the
+     * forward's staging block, the microkernel's NR-wide B panels for backward-weights).
      */
-    private static void inputTransformStage(float[] xcl, int inImage, int perImage, int wp, int cp, int tilesW, int t0,
-                                            int real, float[] st) {
-        int rs = wp * cp, xs = 4 * cp;
-        if (real < 4) Arrays.fill(st, 0, 16 * xs, 0f);
-        for (int k = 0; k < real; k++) {
+    private static void inputTransform(float[] xcl, int inImage, int perImage, int wp, int cp, int tilesW, int t0,
+                                       int count, float[] dst, int w, int panel, int xiStride) {
+        int rs = wp * cp, xs = xiStride;
+        for (int k = 0; k < count; k++) {
             int tile = t0 + k, img = tile / perImage, it = tile % perImage, th = it / tilesW, tc = it % tilesW;
             int base = img * inImage + (2 * th * wp + 2 * tc) * cp;
             for (int c = 0; c < cp; c += L) {
-                int p = base + c, o = k * cp + c;
+                int p = base + c, o = (c / w) * panel + k * w + c % w;
                 FloatVector d10 = FloatVector.fromArray(S, xcl, p + rs), d11 = FloatVector.fromArray(S, xcl, p + rs + cp);
                 FloatVector d12 = FloatVector.fromArray(S, xcl, p + rs + 2 * cp), d13 = FloatVector.fromArray(S, xcl, p + rs + 3 * cp);
                 FloatVector d20 = FloatVector.fromArray(S, xcl, p + 2 * rs), d21 = FloatVector.fromArray(S, xcl, p + 2 * rs + cp);
                 FloatVector d22 = FloatVector.fromArray(S, xcl, p + 2 * rs + 2 * cp), d23 = FloatVector.fromArray(S, xcl, p + 2 * rs + 3 * cp);
                 FloatVector r0 = FloatVector.fromArray(S, xcl, p).sub(d20), r1 = FloatVector.fromArray(S, xcl, p + cp).sub(d21);
                 FloatVector r2 = FloatVector.fromArray(S, xcl, p + 2 * cp).sub(d22), r3 = FloatVector.fromArray(S, xcl, p + 3 * cp).sub(d23);
-                r0.sub(r2).intoArray(st, o);
-                r1.add(r2).intoArray(st, o + xs);
-                r2.sub(r1).intoArray(st, o + 2 * xs);
-                r1.sub(r3).intoArray(st, o + 3 * xs);
+                r0.sub(r2).intoArray(dst, o);
+                r1.add(r2).intoArray(dst, o + xs);
+                r2.sub(r1).intoArray(dst, o + 2 * xs);
+                r1.sub(r3).intoArray(dst, o + 3 * xs);
                 r0 = d10.add(d20);
                 r1 = d11.add(d21);
                 r2 = d12.add(d22);
                 r3 = d13.add(d23);
-                r0.sub(r2).intoArray(st, o + 4 * xs);
-                r1.add(r2).intoArray(st, o + 5 * xs);
-                r2.sub(r1).intoArray(st, o + 6 * xs);
-                r1.sub(r3).intoArray(st, o + 7 * xs);
+                r0.sub(r2).intoArray(dst, o + 4 * xs);
+                r1.add(r2).intoArray(dst, o + 5 * xs);
+                r2.sub(r1).intoArray(dst, o + 6 * xs);
+                r1.sub(r3).intoArray(dst, o + 7 * xs);
                 r0 = d20.sub(d10);
                 r1 = d21.sub(d11);
                 r2 = d22.sub(d12);
                 r3 = d23.sub(d13);
-                r0.sub(r2).intoArray(st, o + 8 * xs);
-                r1.add(r2).intoArray(st, o + 9 * xs);
-                r2.sub(r1).intoArray(st, o + 10 * xs);
-                r1.sub(r3).intoArray(st, o + 11 * xs);
+                r0.sub(r2).intoArray(dst, o + 8 * xs);
+                r1.add(r2).intoArray(dst, o + 9 * xs);
+                r2.sub(r1).intoArray(dst, o + 10 * xs);
+                r1.sub(r3).intoArray(dst, o + 11 * xs);
                 r0 = d10.sub(FloatVector.fromArray(S, xcl, p + 3 * rs));
                 r1 = d11.sub(FloatVector.fromArray(S, xcl, p + 3 * rs + cp));
                 r2 = d12.sub(FloatVector.fromArray(S, xcl, p + 3 * rs + 2 * cp));
                 r3 = d13.sub(FloatVector.fromArray(S, xcl, p + 3 * rs + 3 * cp));
-                r0.sub(r2).intoArray(st, o + 12 * xs);
-                r1.add(r2).intoArray(st, o + 13 * xs);
-                r2.sub(r1).intoArray(st, o + 14 * xs);
-                r1.sub(r3).intoArray(st, o + 15 * xs);
+                r0.sub(r2).intoArray(dst, o + 12 * xs);
+                r1.add(r2).intoArray(dst, o + 13 * xs);
+                r2.sub(r1).intoArray(dst, o + 14 * xs);
+                r1.sub(r3).intoArray(dst, o + 15 * xs);
             }
         }
     }
@@ -655,61 +650,6 @@ final class WinogradConv {
         b2.rearrange(ZIP_HI, b6).intoArray(dst, d0 + 5 * dStride);
         b3.rearrange(ZIP_LO, b7).intoArray(dst, d0 + 6 * dStride);
         b3.rearrange(ZIP_HI, b7).intoArray(dst, d0 + 7 * dStride);
-    }
-
-    /**
-     * V[xi][t - t0][c] = (B^T d B)[xi] for the 4x4 patch d at the top-left (2*th, 2*tw) of tile t, over all cp
-     * channels a vector at a time; B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]].
-     */
-    private static void inputTransform(float[] xcl, int inImage, int perImage, int wp, int cp, int tilesW, int t0,
-                                       int count, MemorySegment v, long vStride) {
-        int rs = wp * cp;
-        long vs = vStride * Float.BYTES;
-        for (int t = 0; t < count; t++) {
-            int tile = t0 + t, img = tile / perImage, it = tile % perImage, th = it / tilesW, tc = it % tilesW;
-            int base = img * inImage + (2 * th * wp + 2 * tc) * cp;
-            for (int c = 0; c < cp; c += L) {
-                long o = ((long) t * cp + c) * Float.BYTES;
-                int p = base + c;
-                // B^T d row by row (r0 = d0 - d2, r1 = d1 + d2, r2 = d2 - d1, r3 = d1 - d3), then each row times B
-                // (v0 = r0 - r2, v1 = r1 + r2, v2 = r2 - r1, v3 = r1 - r3), written out by hand: a helper taking
-                // vectors was left un-inlined here once the method grew, and boxed them
-                FloatVector d10 = FloatVector.fromArray(S, xcl, p + rs), d11 = FloatVector.fromArray(S, xcl, p + rs + cp);
-                FloatVector d12 = FloatVector.fromArray(S, xcl, p + rs + 2 * cp), d13 = FloatVector.fromArray(S, xcl, p + rs + 3 * cp);
-                FloatVector d20 = FloatVector.fromArray(S, xcl, p + 2 * rs), d21 = FloatVector.fromArray(S, xcl, p + 2 * rs + cp);
-                FloatVector d22 = FloatVector.fromArray(S, xcl, p + 2 * rs + 2 * cp), d23 = FloatVector.fromArray(S, xcl, p + 2 * rs + 3 * cp);
-                FloatVector r0 = FloatVector.fromArray(S, xcl, p).sub(d20), r1 = FloatVector.fromArray(S, xcl, p + cp).sub(d21);
-                FloatVector r2 = FloatVector.fromArray(S, xcl, p + 2 * cp).sub(d22), r3 = FloatVector.fromArray(S, xcl, p + 3 * cp).sub(d23);
-                r0.sub(r2).intoMemorySegment(v, o, NO);
-                r1.add(r2).intoMemorySegment(v, o + vs, NO);
-                r2.sub(r1).intoMemorySegment(v, o + 2 * vs, NO);
-                r1.sub(r3).intoMemorySegment(v, o + 3 * vs, NO);
-                r0 = d10.add(d20);
-                r1 = d11.add(d21);
-                r2 = d12.add(d22);
-                r3 = d13.add(d23);
-                r0.sub(r2).intoMemorySegment(v, o + 4 * vs, NO);
-                r1.add(r2).intoMemorySegment(v, o + 5 * vs, NO);
-                r2.sub(r1).intoMemorySegment(v, o + 6 * vs, NO);
-                r1.sub(r3).intoMemorySegment(v, o + 7 * vs, NO);
-                r0 = d20.sub(d10);
-                r1 = d21.sub(d11);
-                r2 = d22.sub(d12);
-                r3 = d23.sub(d13);
-                r0.sub(r2).intoMemorySegment(v, o + 8 * vs, NO);
-                r1.add(r2).intoMemorySegment(v, o + 9 * vs, NO);
-                r2.sub(r1).intoMemorySegment(v, o + 10 * vs, NO);
-                r1.sub(r3).intoMemorySegment(v, o + 11 * vs, NO);
-                r0 = d10.sub(FloatVector.fromArray(S, xcl, p + 3 * rs));
-                r1 = d11.sub(FloatVector.fromArray(S, xcl, p + 3 * rs + cp));
-                r2 = d12.sub(FloatVector.fromArray(S, xcl, p + 3 * rs + 2 * cp));
-                r3 = d13.sub(FloatVector.fromArray(S, xcl, p + 3 * rs + 3 * cp));
-                r0.sub(r2).intoMemorySegment(v, o + 12 * vs, NO);
-                r1.add(r2).intoMemorySegment(v, o + 13 * vs, NO);
-                r2.sub(r1).intoMemorySegment(v, o + 14 * vs, NO);
-                r1.sub(r3).intoMemorySegment(v, o + 15 * vs, NO);
-            }
-        }
     }
 
     /**

@@ -16,21 +16,23 @@ import jdk.incubator.vector.VectorSpecies;
  * Convolutional Neural Networks", 2016): each 2x2 block of outputs is {@code A^T [(G g G^T) . (B^T d B)] A}
  * over the 4x4 input patch d under it, so the 36 multiplications per block and channel pair of a direct
  * convolution become 16, done as 16 independent GEMMs (one per position xi of the 4x4 transformed
- * domain) over all channel pairs: {@code M[xi] (tiles x F) = V[xi] (tiles x C) U[xi] (C x F)}. For layers with
- * many channels (ResNet's 64->64, the 256->256 of deeper stages) the GEMMs carry almost all the work and the
- * transforms (additions only, vectorised over channels) are a few percent.
+ * domain) over all channel pairs: {@code M[xi] (tiles x F) = V[xi] (tiles x C) U[xi] (C x F)}, run straight on
+ * the SGEMM's 4 x NR microkernel over operands laid out in its panels. With 32 or more channels each way (the
+ * digits CNN's 32->32 at 8x8 and 32->64 at 4x4, ResNet's 64->64, the 256->256 of deeper stages) the products
+ * carry most of the work and the transforms (additions only, vectorised over channels) stay small.
  *
  * <p>Layouts: the image is copied channels-last with a zero border ({@code [hp][wp][cp]}, cp the channels
- * rounded up to whole vectors, the pad channels zero); {@code V[xi][t][cp]} and {@code M[xi][t][fp]} live in
- * per-thread native workspaces for one chunk of at most {@value #CHUNK_TILES} tiles (tiles of several small
- * images go into one chunk, so that the GEMMs keep enough rows); the 2x2 outputs go to a channels-last image tile
- * {@code [ho*wo][fp]} that is transposed to NCHW at the end with the bias. Both transposes run 8 x 8 blocks in
- * registers ({@link #transpose8}) with 8 lanes. {@code U[xi][c][f]} is built once per call from the weights.
+ * rounded up to whole vectors, the pad channels zero); per chunk of at most {@value #CHUNK_TILES} tiles (tiles of
+ * several small images share a chunk, so that the products keep enough rows) V goes into the microkernel's A
+ * panels of 4 tiles and M into a heap tile {@code [xi][t][fn]}; U is built once per call straight into B panels
+ * of NR output channels; the 2x2 outputs go to a channels-last image tile {@code [ho*wo][fp]} that is
+ * transposed to NCHW at the end with the bias. The NCHW <-> channels-last transposes run 8 x 8 blocks in
+ * registers ({@link #transpose8}) with 8 lanes. All buffers are per-thread heap arrays ({@link Scratch}).
  *
  * <p>Backward-data of a stride-1 3x3 convolution with padding p is the same computation: dx is the
  * correlation of dout, padded by 2 - p, with the kernel flipped and its channel axes swapped. Backward-weights
- * runs the adjoints of the three transforms around one GEMM per transformed position whose summed dimension is
- * the tiles ({@link #backwardWeights}).
+ * runs the adjoints of the three transforms around one product per transformed position whose summed dimension
+ * is the tiles ({@link #backwardWeights}).
  *
  * <p>Accuracy: the transforms' coefficients are 0, +-1 and 1/2 (exact in float), and each output only mixes the
  * inputs of its own 3x3 window, but through sums of window entries: its rounding error is bounded norm-wise (by the
@@ -45,7 +47,7 @@ final class WinogradConv {
     private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
     private static final int L = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
-    /** Tiles per GEMM: V and M of one chunk (16 x tiles x channels) stay within L2 for 64 channels. */
+    /** Tiles per chunk: V and M of one chunk (16 x tiles x channels) stay within L2 for 64 channels. */
     static final int CHUNK_TILES = 256;
     /** Largest buffer (floats) this path will use per image or for the transformed weights. */
     private static final long MAX_FLOATS = 1L << 26;

@@ -207,13 +207,13 @@ final class FlatConv {
      * channels, where DirectConv's per-block tap gather is as dear as the products (LeNet-5's 6->16 at 14x14:
      * 69%, 1.7x forward, 2x backward-data). Not the 32->64 at 4x4 (50%: the rows of 5 round up to 2 vectors; 1.3x
      * slower than DirectConv's 64 filters on the lanes), nor over 512 taps (LeNet-B's backward-data, 50 x 5 x 5:
-     * 1.2x slower than im2col + GEMM, whose packed panels are reused by every output channel), nor under 16
-     * (the digits CNN's 1->32, 9 taps: too little work per block for the tile and copy-out; its im2col + GEMM
-     * step took 0.35 ms forward against 0.47-0.68 flat in bench train).
+     * 1.2x slower than im2col + GEMM, whose packed panels are reused by every output channel), nor under 9
+     * (the digits CNN's 1->32 has 9: once the tile copy-out was vectorised and the tap offsets built once per call
+     * it took 0.14-0.18 ms forward against 0.36-0.68 on im2col + GEMM, same JVM; earlier flat lost there).
      */
     private static boolean preferred(Flat fl, long outCh, long summed, int block) {
         long taps = summed * fl.kh() * fl.kw();
-        if (fl.ho() * fl.wo() > 32 * 32 || taps < 16 || taps > 512) return false;
+        if (fl.ho() * fl.wo() > 32 * 32 || taps < 9 || taps > 512) return false;
         double u = useful(fl, block);
         return u >= 0.75 || (u >= 0.6 && summed < 8);
     }

@@ -262,9 +262,9 @@ final class FlatConv {
     }
 
     /**
-     * The weights of `out` output channels x `taps` taps (c, i, j in order) in the kernels' order: blocks of 3
-     * output channels ({@link #start}), tap-major within a block ({@code wk[(blk*taps + t)*3 + r]}); with
-     * fewer than 3 output channels, one block per channel ({@code wk[o*taps + t]}).
+     * The weights of `out` output channels x `taps` taps (c, i, j in order) in the kernels' order: blocks of
+     * {@link #FB} output channels ({@link #start}), tap-major within a block ({@code wk[(blk*taps + t)*FB + r]});
+     * with fewer than FB output channels, one block per channel ({@code wk[o*taps + t]}).
      */
     private static float[] pack(int out, int taps, Weight w) {
         int fb = out >= FB ? FB : 1, nb = out >= FB ? blocks(out, FB) : out;

@@ -30,9 +30,11 @@ import jdk.incubator.vector.VectorSpecies;
  *   {@code cols = W^T dout[:, chunk]} then col2im-add; backward-weights {@code dW += dout[:, chunk] cols^T},
  *   one product per chunk, so the sum over the batch is a few long GEMM sums, not a beta pass per image.</li>
  * </ul>
- * Small images (at most 32 x 32 output pixels, groups 1) take {@link FlatConv} (stride 1, lanes along the
- * output pixels; by its own rule: few channels or filters, little wasted width) or else {@link DirectConv}
- * where they measured faster: forward and backward-data by the per-shape rule there, backward-weights always (no im2col matrix).
+ * 3x3 stride-1 layers with 32+ channels each way take {@link WinogradConv} (all three directions; its rounding
+ * error is bounded norm-wise, see there; {@code -Dtensorlane.conv.winograd=off} turns it off). Small images (at
+ * most 32 x 32 output pixels, groups 1) take {@link FlatConv} (stride 1, lanes along the output pixels; by its own
+ * rule: few channels or filters, little wasted width) or else {@link DirectConv} where they measured faster:
+ * forward and backward-data by the per-shape rule there, backward-weights always (no im2col matrix).
  * The column and output blocks live in a per-thread workspace (automatic-arena memory, grown on demand and reused: no
  * allocation per call in steady state); automatic arenas are readable by the GEMM's worker threads.
  *
@@ -372,7 +374,7 @@ public final class VectorConv implements ConvKernels {
         if (g.n() == 0) return;
         Parallelism pu = usable(par, x, w, y, b);
         if (WinogradConv.forward(g)) {
-            log("fwd", g, "Winograd F(2x2, 3x3) (16 GEMMs over channel pairs per chunk of 2x2 output tiles)");
+            log("fwd", g, "Winograd F(2x2, 3x3) (16 microkernel products over channel pairs per chunk of 2x2 output tiles)");
             WinogradConv.conv2d(g, x, xOff, w, wOff, b, bOff, y, yOff, pu);
             return;
         }
@@ -552,7 +554,7 @@ public final class VectorConv implements ConvKernels {
         }
         Parallelism pu = usable(par, x, dout, dw, null);
         if (WinogradConv.backwardWeights(g)) {
-            log("bwd-weights", g, "Winograd F(2x2, 3x3) (16 GEMMs over the tiles per transformed position)");
+            log("bwd-weights", g, "Winograd F(2x2, 3x3) (16 microkernel products summed over the tiles)");
             WinogradConv.backwardWeights(g, x, xOff, dout, dOff, dw, dwOff, pu);
             return;
         }

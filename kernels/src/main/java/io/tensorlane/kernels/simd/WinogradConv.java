@@ -222,7 +222,7 @@ final class WinogradConv {
     private static void gradientTransform(float[] dycl, int dyImage, int perImage, int wp, int fp, int tilesW, int t0,
                                           int count, float[] ap, int panel, int apPlane) {
         int rs = wp * fp;
-        float[] q4 = new float[4 * L];
+        float[] q4 = WORKSPACES.get().small.floats(4 * L);
         for (int t = 0; t < count; t++) {
             int tile = t0 + t, img = tile / perImage, it = tile % perImage, th = it / tilesW, tc = it % tilesW;
             int base = img * dyImage + (2 * th * wp + 2 * tc) * fp;
@@ -257,7 +257,7 @@ final class WinogradConv {
     private static void inverseWeights(Workspace ws, int f, int c, float[] du, int duPlane, int cn, MemorySegment dw, long dwOff) {
         int plane = f * c;
         float[] out = ws.wHeap.floats(9 * plane);
-        float[] r = new float[12];
+        float[] r = ws.small.floats(12);
         for (int q = 0; q < plane; q++) {
             int at = (q / c) * cn + q % c;
             for (int j = 0; j < 4; j++) { // G^T D, column j
@@ -279,7 +279,8 @@ final class WinogradConv {
 
     /**
      * U[xi][ci][co] = (G k G^T)[xi] for the kernel k linking ci to co, G = [[1,0,0],[1/2,1/2,1/2],[1/2,-1/2,1/2],[0,0,1]],
-     * as a native (16 x cin x cout) segment of the calling thread's workspace. The kernels are read from a heap copy
+     * in the microkernel's B panels ({@code u[xi*cp*fn + (co/NR)*cp*NR + ci*NR + co%NR]}, fn = cout rounded up to
+     * NR, zero for the pad channels and columns) in the calling thread's workspace. The kernels are read from a heap copy
      * of w ({@code wh}, F x C x 9): the 9 taps of (ci, co) start at {@code ci*ciStride + co*coStride}, in reverse
      * order when {@code flip}. They are first laid out tap-major with co contiguous ({@code kt[(ci*9 + tap)*cout + co]},
      * with 8 lanes the forward's F x 9C transpose goes through {@link #transpose8}), so that the transform runs on
@@ -288,7 +289,7 @@ final class WinogradConv {
     private static float[] transformWeights(Problem pr, float[] wh, int ciStride, int coStride, boolean flip) {
         int cin = pr.cin(), cout = pr.cout();
         Workspace ws = WORKSPACES.get();
-        int plane = cin * cout, rows = 9 * cin;
+        int rows = 9 * cin;
         float[] kt = ws.kernels.floats(rows * cout);
         int coBlocks = 0, rowBlocks = 0;
         if (!flip && L == 8 && ciStride == 9 && coStride == rows) {
@@ -309,7 +310,7 @@ final class WinogradConv {
         float[] u = ws.panels.floats(16 * xiPlane);
         Arrays.fill(u, 0, 16 * xiPlane, 0f);
         int full = cout / L * L;
-        float[] gk = new float[12];
+        float[] gk = ws.small.floats(12);
         for (int ci = 0; ci < cin; ci++) {
             int k0 = ci * 9 * cout;
             for (int co = 0; co < full; co += L) {
@@ -386,12 +387,14 @@ final class WinogradConv {
         final Scratch va = new Scratch();
         final Scratch mh = new Scratch();
         final Scratch stage = new Scratch();
+        /** A few floats of scalar or quarter-vector staging (the transforms' tails). */
+        final Scratch small = new Scratch();
     }
 
     private static final ThreadLocal<Workspace> WORKSPACES = ThreadLocal.withInitial(Workspace::new);
 
     /**
-     * Images per group: enough that a group has at least {@link #CHUNK_TILES} tiles (small images: the GEMMs'
+     * Images per group: enough that a group has at least {@link #CHUNK_TILES} tiles (small images: the products'
      * rows are the tiles of several images), within the buffer cap.
      */
     private static int groupImages(Problem pr, long n) {

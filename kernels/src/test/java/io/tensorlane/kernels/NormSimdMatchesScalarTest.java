@@ -30,7 +30,10 @@ class NormSimdMatchesScalarTest {
     static final long[][] SHAPES = {{1, 1, 1}, {1, 3, 7}, {3, 7, 1}, {2, 5, 17}, {4, 3, 33}, {5, 65, 1}, {2, 2, 2049},
             {130, 9, 1}, {3, 17, 65}, {1, 2, 4100}, {2, 33, 1}, {7, 4, 9},
             // many small planes: statistics blocks of several whole planes (and a partial last group), masked tails
-            {64, 3, 16}, {300, 2, 7}, {45, 3, 100}, {3, 2, 2048}};
+            {64, 3, 16}, {300, 2, 7}, {45, 3, 100}, {3, 2, 2048},
+            // image-major small planes: several blocks of images (and a partial last one), vector-multiple planes
+            // at every width, and more channels per image than one pass takes (sub-ranges of whole channels)
+            {70, 5, 64}, {9, 4, 8}, {33, 7, 32}, {5, 40, 256}, {40, 3, 128}};
 
     private static float[] random(Random r, int n, double center, double spread) {
         float[] v = new float[n];

@@ -55,6 +55,21 @@ class SimdPoolMatchesScalarTest {
             {2, 2, 6, 30, 2, 2, 2, 2, 0, 0},
             {3, 3, 3, 2, 2, 2, 2, 2, 0, 0},
             {1, 9, 12, 35, 2, 2, 2, 2, 0, 0},
+            // narrow planes as one flat run (w <= lanes): steps spanning several planes, steps inside a plane,
+            // plane counts that leave whole planes to the row loop, 1x1 outputs, and a 6x4 map that stays out
+            {1, 3, 4, 4, 2, 2, 2, 2, 0, 0},
+            {1, 5, 2, 2, 2, 2, 2, 2, 0, 0},
+            {1, 9, 2, 4, 2, 2, 2, 2, 0, 0},
+            {2, 3, 8, 2, 2, 2, 2, 2, 0, 0},
+            {1, 3, 4, 8, 2, 2, 2, 2, 0, 0},
+            {1, 2, 16, 8, 2, 2, 2, 2, 0, 0},
+            {1, 3, 12, 8, 2, 2, 2, 2, 0, 0},
+            {1, 3, 6, 4, 2, 2, 2, 2, 0, 0},
+            {2, 5, 16, 16, 2, 2, 2, 2, 0, 0},
+            // more planes than one group of the small-plane backward (about 16 KiB of dx per group)
+            {70, 20, 4, 4, 2, 2, 2, 2, 0, 0},
+            {40, 3, 9, 5, 2, 2, 2, 2, 0, 0},
+            {9, 40, 8, 8, 3, 3, 2, 2, 1, 1},
             // strides 3 and 4: rows wide enough for whole vectors at 16 lanes, windows narrower than,
             // equal to and wider than the stride, with padding
             {1, 2, 7, 150, 4, 4, 4, 4, 0, 0},

@@ -9,11 +9,18 @@ package io.tensorlane.kernels.simd;
 final class Scratch {
     private float[] floats = new float[0];
     private int[] ints = new int[0];
+    private double[] doubles = new double[0];
 
     /** The float buffer, at least {@code n} long. */
     float[] floats(int n) {
         if (floats.length < n) floats = new float[n];
         return floats;
+    }
+
+    /** The double buffer, at least {@code n} long. */
+    double[] doubles(int n) {
+        if (doubles.length < n) doubles = new double[n];
+        return doubles;
     }
 
     /** The int buffer, at least {@code n} long. */

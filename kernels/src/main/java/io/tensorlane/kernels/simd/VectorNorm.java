@@ -22,6 +22,9 @@ import java.nio.ByteOrder;
  * (8 KiB, in L1 for its second pass) gets its float sum, then its sum of squares around that block mean; the
  * blocks' (count, mean, M2) are merged in double (Chan et al.). So float rounding only ever spans one block of
  * centred values, and a large mean does not cancel digits of the variance as sum(x^2) - m*mean^2 would.
+ * Small planes (whole vectors, at most {@value #SMALL_INNER} values: 4x4 to 16x16 maps) run the same statistics
+ * image by image instead (see {@link #imageMajor}): per-plane loop set-ups and cache-set conflicts made the
+ * channel-by-channel loop 2-3x slower on 64 x 64 x 4 x 4.
  *
  * <p>Per-feature layout ({@code inner == 1}, x is N x D): lanes run across features, L columns at a time,
  * rows in blocks of {@value #ROWS} (block sum, then centred squares), blocks merged per lane with the same
@@ -133,6 +136,13 @@ public final class VectorNorm implements NormKernels {
         if (inner == 1) {
             featureTrain(outer, channels, c0, c1, x, xOff, gamma, gOff, beta, bOff, eps, momentum, runMean, rmOff,
                     runVar, rvOff, y, yOff, mean, meanOff, var, varOff);
+            return;
+        }
+        if (imageMajor(inner)) {
+            for (long cs = c0, step = SMALL_SPAN / inner; cs < c1; cs += step) {
+                smallTrain(outer, channels, (int) inner, cs, Math.min(c1, cs + step), x, xOff, gamma, gOff, beta, bOff, eps,
+                        momentum, runMean, rmOff, runVar, rvOff, y, yOff, mean, meanOff, var, varOff);
+            }
             return;
         }
         long stride = channels * inner;
@@ -256,6 +266,13 @@ public final class VectorNorm implements NormKernels {
                     eps, dx, dxOff, dgamma, dgOff, dbeta, dbOff);
             return;
         }
+        if (imageMajor(inner)) {
+            for (long cs = c0, step = SMALL_SPAN / inner; cs < c1; cs += step) {
+                smallBackward(training, outer, channels, (int) inner, cs, Math.min(c1, cs + step), x, xOff, dout, dOff, gamma,
+                        gOff, mean, meanOff, var, varOff, eps, dx, dxOff, dgamma, dgOff, dbeta, dbOff);
+            }
+            return;
+        }
         double m = (double) outer * inner;
         float[] pair = new float[2]; // the two block sums of centredDot (one small array per call, not per block)
         long stride = channels * inner;
@@ -339,6 +356,215 @@ public final class VectorNorm implements NormKernels {
                 load(d, dp + i, m).sub(k0v).fma(av, load(x, xp + i, m).sub(mv).mul(kv))
                         .intoMemorySegment(dx, (gp + i) * Float.BYTES, NATIVE, m);
             }
+        }
+    }
+
+    // ------------------------------------------------------------------ small planes, image by image
+
+    /** Largest plane of the image-major path, and the most values per image it takes in one pass (whole channels). */
+    static final int SMALL_INNER = 256, SMALL_SPAN = 8192;
+    private static final ThreadLocal<Scratch[]> SMALL = ThreadLocal.withInitial(() -> {
+        Scratch[] s = new Scratch[6];
+        for (int i = 0; i < s.length; i++) s[i] = new Scratch();
+        return s;
+    });
+
+    /**
+     * Whether planes of {@code inner} values take the image-major path: planes of whole vectors, at most
+     * {@value #SMALL_INNER} values (the 4x4 .. 16x16 maps of small CNNs). Channel by channel, such planes are runs
+     * of 2-32 vectors at a stride of a whole image (a power of two for the usual channel counts): every run pays a
+     * loop set-up, and the runs of one channel fall into the same few cache sets. Image by image, a range of
+     * channels is one contiguous run, read with one long loop into per-position accumulators (heap arrays of one
+     * image's values), folded per channel afterwards; ranges of at most {@value #SMALL_SPAN} values per image,
+     * whole channels. A channel's sums involve only its own positions, so its results do not depend on the range
+     * it is computed in (thread splits, sub-ranges). The choice depends on the shape only.
+     */
+    private static boolean imageMajor(long inner) {
+        return inner % L == 0 && inner <= SMALL_INNER;
+    }
+
+    /** Sets {@code a[c*inner .. +inner)} to {@code v[from + c]} for the cn channels. */
+    private static void spread(float[] a, int cn, int inner, float[] v, int from) {
+        for (int c = 0; c < cn; c++) java.util.Arrays.fill(a, c * inner, (c + 1) * inner, v[from + c]);
+    }
+
+    /** Float sum of {@code a[c*inner .. +inner)} (vector adds, then the lanes). */
+    private static float channelSum(float[] a, int c, int inner) {
+        FloatVector s = FloatVector.zero(S);
+        for (int j = c * inner, end = j + inner; j < end; j += L) s = s.add(FloatVector.fromArray(S, a, j));
+        return VectorMath.sumLanes(s);
+    }
+
+    // One image's run of the image-major passes. Separate small methods on purpose: written inline in the
+    // (large) callers, C2 did not inline the vector operations and boxed every vector (1 MiB per call).
+
+    /** acc[j] += x[p + j] - shift[j] over the run. */
+    private static void addShifted(MemorySegment x, long p, float[] shift, float[] acc, int span) {
+        for (int j = 0; j < span; j += L) {
+            FloatVector.fromArray(S, acc, j).add(load(x, p + j).sub(FloatVector.fromArray(S, shift, j))).intoArray(acc, j);
+        }
+    }
+
+    /** acc[j] += (x[p + j] - centre[j])^2 over the run. */
+    private static void addSquares(MemorySegment x, long p, float[] centre, float[] acc, int span) {
+        for (int j = 0; j < span; j += L) {
+            FloatVector d = load(x, p + j).sub(FloatVector.fromArray(S, centre, j));
+            d.fma(d, FloatVector.fromArray(S, acc, j)).intoArray(acc, j);
+        }
+    }
+
+    /** y = ((x - shift) - muK) * scale + beta over the run (the channel-major {@link #normalise}'s operations). */
+    private static void normaliseImage(MemorySegment x, long p, MemorySegment y, long r, float[] shift, float[] muK,
+                                       float[] scale, float[] beta, int span) {
+        for (int j = 0; j < span; j += L) {
+            load(x, p + j).sub(FloatVector.fromArray(S, shift, j)).sub(FloatVector.fromArray(S, muK, j))
+                    .fma(FloatVector.fromArray(S, scale, j), FloatVector.fromArray(S, beta, j))
+                    .intoMemorySegment(y, (r + j) * Float.BYTES, NATIVE);
+        }
+    }
+
+    /** accD[j] += d[j], accX[j] += (x[j] - mu[j]) * d[j] over the run. */
+    private static void addDots(MemorySegment x, long xp, MemorySegment d, long dp, float[] mu, float[] accD, float[] accX, int span) {
+        for (int j = 0; j < span; j += L) {
+            FloatVector dv = load(d, dp + j);
+            FloatVector.fromArray(S, accD, j).add(dv).intoArray(accD, j);
+            load(x, xp + j).sub(FloatVector.fromArray(S, mu, j)).fma(dv, FloatVector.fromArray(S, accX, j)).intoArray(accX, j);
+        }
+    }
+
+    /** dx = (d - k0) * a + (x - mu) * k over the run (the channel-major {@link #backwardPlanes}'s operations). */
+    private static void backwardImage(MemorySegment x, long xp, MemorySegment d, long dp, MemorySegment dx, long gp,
+                                      float[] mu, float[] a, float[] k, float[] k0, int span) {
+        for (int j = 0; j < span; j += L) {
+            load(d, dp + j).sub(FloatVector.fromArray(S, k0, j)).fma(FloatVector.fromArray(S, a, j),
+                            load(x, xp + j).sub(FloatVector.fromArray(S, mu, j)).mul(FloatVector.fromArray(S, k, j)))
+                    .intoMemorySegment(dx, (gp + j) * Float.BYTES, NATIVE);
+        }
+    }
+
+    /**
+     * {@link #batchNormTrainForward} of small planes, image-major (see {@link #imageMajor}): the same blocks of
+     * images and the same statistics as the channel-major loop (block sums of x - k, centred squares around the
+     * block mean, blocks merged in double), each block's sums accumulated per position across its images, and the
+     * same per-element normalisation.
+     */
+    private static void smallTrain(long outer, long channels, int inner, long c0, long c1, MemorySegment x, long xOff,
+                                   MemorySegment gamma, long gOff, MemorySegment beta, long bOff, float eps, float momentum,
+                                   MemorySegment runMean, long rmOff, MemorySegment runVar, long rvOff,
+                                   MemorySegment y, long yOff, MemorySegment mean, long meanOff, MemorySegment var, long varOff) {
+        int cn = (int) (c1 - c0), span = cn * inner;
+        long stride = channels * inner, base = c0 * inner;
+        Scratch[] ws = SMALL.get();
+        float[] acc = ws[0].floats(span), shift = ws[1].floats(span), centre = ws[2].floats(span);
+        float[] perC = ws[3].floats(4 * cn); // k, block centre, then muK, scale, beta per channel
+        double[] st = ws[4].doubles(4 * cn);  // muK, m2, block mean, centre's rounding per channel
+        for (int c = 0; c < cn; c++) {
+            perC[c] = get(x, xOff + base + (long) c * inner); // k: the channel's first value
+            st[c] = 0;
+            st[cn + c] = 0;
+        }
+        spread(shift, cn, inner, perC, 0);
+        int group = planesPerBlock(outer, inner);
+        double cnt = 0;
+        for (long o = 0; o < outer; o += group) {
+            int planes = (int) Math.min(group, outer - o);
+            double bn = (double) planes * inner;
+            java.util.Arrays.fill(acc, 0, span, 0f);
+            for (int q = 0; q < planes; q++) addShifted(x, xOff + base + (o + q) * stride, shift, acc, span);
+            for (int c = 0; c < cn; c++) {
+                double bMean = channelSum(acc, c, inner) / bn; // of z
+                float ce = (float) (perC[c] + bMean);
+                st[2 * cn + c] = bMean;
+                st[3 * cn + c] = ce - (perC[c] + bMean);           // centre's rounding
+                perC[cn + c] = ce;
+            }
+            spread(centre, cn, inner, perC, cn);
+            java.util.Arrays.fill(acc, 0, span, 0f);
+            for (int q = 0; q < planes; q++) addSquares(x, xOff + base + (o + q) * stride, centre, acc, span);
+            double n = cnt + bn;
+            for (int c = 0; c < cn; c++) {
+                double off = st[3 * cn + c], bMean = st[2 * cn + c];
+                double bM2 = Math.max(channelSum(acc, c, inner) - bn * off * off, 0);
+                double delta = bMean - st[c];
+                st[c] += delta * bn / n;
+                st[cn + c] += bM2 + delta * delta * cnt * bn / n;
+            }
+            cnt = n;
+        }
+        for (int c = 0; c < cn; c++) {
+            long ch = c0 + c;
+            double muK = st[c], mu = perC[c] + muK, va = Math.max(st[cn + c] / cnt, 0);
+            double inv = 1.0 / Math.sqrt(va + eps);
+            perC[cn + c] = (float) muK;
+            perC[2 * cn + c] = (float) (get(gamma, gOff + ch) * inv);
+            perC[3 * cn + c] = get(beta, bOff + ch);
+            set(mean, meanOff + ch, (float) mu);
+            set(var, varOff + ch, (float) va);
+            set(runMean, rmOff + ch, (float) (momentum * (double) get(runMean, rmOff + ch) + (1.0 - momentum) * mu));
+            set(runVar, rvOff + ch, (float) (momentum * (double) get(runVar, rvOff + ch) + (1.0 - momentum) * va));
+        }
+        float[] muKs = centre, scale = acc, be = ws[5].floats(span);
+        spread(muKs, cn, inner, perC, cn);
+        spread(scale, cn, inner, perC, 2 * cn);
+        spread(be, cn, inner, perC, 3 * cn);
+        for (long o = 0; o < outer; o++) {
+            normaliseImage(x, xOff + base + o * stride, y, yOff + base + o * stride, shift, muKs, scale, be, span);
+        }
+    }
+
+    /**
+     * {@link #batchNormBackward} of small planes, image-major (see {@link #imageMajor}): per block of images the
+     * float sums of dout and (x - mu) * dout, accumulated per position and folded per channel into double sums,
+     * then the same per-element dx as the channel-major loop.
+     */
+    private static void smallBackward(boolean training, long outer, long channels, int inner, long c0, long c1,
+                                      MemorySegment x, long xOff, MemorySegment dout, long dOff, MemorySegment gamma, long gOff,
+                                      MemorySegment mean, long meanOff, MemorySegment var, long varOff, float eps,
+                                      MemorySegment dx, long dxOff, MemorySegment dgamma, long dgOff, MemorySegment dbeta, long dbOff) {
+        int cn = (int) (c1 - c0), span = cn * inner;
+        long stride = channels * inner, base = c0 * inner;
+        double m = (double) outer * inner;
+        Scratch[] ws = SMALL.get();
+        float[] accD = ws[0].floats(span), accX = ws[1].floats(span), mus = ws[2].floats(span);
+        float[] perC = ws[3].floats(4 * cn); // mu, a, k, k0 per channel
+        double[] st = ws[4].doubles(2 * cn);  // sum dout, sum (x - mu) * dout per channel
+        for (int c = 0; c < cn; c++) {
+            perC[c] = get(mean, meanOff + c0 + c);
+            st[c] = 0;
+            st[cn + c] = 0;
+        }
+        spread(mus, cn, inner, perC, 0);
+        int group = planesPerBlock(outer, inner);
+        for (long o = 0; o < outer; o += group) {
+            int planes = (int) Math.min(group, outer - o);
+            java.util.Arrays.fill(accD, 0, span, 0f);
+            java.util.Arrays.fill(accX, 0, span, 0f);
+            for (int q = 0; q < planes; q++) {
+                long p = base + (o + q) * stride;
+                addDots(x, xOff + p, dout, dOff + p, mus, accD, accX, span);
+            }
+            for (int c = 0; c < cn; c++) {
+                st[c] += channelSum(accD, c, inner);
+                st[cn + c] += channelSum(accX, c, inner);
+            }
+        }
+        for (int c = 0; c < cn; c++) {
+            long ch = c0 + c;
+            double inv = 1.0 / Math.sqrt((double) get(var, varOff + ch) + eps);
+            double a = get(gamma, gOff + ch) * inv, sd = st[c], dg = st[cn + c] * inv;
+            perC[cn + c] = (float) a;
+            perC[2 * cn + c] = training ? (float) (-a * inv * dg / m) : 0f;
+            perC[3 * cn + c] = training ? (float) (sd / m) : 0f;
+            set(dgamma, dgOff + ch, (float) dg);
+            set(dbeta, dbOff + ch, (float) sd);
+        }
+        float[] as = accD, ks = accX, k0s = ws[5].floats(span);
+        spread(as, cn, inner, perC, cn);
+        spread(ks, cn, inner, perC, 2 * cn);
+        spread(k0s, cn, inner, perC, 3 * cn);
+        for (long o = 0; o < outer; o++) {
+            long p = base + o * stride;
+            backwardImage(x, xOff + p, dout, dOff + p, dx, dxOff + p, mus, as, ks, k0s, span);
         }
     }
 

@@ -77,6 +77,97 @@ final class GemmMicrokernels {
     }
 
     /**
+     * {@link #kernel4x2} with A as 4 rows of a row-major block: row i's element p is {@code a[ao + i*lda + p]}.
+     * For callers that produce A themselves in that layout (Winograd's input transform: tiles x channels):
+     * no transposing copy into packed panels. The same sums in the same order as {@link #kernel4x2} on the
+     * packed equivalent. (A general element stride would cost 1.5x: C2 eliminates the range checks of
+     * {@code a[p + invariant]} but not of {@code a[p*ks + invariant]} with a variable ks.)
+     */
+    static void kernel4x2Rows(int kc, float[] a, int ao, int lda, float[] bp, int bo, float[] tile, int to, int ts,
+                              boolean load) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+        if (load) {
+            c00 = FloatVector.fromArray(S, tile, to);
+            c01 = FloatVector.fromArray(S, tile, to + LANES);
+            c10 = FloatVector.fromArray(S, tile, to + ts);
+            c11 = FloatVector.fromArray(S, tile, to + ts + LANES);
+            c20 = FloatVector.fromArray(S, tile, to + 2 * ts);
+            c21 = FloatVector.fromArray(S, tile, to + 2 * ts + LANES);
+            c30 = FloatVector.fromArray(S, tile, to + 3 * ts);
+            c31 = FloatVector.fromArray(S, tile, to + 3 * ts + LANES);
+        } else {
+            c00 = FloatVector.zero(S);
+            c01 = c00; c10 = c00; c11 = c00; c20 = c00; c21 = c00; c30 = c00; c31 = c00;
+        }
+        int a1o = ao + lda, a2o = ao + 2 * lda, a3o = ao + 3 * lda;
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + LANES);
+            FloatVector a0 = FloatVector.broadcast(S, a[ao + p]);
+            c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, a[a1o + p]);
+            c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, a[a2o + p]);
+            c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, a[a3o + p]);
+            c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
+        }
+        c00.intoArray(tile, to);
+        c01.intoArray(tile, to + LANES);
+        c10.intoArray(tile, to + ts);
+        c11.intoArray(tile, to + ts + LANES);
+        c20.intoArray(tile, to + 2 * ts);
+        c21.intoArray(tile, to + 2 * ts + LANES);
+        c30.intoArray(tile, to + 3 * ts);
+        c31.intoArray(tile, to + 3 * ts + LANES);
+    }
+
+    /**
+     * {@link #kernel4x2} with A in panels of LANES rows: row i's element p is {@code a[ao + p*LANES + i]} (4 of the
+     * panel's rows, ao at the first). For callers that produce A as vectors along its rows (Winograd's gradient
+     * transform: one vector of L filters per tile), stored whole: no quarter-vector copies into 4-row panels.
+     * The same sums in the same order as {@link #kernel4x2} on the packed equivalent.
+     */
+    static void kernel4x2Wide(int kc, float[] a, int ao, float[] bp, int bo, float[] tile, int to, int ts, boolean load) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+        if (load) {
+            c00 = FloatVector.fromArray(S, tile, to);
+            c01 = FloatVector.fromArray(S, tile, to + LANES);
+            c10 = FloatVector.fromArray(S, tile, to + ts);
+            c11 = FloatVector.fromArray(S, tile, to + ts + LANES);
+            c20 = FloatVector.fromArray(S, tile, to + 2 * ts);
+            c21 = FloatVector.fromArray(S, tile, to + 2 * ts + LANES);
+            c30 = FloatVector.fromArray(S, tile, to + 3 * ts);
+            c31 = FloatVector.fromArray(S, tile, to + 3 * ts + LANES);
+        } else {
+            c00 = FloatVector.zero(S);
+            c01 = c00; c10 = c00; c11 = c00; c20 = c00; c21 = c00; c30 = c00; c31 = c00;
+        }
+        for (int p = 0; p < kc; p++) {
+            int ai = ao + p * LANES, bi = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + LANES);
+            FloatVector a0 = FloatVector.broadcast(S, a[ai]);
+            c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
+            c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, a[ai + 2]);
+            c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, a[ai + 3]);
+            c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
+        }
+        c00.intoArray(tile, to);
+        c01.intoArray(tile, to + LANES);
+        c10.intoArray(tile, to + ts);
+        c11.intoArray(tile, to + ts + LANES);
+        c20.intoArray(tile, to + 2 * ts);
+        c21.intoArray(tile, to + 2 * ts + LANES);
+        c30.intoArray(tile, to + 3 * ts);
+        c31.intoArray(tile, to + 3 * ts + LANES);
+    }
+
+    /**
      * tile[to + i*ts + j] (+)= sum over p of ap[ao + p*8 + i] * bp[bo + p*NR + j] for the 8 x NR tile:
      * with {@code load} the sums continue from the tile's values (one recursive sum over all of k).
      */

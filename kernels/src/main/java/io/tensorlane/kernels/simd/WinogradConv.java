@@ -23,8 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Layouts: the image is copied channels-last with a zero border ({@code [hp][wp][cp]}, cp the channels
  * rounded up to whole vectors, the pad channels zero); per chunk of at most {@value #CHUNK_TILES} tiles (tiles of
- * several small images share a chunk, so that the products keep enough rows) V goes into the microkernel's A
- * panels of 4 tiles and M into a heap tile {@code [xi][t][fn]}; U is built once per call straight into B panels
+ * several small images share a chunk, so that the products keep enough rows) V goes into a row-major
+ * {@code [xi][t][cp]} block that the microkernel reads in place and M into a heap tile {@code [xi][t][fn]}; U is
+ * built once per call straight into B panels
  * of NR output channels; the 2x2 outputs go to a channels-last image tile {@code [ho*wo][fp]} that is
  * transposed to NCHW at the end with the bias. The NCHW <-> channels-last transposes run 8 x 8 blocks in
  * registers ({@link #transpose8}) with 8 lanes. All buffers are per-thread heap arrays ({@link Scratch}).
@@ -182,17 +183,17 @@ final class WinogradConv {
             float[] bp = ws.va.floats(16 * bpPlane), ap = ws.stage.floats(16 * apPlane);
             for (int t0 = 0; t0 < tiles; t0 += chunk) {
                 int count = Math.min(chunk, tiles - t0);
-                // B panels [q][t][NR] of V (channels), A panels [f/4][t][4] of Mg (filters): the microkernel's
-                // k runs over the tiles, continuing the sums of the earlier chunks
+                // B panels [q][t][NR] of V (channels), A panels [f/L][t][L] of Mg (filters, one vector per tile): the
+                // microkernel's k runs over the tiles, continuing the sums of the earlier chunks
                 inputTransform(xcl, inImage, perImage, wp, cp, tw, t0, count, bp, NR, chunk * NR, bpPlane);
-                gradientTransform(dycl, dyImage, perImage, dy.wp(), fp, tw, t0, count, ap, chunk * 4, apPlane);
+                gradientTransform(dycl, dyImage, perImage, dy.wp(), fp, tw, t0, count, ap, chunk * L, apPlane);
                 boolean load = !first;
                 RangeProducts products = (x0, x1) -> {
                     for (int xi = x0; xi < x1; xi++) {
                         for (int fb = 0; fb < fp; fb += 4) {
                             for (int q = 0; q < cn; q += NR) {
-                                GemmMicrokernels.kernel4x2(count, ap, xi * apPlane + fb * chunk, bp, xi * bpPlane + q * chunk,
-                                        du, xi * duPlane + fb * cn + q, cn, load);
+                                GemmMicrokernels.kernel4x2Wide(count, ap, xi * apPlane + (fb / L) * chunk * L + fb % L, bp,
+                                        xi * bpPlane + q * chunk, du, xi * duPlane + fb * cn + q, cn, load);
                             }
                         }
                     }
@@ -214,37 +215,46 @@ final class WinogradConv {
     }
 
     /**
-     * ap[xi*apPlane + (f/4)*panel + t*4 + f%4] = (A dY A^T)[xi] for the 2x2 output-gradient block dY of tile
+     * ap[xi*apPlane + (f/L)*panel + t*L + f%L] = (A dY A^T)[xi] for the 2x2 output-gradient block dY of tile
      * t0 + t (channels-last, zero past the image), A = [[1,0],[1,1],[1,-1],[0,-1]]: the adjoint of
-     * {@link #outputTransform}, stored as the microkernel's A panels of 4 filters (each vector's quarters copied
-     * through a small buffer: masked stores of the quarters measured up to 4x slower on AVX2).
+     * {@link #outputTransform}, one vector of L filters per tile and position, as
+     * {@link GemmMicrokernels#kernel4x2Wide} reads its A.
      */
     private static void gradientTransform(float[] dycl, int dyImage, int perImage, int wp, int fp, int tilesW, int t0,
                                           int count, float[] ap, int panel, int apPlane) {
         int rs = wp * fp;
-        float[] q4 = WORKSPACES.get().small.floats(4 * L);
         for (int t = 0; t < count; t++) {
             int tile = t0 + t, img = tile / perImage, it = tile % perImage, th = it / tilesW, tc = it % tilesW;
             int base = img * dyImage + (2 * th * wp + 2 * tc) * fp;
             for (int f = 0; f < fp; f += L) {
-                int o = (f / 4) * panel + t * 4, p = base + f;
+                int o = (f / L) * panel + t * L, p = base + f;
                 FloatVector d00 = FloatVector.fromArray(S, dycl, p), d01 = FloatVector.fromArray(S, dycl, p + fp);
                 FloatVector d10 = FloatVector.fromArray(S, dycl, p + rs), d11 = FloatVector.fromArray(S, dycl, p + rs + fp);
                 // rows of A dY: (d00, d01), (d00 + d10, d01 + d11), (d00 - d10, d01 - d11), (-d10, -d11); each row
-                // (a, b) times A^T: a, a + b, a - b, -b
-                for (int i = 0; i < 4; i++) {
-                    FloatVector a = i == 0 ? d00 : i == 1 ? d00.add(d10) : i == 2 ? d00.sub(d10) : d10.neg();
-                    FloatVector b = i == 0 ? d01 : i == 1 ? d01.add(d11) : i == 2 ? d01.sub(d11) : d11.neg();
-                    FloatVector v0 = a, v1 = a.add(b), v2 = a.sub(b), v3 = b.neg();
-                    int x0 = o + 4 * i * apPlane;
-                    v0.intoArray(q4, 0);
-                    v1.intoArray(q4, L);
-                    v2.intoArray(q4, 2 * L);
-                    v3.intoArray(q4, 3 * L);
-                    for (int r = 0; r < 4; r++) {
-                        for (int j = 0; j < L / 4; j++) System.arraycopy(q4, r * L + 4 * j, ap, x0 + r * apPlane + j * panel, 4);
-                    }
-                }
+                // (a, b) times A^T: a, a + b, a - b, -b (written out: no vector crosses a call)
+                FloatVector a = d00, b = d01;
+                a.intoArray(ap, o);
+                a.add(b).intoArray(ap, o + apPlane);
+                a.sub(b).intoArray(ap, o + 2 * apPlane);
+                b.neg().intoArray(ap, o + 3 * apPlane);
+                a = d00.add(d10);
+                b = d01.add(d11);
+                a.intoArray(ap, o + 4 * apPlane);
+                a.add(b).intoArray(ap, o + 5 * apPlane);
+                a.sub(b).intoArray(ap, o + 6 * apPlane);
+                b.neg().intoArray(ap, o + 7 * apPlane);
+                a = d00.sub(d10);
+                b = d01.sub(d11);
+                a.intoArray(ap, o + 8 * apPlane);
+                a.add(b).intoArray(ap, o + 9 * apPlane);
+                a.sub(b).intoArray(ap, o + 10 * apPlane);
+                b.neg().intoArray(ap, o + 11 * apPlane);
+                a = d10.neg();
+                b = d11.neg();
+                a.intoArray(ap, o + 12 * apPlane);
+                a.add(b).intoArray(ap, o + 13 * apPlane);
+                a.sub(b).intoArray(ap, o + 14 * apPlane);
+                b.neg().intoArray(ap, o + 15 * apPlane);
             }
         }
     }
@@ -386,8 +396,9 @@ final class WinogradConv {
         final Scratch panels = new Scratch();
         final Scratch va = new Scratch();
         final Scratch mh = new Scratch();
+        /** Backward-weights' A panels (the gradient transform's output). */
         final Scratch stage = new Scratch();
-        /** A few floats of scalar or quarter-vector staging (the transforms' tails). */
+        /** A few floats of scalar staging (the weight transforms). */
         final Scratch small = new Scratch();
     }
 
@@ -423,10 +434,10 @@ final class WinogradConv {
      * Images [n0, n0 + imgs) of the forward problem: channels-last copies, then per chunk of tiles (equal chunks
      * of at most {@link #CHUNK_TILES}, across the images, a multiple of 4) the input transform, the 16 products
      * and the inverse transform, then NCHW out. The products run straight on the SGEMM's 4 x NR microkernel
-     * ({@link GemmMicrokernels#kernel4x2}): the input transform's values go into A panels of 4 tiles
-     * ({@code va[xi][panel][c][4]}, through a small staging block and 4 x 8 transposes), the weights are in B
-     * panels already, and the microkernel writes M[xi] rows into a heap tile, so there is no packing and no
-     * merge pass per product (0.8x of the time with 16 SGEMM calls per chunk; same sums, same bits).
+     * ({@link GemmMicrokernels#kernel4x2Rows}): the input transform writes V[xi] as a row-major tiles x cp block
+     * ({@code va[xi][t][c]}) that the microkernel reads 4 rows at a time in place, the weights are in B panels
+     * already, and the microkernel writes M[xi] rows into a heap tile, so there is no packing, no transposing
+     * copy into A panels and no merge pass per product (same sums, same bits as 16 SGEMM calls per chunk).
      */
     private static void group(Problem pr, long n0, int imgs, MemorySegment x, long xOff, float[] ub,
                                     MemorySegment b, long bOff, MemorySegment y, long yOff) {
@@ -440,19 +451,16 @@ final class WinogradConv {
         float[] out = ws.tile.floats(imgs * outImage);
         int chunks = (tiles + CHUNK_TILES - 1) / CHUNK_TILES, chunk = roundUp((tiles + chunks - 1) / chunks, 4);
         int vaPlane = chunk * cp, mPlane = chunk * fn;
-        float[] va = ws.va.floats(16 * vaPlane), mh = ws.mh.floats(16 * mPlane), st = ws.stage.floats(16 * 4 * cp);
+        float[] va = ws.va.floats(16 * vaPlane), mh = ws.mh.floats(16 * mPlane);
         for (int t0 = 0; t0 < tiles; t0 += chunk) {
             int count = Math.min(chunk, tiles - t0), panels = (count + 3) / 4;
-            for (int tp = 0; tp < panels; tp++) {
-                int real = Math.min(4, count - 4 * tp);
-                if (real < 4) Arrays.fill(st, 0, 16 * 4 * cp, 0f); // the missing tiles of a last partial panel
-                inputTransform(xcl, inImage, perImage, wp, cp, tw, t0 + 4 * tp, real, st, cp, 0, 4 * cp);
-                stageToPanels(st, cp, va, vaPlane, tp * cp * 4);
-            }
+            // V[xi] as a row-major tiles x cp block, read in place by the microkernel (rows of a last partial
+            // panel past count hold stale values: their products land in rows of mh that nothing reads)
+            inputTransform(xcl, inImage, perImage, wp, cp, tw, t0, count, va, cp, 0, vaPlane);
             for (int xi = 0; xi < 16; xi++) {
                 for (int tp = 0; tp < panels; tp++) {
                     for (int q = 0; q < fn; q += NR) {
-                        GemmMicrokernels.kernel4x2(cp, va, xi * vaPlane + tp * cp * 4, ub, xi * cp * fn + q * cp,
+                        GemmMicrokernels.kernel4x2Rows(cp, va, xi * vaPlane + 4 * tp * cp, cp, ub, xi * cp * fn + q * cp,
                                 mh, xi * mPlane + 4 * tp * fn + q, fn, false);
                     }
                 }
@@ -466,7 +474,7 @@ final class WinogradConv {
      * (B^T d B)[xi] for the 4x4 patch d at the top-left (2*th, 2*tw) of tiles t0 .. t0+count-1, all cp channels a
      * vector at a time, B^T = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]]: channels c..c+L of tile t0 + k go to
      * {@code dst[xi*xiStride + (c/w)*panel + k*w + c%w]} (w a multiple of L: whole rows of cp channels for the
-     * forward's staging block, the microkernel's NR-wide B panels for backward-weights).
+     * forward's row-major V, the microkernel's NR-wide B panels for backward-weights).
      */
     private static void inputTransform(float[] xcl, int inImage, int perImage, int wp, int cp, int tilesW, int t0,
                                        int count, float[] dst, int w, int panel, int xiStride) {
@@ -510,41 +518,6 @@ final class WinogradConv {
                 r1.add(r2).intoArray(dst, o + 13 * xs);
                 r2.sub(r1).intoArray(dst, o + 14 * xs);
                 r1.sub(r3).intoArray(dst, o + 15 * xs);
-            }
-        }
-    }
-
-    private static final VectorShuffle<Float> ZIP2_LO = zip2(false), ZIP2_HI = zip2(true);
-
-    /** Pairs of lanes alternate between the two vectors' lower (or upper) halves: a0 a1 b0 b1 a2 a3 b2 b3 ... */
-    private static VectorShuffle<Float> zip2(boolean high) {
-        return VectorShuffle.fromOp(S, i -> ((i / 2) % 2 == 0 ? 0 : L) + (i / 4) * 2 + i % 2 + (high ? L / 2 : 0));
-    }
-
-    /**
-     * va[xi*vaPlane + at + c*4 + k] = st[xi][k][c]: each xi's 4 x cp block transposed into one A panel, 4 x 8
-     * blocks in registers with 8 lanes (two rounds of zips), element by element otherwise.
-     */
-    private static void stageToPanels(float[] st, int cp, float[] va, int vaPlane, int at) {
-        int xs = 4 * cp;
-        for (int xi = 0; xi < 16; xi++) {
-            int s0 = xi * xs, d0 = xi * vaPlane + at;
-            if (L == 8) {
-                for (int c = 0; c < cp; c += 8) {
-                    FloatVector v0 = FloatVector.fromArray(S, st, s0 + c), v1 = FloatVector.fromArray(S, st, s0 + cp + c);
-                    FloatVector v2 = FloatVector.fromArray(S, st, s0 + 2 * cp + c), v3 = FloatVector.fromArray(S, st, s0 + 3 * cp + c);
-                    FloatVector a0 = v0.rearrange(ZIP_LO, v1), a1 = v0.rearrange(ZIP_HI, v1);
-                    FloatVector a2 = v2.rearrange(ZIP_LO, v3), a3 = v2.rearrange(ZIP_HI, v3);
-                    int d = d0 + 4 * c;
-                    a0.rearrange(ZIP2_LO, a2).intoArray(va, d);
-                    a0.rearrange(ZIP2_HI, a2).intoArray(va, d + 8);
-                    a1.rearrange(ZIP2_LO, a3).intoArray(va, d + 16);
-                    a1.rearrange(ZIP2_HI, a3).intoArray(va, d + 24);
-                }
-            } else {
-                for (int c = 0; c < cp; c++) {
-                    for (int k = 0; k < 4; k++) va[d0 + 4 * c + k] = st[s0 + k * cp + c];
-                }
             }
         }
     }

@@ -48,8 +48,18 @@ final class WinogradConv {
     private static final VectorSpecies<Float> S = VectorWidth.FLOAT;
     private static final int L = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
-    /** Tiles per chunk: V and M of one chunk (16 x tiles x channels) stay within L2 for 64 channels. */
-    static final int CHUNK_TILES = 256;
+    /**
+     * Tiles per chunk: V and M of one chunk (16 x tiles x channels: 512 KiB for 64 channels) stay within L2.
+     * 128 measured best against 64 and 256 (same-JVM A/B on the digits CNN's, ResNet's and Deep's 3x3 layers);
+     * {@code -Dtensorlane.conv.winogradChunk=N} sets it for such measurements.
+     */
+    static final int CHUNK_TILES = Math.max(4, Integer.getInteger("tensorlane.conv.winogradChunk", 128));
+    /**
+     * Floats added to the stride between the 16 positions' planes: a transform writes (and the products read)
+     * the same offset in all 16, and plane sizes are often multiples of 4 KiB, which would put all 16 streams
+     * in the same L1 sets.
+     */
+    private static final int SKEW = 16;
     /** Largest buffer (floats) this path will use per image or for the transformed weights. */
     private static final long MAX_FLOATS = 1L << 26;
     /** "auto" (default), "on" (wherever supported) or "off": a knob for measuring the choice. */
@@ -179,7 +189,7 @@ final class WinogradConv {
                 copyChannelsLast(dy, dout, dOff + (n0 + j) * yImg, dycl, j * dyImage);
             }
             int chunks = (tiles + CHUNK_TILES - 1) / CHUNK_TILES, chunk = (tiles + chunks - 1) / chunks;
-            int bpPlane = chunk * cn, apPlane = chunk * fp;
+            int bpPlane = chunk * cn + SKEW, apPlane = chunk * fp + SKEW;
             float[] bp = ws.va.floats(16 * bpPlane), ap = ws.stage.floats(16 * apPlane);
             for (int t0 = 0; t0 < tiles; t0 += chunk) {
                 int count = Math.min(chunk, tiles - t0);
@@ -450,7 +460,7 @@ final class WinogradConv {
         for (int j = 0; j < imgs; j++) copyChannelsLast(pr, x, xOff + (n0 + j) * xImg, xcl, j * inImage);
         float[] out = ws.tile.floats(imgs * outImage);
         int chunks = (tiles + CHUNK_TILES - 1) / CHUNK_TILES, chunk = roundUp((tiles + chunks - 1) / chunks, 4);
-        int vaPlane = chunk * cp, mPlane = chunk * fn;
+        int vaPlane = chunk * cp + SKEW, mPlane = chunk * fn + SKEW;
         float[] va = ws.va.floats(16 * vaPlane), mh = ws.mh.floats(16 * mPlane);
         for (int t0 = 0; t0 < tiles; t0 += chunk) {
             int count = Math.min(chunk, tiles - t0), panels = (count + 3) / 4;

@@ -178,7 +178,7 @@ final class WinogradConv {
         int per = groupImages(in, g.n());
         int inImage = in.hp() * wp * cp, dyImage = dy.hp() * dy.wp() * fp;
         long xImg = (long) c * g.h() * g.w(), yImg = (long) f * ho * wo;
-        int duPlane = fp * cn;
+        int duPlane = fp * cn + SKEW;
         float[] du = ws.mh.floats(16 * duPlane);
         boolean first = true;
         for (long n0 = 0; n0 < g.n(); n0 += per) {
@@ -299,7 +299,7 @@ final class WinogradConv {
 
     /**
      * U[xi][ci][co] = (G k G^T)[xi] for the kernel k linking ci to co, G = [[1,0,0],[1/2,1/2,1/2],[1/2,-1/2,1/2],[0,0,1]],
-     * in the microkernel's B panels ({@code u[xi*cp*fn + (co/NR)*cp*NR + ci*NR + co%NR]}, fn = cout rounded up to
+     * in the microkernel's B panels ({@code u[xi*(cp*fn + SKEW) + (co/NR)*cp*NR + ci*NR + co%NR]}, fn = cout rounded up to
      * NR, zero for the pad channels and columns) in the calling thread's workspace. The kernels are read from a heap copy
      * of w ({@code wh}, F x C x 9): the 9 taps of (ci, co) start at {@code ci*ciStride + co*coStride}, in reverse
      * order when {@code flip}. They are first laid out tap-major with co contiguous ({@code kt[(ci*9 + tap)*cout + co]},
@@ -326,7 +326,7 @@ final class WinogradConv {
                 for (int co = r < rowBlocks ? coBlocks : 0; co < cout; co++) kt[r * cout + co] = wh[src + co * coStride];
             }
         }
-        int cp = pr.cp(), fn = roundUp(cout, NR), xiPlane = cp * fn;
+        int cp = pr.cp(), fn = roundUp(cout, NR), xiPlane = cp * fn + SKEW;
         float[] u = ws.panels.floats(16 * xiPlane);
         Arrays.fill(u, 0, 16 * xiPlane, 0f);
         int full = cout / L * L;
@@ -470,7 +470,7 @@ final class WinogradConv {
             for (int xi = 0; xi < 16; xi++) {
                 for (int tp = 0; tp < panels; tp++) {
                     for (int q = 0; q < fn; q += NR) {
-                        GemmMicrokernels.kernel4x2Rows(cp, va, xi * vaPlane + 4 * tp * cp, cp, ub, xi * cp * fn + q * cp,
+                        GemmMicrokernels.kernel4x2Rows(cp, va, xi * vaPlane + 4 * tp * cp, cp, ub, xi * (cp * fn + SKEW) + q * cp,
                                 mh, xi * mPlane + 4 * tp * fn + q, fn, false);
                     }
                 }

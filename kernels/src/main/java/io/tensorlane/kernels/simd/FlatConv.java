@@ -31,6 +31,9 @@ import jdk.incubator.vector.VectorSpecies;
  * When the channel count is not a multiple of 4 the last block is the last 4 channels again (those get the
  * same values twice: every output element is the same FMA chain over the taps (c, i, j) in order). Output
  * goes to a per-image flat tile, then row by row into y (with the bias, added after the sum as the twin does).
+ * An even channel count that is not a multiple of 4 (LeNet-5's 6) takes 2-channel x 4-vector blocks instead,
+ * so that no channel is computed twice (0.84-0.87x of the time of 4-channel blocks on LeNet-5's conv1 forward
+ * and conv2 backward-data, same JVM, bit-identical).
  *
  * <p><b>Backward-weights</b>: dW[f][t] = sum over images and pixels of dout[f][u] * plane[u + off_t], with
  * dout copied into the same flat layout (zeros at the dropped positions, so they add nothing): a 2-filter x
@@ -312,12 +315,23 @@ final class FlatConv {
     private static void image(Flat fl, int outCh, MemorySegment x, long xOff, float[] wk, int[] offs,
                               MemorySegment b, long bOff, MemorySegment y, long yOff) {
         Workspace ws = WORKSPACES.get();
-        int block = outCh >= FB ? 2 * L : 8 * L;
+        // an even channel count that is not a multiple of FB (LeNet-5's 6): pairs of channels x 4 vectors, so
+        // that no channel is computed twice (4-channel blocks would overlap: 8 computed for 6)
+        boolean pairs = outCh > FB && outCh % FB != 0 && outCh % 2 == 0;
+        int block = pairs ? 4 * L : outCh >= FB ? 2 * L : 8 * L;
         float[] xp = ws.x.floats(fl.size(block));
         copyIn(fl, x, xOff, xp, 0, fl.size(block));
         int len = fl.outLen(block), taps = fl.ch() * fl.kh() * fl.kw();
         float[] tile = ws.tile.floats(outCh * len);
-        if (outCh >= FB) {
+        if (pairs) {
+            int nb = blocks(outCh, FB);
+            for (int o0 = 0; o0 < outCh; o0 += 2) {
+                // the pair's place in the FB-channel packing: its own block, or the last one (which ends at outCh)
+                int blk = o0 + 1 < FB * (nb - 1) ? o0 / FB : nb - 1, r = o0 - start(blk, FB, outCh);
+                int wo = blk * taps * FB + r;
+                for (int u = 0; u < len; u += block) block2x4(xp, u, wk, wo, offs, taps, tile, o0 * len + u, len);
+            }
+        } else if (outCh >= FB) {
             for (int blk = 0, nb = blocks(outCh, FB); blk < nb; blk++) {
                 int o0 = start(blk, FB, outCh), wo = blk * taps * FB;
                 for (int u = 0; u < len; u += block) block4x2(xp, u, wk, wo, offs, taps, tile, o0 * len + u, len);
@@ -439,6 +453,52 @@ final class FlatConv {
         a21.intoArray(tile, to + 2 * ts + L);
         a30.intoArray(tile, to + 3 * ts);
         a31.intoArray(tile, to + 3 * ts + L);
+    }
+
+    /**
+     * As {@link #block4x2} for 2 output channels (rows r of {@code wk[wo + t*FB + r]}, r = 0, 1: two channels of
+     * an FB-channel packing) and 4 vectors of flat positions: the same 8 accumulators and FMA chains in tap order,
+     * 4 loads and 2 broadcasts per tap.
+     */
+    static void block2x4(float[] xp, int xo, float[] wk, int wo, int[] offs, int taps, float[] tile, int to, int ts) {
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        int t = 0;
+        // two taps per iteration, as block4x2 (half the loop and index overhead, same FMA order)
+        for (; t + 1 < taps; t += 2) {
+            int o = xo + offs[t], wi = wo + FB * t;
+            FloatVector x0 = FloatVector.fromArray(S, xp, o), x1 = FloatVector.fromArray(S, xp, o + L);
+            FloatVector x2 = FloatVector.fromArray(S, xp, o + 2 * L), x3 = FloatVector.fromArray(S, xp, o + 3 * L);
+            FloatVector w = FloatVector.broadcast(S, wk[wi]);
+            a00 = x0.fma(w, a00); a01 = x1.fma(w, a01); a02 = x2.fma(w, a02); a03 = x3.fma(w, a03);
+            w = FloatVector.broadcast(S, wk[wi + 1]);
+            a10 = x0.fma(w, a10); a11 = x1.fma(w, a11); a12 = x2.fma(w, a12); a13 = x3.fma(w, a13);
+            o = xo + offs[t + 1];
+            x0 = FloatVector.fromArray(S, xp, o);
+            x1 = FloatVector.fromArray(S, xp, o + L);
+            x2 = FloatVector.fromArray(S, xp, o + 2 * L);
+            x3 = FloatVector.fromArray(S, xp, o + 3 * L);
+            w = FloatVector.broadcast(S, wk[wi + FB]);
+            a00 = x0.fma(w, a00); a01 = x1.fma(w, a01); a02 = x2.fma(w, a02); a03 = x3.fma(w, a03);
+            w = FloatVector.broadcast(S, wk[wi + FB + 1]);
+            a10 = x0.fma(w, a10); a11 = x1.fma(w, a11); a12 = x2.fma(w, a12); a13 = x3.fma(w, a13);
+        }
+        if (t < taps) {
+            int o = xo + offs[t], wi = wo + FB * t;
+            FloatVector x0 = FloatVector.fromArray(S, xp, o), x1 = FloatVector.fromArray(S, xp, o + L);
+            FloatVector x2 = FloatVector.fromArray(S, xp, o + 2 * L), x3 = FloatVector.fromArray(S, xp, o + 3 * L);
+            FloatVector w = FloatVector.broadcast(S, wk[wi]);
+            a00 = x0.fma(w, a00); a01 = x1.fma(w, a01); a02 = x2.fma(w, a02); a03 = x3.fma(w, a03);
+            w = FloatVector.broadcast(S, wk[wi + 1]);
+            a10 = x0.fma(w, a10); a11 = x1.fma(w, a11); a12 = x2.fma(w, a12); a13 = x3.fma(w, a13);
+        }
+        a00.intoArray(tile, to);
+        a01.intoArray(tile, to + L);
+        a02.intoArray(tile, to + 2 * L);
+        a03.intoArray(tile, to + 3 * L);
+        a10.intoArray(tile, to + ts);
+        a11.intoArray(tile, to + ts + L);
+        a12.intoArray(tile, to + ts + 2 * L);
+        a13.intoArray(tile, to + ts + 3 * L);
     }
 
     /** As {@link #block4x2} for one output channel and 8 vectors (wk[wo + t]). */

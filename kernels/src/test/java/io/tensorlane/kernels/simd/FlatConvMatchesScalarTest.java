@@ -48,6 +48,8 @@ class FlatConvMatchesScalarTest {
             {1, 2, 1, 9, 5, 1, 3, 1, 1, 0, 1, 1, 1},      // 1-D
             {2, 3, 6, 6, 4, 6, 6, 1, 1, 0, 0, 1, 1},      // 1x1 output
             {2, 7, 6, 6, 50, 5, 5, 1, 1, 2, 2, 1, 1},
+            {2, 3, 9, 7, 10, 3, 3, 1, 1, 1, 1, 1, 1},     // 10 filters: channel pairs, the last pair in the last block
+            {2, 10, 6, 9, 14, 3, 3, 1, 1, 0, 1, 1, 1},    // 14 filters forward, 10 input channels for backward-data
     };
 
     @Test

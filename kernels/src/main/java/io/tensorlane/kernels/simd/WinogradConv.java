@@ -163,7 +163,7 @@ final class WinogradConv {
      * transforms around one sum per transformed position xi, {@code dU[xi] (F x C) = Mg[xi]^T V[xi]} with
      * {@code Mg[xi] (tiles x F)} the transformed 2x2 output-gradient tiles (cropped outputs count as zero) and
      * {@code V[xi]} the forward's input transform. The sums run over the images' tiles in order, chunk after chunk
-     * on the SGEMM's 4 x NR microkernel (A panels of 4 filters from the gradient transform, B panels of NR channels
+     * on the SGEMM's 4 x NR microkernel (A panels of L filters from the gradient transform, B panels of NR channels
      * from the input transform, k the chunk's tiles, each chunk continuing the sums of the earlier ones); threads
      * split the 16 positions, so the result does not depend on their number. Error bound: norm-wise, as the
      * forward's (class comment).

@@ -23,15 +23,16 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * two-vector {@code rearrange}, for strides 3 and 4 three or four loads combined by two two-vector
  * rearranges and a blend (no reinterpret casts, no per-lane gathers). The 2x2 stride-2 max pool, the
  * hot case of CNNs, has its own loop that reads two input rows and writes one output row (values and
- * argmax) per step, and for narrow planes (w at most one vector: the 8x8 and 4x4 maps of small CNNs) a flat
- * loop over all planes that writes L outputs per step. Windows are visited in the same row-major order with the same float operations as
- * {@link ScalarPool}, so max/avg results are bit-identical to the twin; columns whose window touches
- * the padding or the ragged right end, and strides above 4, run the twin's scalar loop.
+ * argmax) per step, and for narrow planes (w at most one vector: the 8x8 and 4x4 maps of small CNNs) a
+ * flat loop over all planes that writes L outputs per step. Windows are visited in the same row-major
+ * order with the same float operations as {@link ScalarPool}, so max/avg results are bit-identical to the
+ * twin; columns whose window touches the padding or the ragged right end, and strides above 4, run the
+ * twin's scalar loop.
  *
  * <p>Average-pool backward is a gather over dx columns (see {@link #avgPool2dBackward}) for strides
  * up to 4, bit-identical to the twin's scatter; larger strides run the twin's loop. Max-pool backward
- * is the twin's scatter (one element per output) as one loop over all planes after one fill; the vector
- * alternatives measured slower (see {@link #maxPool2dBackward}).
+ * is the twin's scatter (one element per output), for small planes one fill and one flat loop per group
+ * of planes; the vector alternatives measured slower (see {@link #maxPool2dBackward}).
  *
  * <p>Max unpooling and ROI pooling stay scalar (delegated to the twin): they are data-dependent
  * scatters/gathers (AVX2 has no scatter; a gather of one element per lane does not beat scalar

@@ -276,7 +276,7 @@ public final class VectorPool implements PoolKernels {
         steps = planesDone * ohw / L;
         // level-1 shuffles: lanes [0, L/2) take window element e's positions for outputs 0..L/2-1 of the step,
         // lanes [L/2, L) element e + 2's (the row below), positions counted in the two vectors' 2L inputs
-        VectorShuffle<Float> top0 = VectorShuffle.fromOp(S, i -> narrowPos(i, ow, 0)), top1 = VectorShuffle.fromOp(S, i -> narrowPos(i, ow, 1));
+        VectorShuffle<Float> top0 = NARROW_TOP[sh][0], top1 = NARROW_TOP[sh][1];
         // a lane's window top-left index within its plane: row (i / ow) of the step (mod oh when a step spans planes)
         int[] lane = new int[L];
         for (int i = 0; i < L; i++) lane[i] = (((i >> sh) % oh) * 2 * ow + (i & (ow - 1))) * 2;
@@ -306,6 +306,21 @@ public final class VectorPool implements PoolKernels {
             if (ohw % L == 0 && (stepRow += rowsPerStep) == oh) stepRow = 0;
         }
         return planesDone;
+    }
+
+    /** The level-1 shuffles of {@link #maxPool2x2s2Narrow} for ow = 2^sh (sh up to log2(L/2)), built once. */
+    private static final VectorShuffle<Float>[][] NARROW_TOP = narrowShuffles();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[][] narrowShuffles() {
+        int n = Integer.numberOfTrailingZeros(Math.max(1, L / 2)) + 1;
+        VectorShuffle<Float>[][] t = new VectorShuffle[n][2];
+        for (int sh = 0; sh < n; sh++) {
+            int ow = 1 << sh;
+            t[sh][0] = VectorShuffle.fromOp(S, i -> narrowPos(i, ow, 0));
+            t[sh][1] = VectorShuffle.fromOp(S, i -> narrowPos(i, ow, 1));
+        }
+        return t;
     }
 
     /** Position, among 2L consecutive inputs, of window element e (0: top-left, 1: top-right) of lane i's output (see above). */

@@ -317,7 +317,7 @@ final class WinogradConv {
             coBlocks = cout / 8 * 8;
             rowBlocks = rows / 8 * 8;
             for (int co = 0; co < coBlocks; co += 8) {
-                for (int r = 0; r < rowBlocks; r += 8) transpose8(wh, co * rows + r, rows, kt, r * cout + co, cout);
+                for (int r = 0; r < rowBlocks; r += 8) transpose8(wh, co * rows + r, rows, kt, r * cout + co, (r + 4) * cout + co, cout);
             }
         }
         for (int ci = 0; ci < cin; ci++) {
@@ -579,8 +579,10 @@ final class WinogradConv {
 
     /**
      * xcl[(r + pad)*wp + q + pad][c] = x[c][r][q], zero elsewhere (border and the pad channels). With 8 lanes,
-     * blocks of 8 channels x 8 pixels go through an in-register transpose ({@link #transpose8}); the
-     * remaining channels and pixels (and other vector widths) are copied one by one.
+     * blocks of 8 channels x 8 pixels go through an in-register transpose ({@link #transpose8}): 8 pixels of one
+     * row when the width is a multiple of 8, two half rows when it is 4 (the 4x4 maps of small nets, which went
+     * one float at a time before: a third of the whole convolution's time there); the remaining channels and
+     * pixels (and other vector widths) are copied one by one.
      */
     private static void copyChannelsLast(Problem pr, MemorySegment x, long xOff, float[] xcl, int dst) {
         int cin = pr.cin(), h = pr.h(), w = pr.w(), wp = pr.wp(), cp = pr.cp(), pad = pr.pad(), plane = h * w;
@@ -588,17 +590,25 @@ final class WinogradConv {
         // the image as stored, on the heap (one bulk copy), so that the transposes read arrays
         float[] img = WORKSPACES.get().nchw.floats(cin * plane);
         MemorySegment.copy(x, JAVA_FLOAT, xOff * Float.BYTES, img, 0, cin * plane);
-        int cBlocks = L == 8 ? cin / 8 * 8 : 0, qBlocks = L == 8 ? w / 8 * 8 : 0;
+        boolean halves = L == 8 && w == 4;
+        int qBlocks = L == 8 ? w / 8 * 8 : 0, rBlocks = halves ? h / 2 * 2 : 0;
+        int cBlocks = qBlocks > 0 || rBlocks > 0 ? cin / 8 * 8 : 0;
         for (int c0 = 0; c0 < cBlocks; c0 += 8) {
             for (int r = 0; r < h; r++) {
                 for (int q0 = 0; q0 < qBlocks; q0 += 8) {
-                    transpose8(img, c0 * plane + r * w + q0, plane, xcl, dst + ((r + pad) * wp + q0 + pad) * cp + c0, cp);
+                    int d = dst + ((r + pad) * wp + q0 + pad) * cp + c0;
+                    transpose8(img, c0 * plane + r * w + q0, plane, xcl, d, d + 4 * cp, cp);
                 }
+            }
+            for (int r = 0; r < rBlocks; r += 2) { // rows r and r + 1: 8 consecutive floats of the plane
+                int d = dst + ((r + pad) * wp + pad) * cp + c0;
+                transpose8(img, c0 * plane + r * w, plane, xcl, d, d + wp * cp, cp);
             }
         }
         for (int c = 0; c < cin; c++) {
-            int q0 = c < cBlocks ? qBlocks : 0;
-            for (int r = 0; r < h; r++) {
+            boolean blocked = c < cBlocks;
+            for (int r = blocked ? rBlocks : 0; r < h; r++) {
+                int q0 = blocked ? qBlocks : 0;
                 int s = c * plane + r * w + q0, d = dst + ((r + pad) * wp + q0 + pad) * cp + c;
                 for (int q = q0; q < w; q++, d += cp) xcl[d] = img[s++];
             }
@@ -613,11 +623,12 @@ final class WinogradConv {
     }
 
     /**
-     * The 8 x 8 transpose of src rows {@code s0 + k*sStride} (8 floats each) into dst rows {@code d0 + k*dStride}:
-     * three rounds of zips over the row pairs (i, i + 4), each round's outputs in order. Loads and stores stay
-     * inside (no vector crosses a call, so nothing is boxed if this is compiled on its own).
+     * The 8 x 8 transpose of src rows {@code s0 + k*sStride} (8 floats each) into dst rows {@code d0 + k*dStride}
+     * for k < 4 and {@code d4 + (k - 4)*dStride} for k >= 4 (d4 = d0 + 4*dStride: evenly spaced rows): three
+     * rounds of zips over the row pairs (i, i + 4), each round's outputs in order. Loads and stores stay inside
+     * (no vector crosses a call, so nothing is boxed if this is compiled on its own).
      */
-    private static void transpose8(float[] src, int s0, int sStride, float[] dst, int d0, int dStride) {
+    private static void transpose8(float[] src, int s0, int sStride, float[] dst, int d0, int d4, int dStride) {
         FloatVector r0 = FloatVector.fromArray(S, src, s0), r1 = FloatVector.fromArray(S, src, s0 + sStride);
         FloatVector r2 = FloatVector.fromArray(S, src, s0 + 2 * sStride), r3 = FloatVector.fromArray(S, src, s0 + 3 * sStride);
         FloatVector r4 = FloatVector.fromArray(S, src, s0 + 4 * sStride), r5 = FloatVector.fromArray(S, src, s0 + 5 * sStride);
@@ -634,10 +645,10 @@ final class WinogradConv {
         b0.rearrange(ZIP_HI, b4).intoArray(dst, d0 + dStride);
         b1.rearrange(ZIP_LO, b5).intoArray(dst, d0 + 2 * dStride);
         b1.rearrange(ZIP_HI, b5).intoArray(dst, d0 + 3 * dStride);
-        b2.rearrange(ZIP_LO, b6).intoArray(dst, d0 + 4 * dStride);
-        b2.rearrange(ZIP_HI, b6).intoArray(dst, d0 + 5 * dStride);
-        b3.rearrange(ZIP_LO, b7).intoArray(dst, d0 + 6 * dStride);
-        b3.rearrange(ZIP_HI, b7).intoArray(dst, d0 + 7 * dStride);
+        b2.rearrange(ZIP_LO, b6).intoArray(dst, d4);
+        b2.rearrange(ZIP_HI, b6).intoArray(dst, d4 + dStride);
+        b3.rearrange(ZIP_LO, b7).intoArray(dst, d4 + 2 * dStride);
+        b3.rearrange(ZIP_HI, b7).intoArray(dst, d4 + 3 * dStride);
     }
 
     /**
@@ -651,7 +662,7 @@ final class WinogradConv {
         int fBlocks = L == 8 ? cout / 8 * 8 : 0, qBlocks = L == 8 ? p / 8 * 8 : 0;
         for (int f0 = 0; f0 < fBlocks; f0 += 8) {
             for (int q0 = 0; q0 < qBlocks; q0 += 8) {
-                transpose8(out, o0 + q0 * fp + f0, fp, yl, f0 * p + q0, p);
+                transpose8(out, o0 + q0 * fp + f0, fp, yl, f0 * p + q0, (f0 + 4) * p + q0, p);
             }
         }
         for (int fi = 0; fi < cout; fi++) {

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * Winograd F(2x2, 3x3) called directly (whatever {@link WinogradConv#forward} would choose) against the scalar
  * twin's direct sums, within the error bound every convolution path is held to: channel counts that are not a
  * multiple of the vector (the pad channels), 1 channel, odd and even output sizes (the last tile row / column
- * cropped), padding 0, 1 and 2, rectangular images, 1x1 outputs, several chunks of tiles with a short last one,
+ * cropped), padding 0, 1 and 2, rectangular images, 4-wide maps (channels-last copy in two-row blocks), 1x1 outputs, several chunks of tiles with a short last one,
  * batch 1 and 3; 1 and 3 threads bit-identical. Tagged "simd": re-run at vector caps 128/256 and forced 512 bits.
  */
 @Tag("simd")
@@ -42,6 +42,8 @@ class WinogradConvMatchesScalarTest {
             {2, 9, 3, 3, 7, 3, 3, 1, 1, 0, 0, 1, 1},       // 1x1 output without padding
             {1, 12, 40, 36, 20, 3, 3, 1, 1, 1, 1, 1, 1},   // 360 tiles: two chunks, a short last one
             {2, 24, 1, 19, 10, 3, 3, 1, 1, 1, 1, 1, 1},    // a single row
+            {3, 32, 4, 4, 64, 3, 3, 1, 1, 1, 1, 1, 1},     // 4-wide maps (the digits CNN's conv3): two-row blocks
+            {2, 17, 5, 4, 9, 3, 3, 1, 1, 1, 1, 1, 1},      // 4 wide, odd height and channels: block tails
     };
 
     @Test

@@ -68,7 +68,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", paramLabel = "S", description = "Seed of shuffling and augmentation (default ${DEFAULT-VALUE}; the net file seeds the weights).")
     long seed;
 
-    static final int DEFAULT_EPOCHS = 10;
+    static final int DEFAULT_EPOCHS = 20;
     static final String MODEL_FILE = "digits-cnn.tlm";
 
     /**

@@ -12,21 +12,26 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin and Gray, "Fast Algorithms for
- * Convolutional Neural Networks", 2016): each 2x2 block of outputs is {@code A^T [(G g G^T) . (B^T d B)] A}
- * over the 4x4 input patch d under it, so the 36 multiplications per block and channel pair of a direct
- * convolution become 16, done as 16 independent GEMMs (one per position xi of the 4x4 transformed
- * domain) over all channel pairs: {@code M[xi] (tiles x F) = V[xi] (tiles x C) U[xi] (C x F)}, run straight on
- * the SGEMM's 4 x NR microkernel over operands laid out in its panels. With 32 or more channels each way (the
- * digits CNN's 32->32 at 8x8 and 32->64 at 4x4, ResNet's 64->64, the 256->256 of deeper stages) the products
+ * 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) and F(4x4, 3x3) (Lavin and Gray, "Fast
+ * Algorithms for Convolutional Neural Networks", 2016): each m x m block of outputs is
+ * {@code A^T [(G g G^T) . (B^T d B)] A} over the (m+2) x (m+2) input patch d under it, so the 9 m^2 multiplications
+ * per block and channel pair of a direct convolution become (m+2)^2 (16 for m = 2: 2.25x fewer; 36 for m = 4: 4x
+ * fewer), done as (m+2)^2 independent GEMMs (one per position xi of the transformed domain) over all channel pairs:
+ * {@code M[xi] (tiles x F) = V[xi] (tiles x C) U[xi] (C x F)}, run straight on the SGEMM's 4 x NR microkernel over
+ * operands laid out in its panels. Forward and backward-data use m = 4 ({@link #TILE}; the transforms cost about
+ * the same per output as m = 2's, the products 1.8x less: same JVM against m = 2 on 1 thread, AVX2, forward /
+ * backward-data, 32->32 at 8x8 1.42-1.45 / 1.43-1.46x faster, 32->64 at 4x4 1.3x, 64->64 at 56x56 1.43 / 1.62x, at
+ * 28x28 1.33x, 128->128 at 7x7 1.26x, 256->256 at 14x14 1.00x); backward-weights uses m = 2. With 32 or more
+ * channels each way (the digits CNN's 32->32 at 8x8 and 32->64 at 4x4, ResNet's 64->64, the 256->256 of deeper stages) the products
  * carry most of the work and the transforms (additions only, vectorised over channels) stay small.
  *
  * <p>Layouts: the image is copied channels-last with a zero border ({@code [hp][wp][cp]}, cp the channels
- * rounded up to whole vectors, the pad channels zero); per chunk of at most {@value #CHUNK_TILES} tiles (tiles of
+ * rounded up to whole vectors, the pad channels zero); per chunk of at most {@value #CHUNK_TILES} tiles (16 / 36
+ * as many for m = 4: {@link Problem#chunkTiles}; tiles of
  * several small images share a chunk, so that the products keep enough rows) V goes into a row-major
  * {@code [xi][t][cp]} block that the microkernel reads in place and M into a heap tile {@code [xi][t][fn]}; U is
  * built once per call straight into B panels
- * of NR output channels; the 2x2 outputs go to a channels-last image tile {@code [ho*wo][fp]} that is
+ * of NR output channels; the m x m outputs go to a channels-last image tile {@code [ho*wo][fp]} that is
  * transposed to NCHW at the end with the bias. The NCHW <-> channels-last transposes run 8 x 8 blocks in
  * registers ({@link #transpose8}) with 8 lanes. All buffers are per-thread heap arrays ({@link Scratch}).
  *
@@ -35,12 +40,15 @@ import jdk.incubator.vector.VectorSpecies;
  * runs the adjoints of the three transforms around one product per transformed position whose summed dimension
  * is the tiles ({@link #backwardWeights}).
  *
- * <p>Accuracy: the transforms' coefficients are 0, +-1 and 1/2 (exact in float), and each output only mixes the
- * inputs of its own 3x3 window, but through sums of window entries: its rounding error is bounded norm-wise (by the
- * window's |x| sums times the kernel's |w| sums), not element-wise like a direct sum's. On ordinary data the
- * results stay within the element-wise bound every convolution path is tested against (the tests here, random
- * normal data, and the golden cases); inputs built to cancel (huge weights and pixels on different taps of a
- * window) can exceed it. {@code -Dtensorlane.conv.winograd=off} keeps the direct / im2col paths everywhere.
+ * <p>Accuracy: F(2x2, 3x3)'s coefficients are 0, +-1 and 1/2 (exact in float); F(4x4, 3x3)'s B^T and A^T hold
+ * integers up to 8 (exact) and G sixths (rounded once, in the weights). An output's rounding error is bounded
+ * norm-wise, by the absolute transforms applied to |x| over its tile's patch and |w|, not element-wise like a
+ * direct sum's; F(4x4, 3x3)'s larger coefficients make it about 10-20x F(2x2, 3x3)'s on random data (relative
+ * errors around 1e-5 instead of 1e-6 for 64-576 channels x taps), still within the element-wise bound every
+ * convolution path is tested against on ordinary data (the tests here, random normal data, and the golden
+ * cases; {@code -Dtensorlane.conv.winogradTile=2} keeps m = 2); inputs built to cancel (huge weights and pixels
+ * on different taps of a window) can exceed that and are held to the norm-wise bound (tested for both m).
+ * {@code -Dtensorlane.conv.winograd=off} keeps the direct / im2col paths everywhere.
  * Results do not depend on the thread count (threads split groups of images; each output element is computed
  * by the same operations in the same order).
  */
@@ -70,22 +78,35 @@ final class WinogradConv {
     private WinogradConv() {
     }
 
-    /** The equivalent forward problem: in channels, out channels, image h x w, padding, output ho x wo. */
-    record Problem(int cin, int cout, int h, int w, int pad, int ho, int wo) {
+    /**
+     * The equivalent forward problem: in channels, out channels, image h x w, padding, output ho x wo, and the
+     * output tile edge m: 2 for F(2x2, 3x3) (4x4 patches, 16 positions), 4 for F(4x4, 3x3) (6x6, 36).
+     */
+    record Problem(int cin, int cout, int h, int w, int pad, int ho, int wo, int m) {
         int tilesH() {
-            return (ho + 1) / 2;
+            return (ho + m - 1) / m;
         }
 
         int tilesW() {
-            return (wo + 1) / 2;
+            return (wo + m - 1) / m;
         }
 
         int hp() {
-            return 2 * tilesH() + 2;
+            return m * tilesH() + 2;
         }
 
         int wp() {
-            return 2 * tilesW() + 2;
+            return m * tilesW() + 2;
+        }
+
+        /** Transformed positions: the products per chunk. */
+        int positions() {
+            return (m + 2) * (m + 2);
+        }
+
+        /** Tiles per chunk: {@link #CHUNK_TILES} for 16 positions, fewer for 36 (the same V and M bytes). */
+        int chunkTiles() {
+            return Math.max(4, CHUNK_TILES * 16 / positions() / 4 * 4);
         }
 
         int cp() {
@@ -110,8 +131,8 @@ final class WinogradConv {
         long most = Math.max(Math.max(g.c(), g.f()), Math.max(Math.max(g.h(), g.w()), Math.max(g.ho(), g.wo())));
         if (most > (1 << 20)) return false;
         long cp = roundUp((int) Math.max(g.c(), g.f()), L);
-        long img = (2 * ((Math.max(g.ho(), g.h()) + 1) / 2) + 2) * (2 * ((Math.max(g.wo(), g.w()) + 1) / 2) + 2) * cp;
-        return img <= MAX_FLOATS && 16L * g.c() * g.f() <= MAX_FLOATS && 16L * CHUNK_TILES * cp <= MAX_FLOATS;
+        long img = (Math.max(g.ho(), g.h()) + 5) * (Math.max(g.wo(), g.w()) + 5) * cp; // either tile size
+        return img <= MAX_FLOATS && 36L * g.c() * g.f() <= MAX_FLOATS && 16L * CHUNK_TILES * cp <= MAX_FLOATS;
     }
 
     /**
@@ -131,10 +152,29 @@ final class WinogradConv {
         return forward(g);
     }
 
+    /**
+     * "auto" (default), "2" or "4": the output tile edge of forward and backward-data, F(2x2, 3x3) or F(4x4, 3x3).
+     * A knob for measuring the choice; backward-weights always runs F(2x2, 3x3).
+     */
+    static final String TILE = System.getProperty("tensorlane.conv.winogradTile", "auto");
+
+    /** The output tile edge for a forward / backward-data problem with ho x wo outputs (see {@link #TILE}). */
+    static int tileEdge(long ho, long wo) {
+        if (TILE.equals("2")) return 2;
+        if (TILE.equals("4")) return 4;
+        return 4;
+    }
+
     static void conv2d(ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff,
                        MemorySegment b, long bOff, MemorySegment y, long yOff, Parallelism par) {
+        conv2d(g, x, xOff, w, wOff, b, bOff, y, yOff, par, tileEdge(g.ho(), g.wo()));
+    }
+
+    /** The forward with output tiles of edge m (2 or 4). */
+    static void conv2d(ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff,
+                       MemorySegment b, long bOff, MemorySegment y, long yOff, Parallelism par, int m) {
         int c = (int) g.c(), f = (int) g.f();
-        Problem pr = new Problem(c, f, (int) g.h(), (int) g.w(), g.padH(), (int) g.ho(), (int) g.wo());
+        Problem pr = new Problem(c, f, (int) g.h(), (int) g.w(), g.padH(), (int) g.ho(), (int) g.wo(), m);
         // forward: kernel (co = f, ci = c) at w[f][c][.]
         float[] u = transformWeights(pr, heapWeights(g, w, wOff), 9, c * 9, false);
         run(pr, g.n(), x, xOff, u, b, bOff, y, yOff, par);
@@ -143,8 +183,14 @@ final class WinogradConv {
     /** dx = the correlation of dout padded by 2 - p with the flipped kernel, channel axes swapped. */
     static void backwardData(ConvGeometry g, MemorySegment dout, long dOff, MemorySegment w, long wOff,
                              MemorySegment dx, long dxOff, Parallelism par) {
+        backwardData(g, dout, dOff, w, wOff, dx, dxOff, par, tileEdge(g.h(), g.w()));
+    }
+
+    /** Backward-data with output tiles of edge m (2 or 4). */
+    static void backwardData(ConvGeometry g, MemorySegment dout, long dOff, MemorySegment w, long wOff,
+                             MemorySegment dx, long dxOff, Parallelism par, int m) {
         int c = (int) g.c(), f = (int) g.f();
-        Problem pr = new Problem(f, c, (int) g.ho(), (int) g.wo(), 2 - g.padH(), (int) g.h(), (int) g.w());
+        Problem pr = new Problem(f, c, (int) g.ho(), (int) g.wo(), 2 - g.padH(), (int) g.h(), (int) g.w(), m);
         // backward-data: kernel (co = c, ci = f) at w[f][c][.] flipped
         float[] u = transformWeights(pr, heapWeights(g, w, wOff), c * 9, 9, true);
         run(pr, g.n(), dout, dOff, u, null, 0, dx, dxOff, par);
@@ -171,8 +217,8 @@ final class WinogradConv {
     static void backwardWeights(ConvGeometry g, MemorySegment x, long xOff, MemorySegment dout, long dOff,
                                 MemorySegment dw, long dwOff, Parallelism par) {
         int c = (int) g.c(), f = (int) g.f(), ho = (int) g.ho(), wo = (int) g.wo();
-        Problem in = new Problem(c, f, (int) g.h(), (int) g.w(), g.padH(), ho, wo);
-        Problem dy = new Problem(f, f, ho, wo, 0, ho, wo);
+        Problem in = new Problem(c, f, (int) g.h(), (int) g.w(), g.padH(), ho, wo, 2);
+        Problem dy = new Problem(f, f, ho, wo, 0, ho, wo, 2);
         Workspace ws = WORKSPACES.get();
         int cp = in.cp(), fp = dy.cp(), cn = roundUp(cp, NR), wp = in.wp(), tw = in.tilesW(), perImage = in.tilesH() * tw;
         int per = groupImages(in, g.n());
@@ -326,6 +372,7 @@ final class WinogradConv {
                 for (int co = r < rowBlocks ? coBlocks : 0; co < cout; co++) kt[r * cout + co] = wh[src + co * coStride];
             }
         }
+        if (pr.m() == 4) return transformWeights4(pr, kt);
         int cp = pr.cp(), fn = roundUp(cout, NR), xiPlane = cp * fn + SKEW;
         float[] u = ws.panels.floats(16 * xiPlane);
         Arrays.fill(u, 0, 16 * xiPlane, 0f);
@@ -387,6 +434,169 @@ final class WinogradConv {
         return u;
     }
 
+    // F(4x4, 3x3) with the interpolation points 0, 1, -1, 2, -2 and infinity (Lavin and Gray's choice):
+    // G = [[1/4,0,0],[-1/6,-1/6,-1/6],[-1/6,1/6,-1/6],[1/24,1/12,1/6],[1/24,-1/12,1/6],[0,0,1]],
+    // B^T = [[4,0,-5,0,1,0],[0,-4,-4,1,1,0],[0,4,-4,-1,1,0],[0,-2,-1,2,1,0],[0,2,-1,-2,1,0],[0,4,0,-5,0,1]],
+    // A^T = [[1,1,1,1,1,0],[0,1,-1,2,-2,0],[0,1,1,4,4,0],[0,1,-1,8,-8,1]]. B^T and A^T are exact in float; G's sixths
+    // are rounded once, in the weights.
+    private static final float SIXTH = 1f / 6f;
+
+    /**
+     * {@link #transformWeights} for F(4x4, 3x3): U[xi] = (G k G^T)[xi], xi = 6r + s, from the staged kernels
+     * {@code kt[(ci*9 + tap)*cout + co]}, into the same B-panel layout (36 planes).
+     */
+    private static float[] transformWeights4(Problem pr, float[] kt) {
+        int cin = pr.cin(), cout = pr.cout(), cp = pr.cp(), fn = roundUp(cout, NR), xiPlane = cp * fn + SKEW;
+        Workspace ws = WORKSPACES.get();
+        float[] u = ws.panels.floats(36 * xiPlane);
+        Arrays.fill(u, 0, 36 * xiPlane, 0f);
+        float[] gk = ws.small.floats(18 * L);
+        int full = cout / L * L;
+        for (int ci = 0; ci < cin; ci++) {
+            int k0 = ci * 9 * cout;
+            for (int co = 0; co < full; co += L) {
+                int at = (co / NR) * cp * NR + ci * NR + co % NR;
+                // G k: column j of the kernel (taps j, 3 + j, 6 + j) -> rows r of gk[(3r + j)*L]
+                for (int j = 0; j < 3; j++) {
+                    int q = k0 + j * cout + co;
+                    FloatVector a = FloatVector.fromArray(S, kt, q), b = FloatVector.fromArray(S, kt, q + 3 * cout);
+                    FloatVector c = FloatVector.fromArray(S, kt, q + 6 * cout);
+                    FloatVector ac = a.add(c), e = a.fma(FloatVector.broadcast(S, 0.25f), c);
+                    a.mul(0.25f).intoArray(gk, j * L);
+                    ac.add(b).mul(-SIXTH).intoArray(gk, (3 + j) * L);
+                    ac.sub(b).mul(-SIXTH).intoArray(gk, (6 + j) * L);
+                    b.fma(FloatVector.broadcast(S, 0.5f), e).mul(SIXTH).intoArray(gk, (9 + j) * L);
+                    b.fma(FloatVector.broadcast(S, -0.5f), e).mul(SIXTH).intoArray(gk, (12 + j) * L);
+                    c.intoArray(gk, (15 + j) * L);
+                }
+                // (G k) G^T: row r of gk -> positions 6r .. 6r + 5
+                for (int r = 0; r < 6; r++) {
+                    FloatVector a = FloatVector.fromArray(S, gk, 3 * r * L), b = FloatVector.fromArray(S, gk, (3 * r + 1) * L);
+                    FloatVector c = FloatVector.fromArray(S, gk, (3 * r + 2) * L);
+                    FloatVector ac = a.add(c), e = a.fma(FloatVector.broadcast(S, 0.25f), c);
+                    int o = 6 * r * xiPlane + at;
+                    a.mul(0.25f).intoArray(u, o);
+                    ac.add(b).mul(-SIXTH).intoArray(u, o + xiPlane);
+                    ac.sub(b).mul(-SIXTH).intoArray(u, o + 2 * xiPlane);
+                    b.fma(FloatVector.broadcast(S, 0.5f), e).mul(SIXTH).intoArray(u, o + 3 * xiPlane);
+                    b.fma(FloatVector.broadcast(S, -0.5f), e).mul(SIXTH).intoArray(u, o + 4 * xiPlane);
+                    c.intoArray(u, o + 5 * xiPlane);
+                }
+            }
+            for (int co = full; co < cout; co++) { // the same operations on one lane
+                int at = (co / NR) * cp * NR + ci * NR + co % NR;
+                for (int j = 0; j < 3; j++) {
+                    float a = kt[k0 + j * cout + co], b = kt[k0 + (3 + j) * cout + co], c = kt[k0 + (6 + j) * cout + co];
+                    gRow(a, b, c, gk, j, 3);
+                }
+                for (int r = 0; r < 6; r++) {
+                    float a = gk[3 * r], b = gk[3 * r + 1], c = gk[3 * r + 2];
+                    gRow(a, b, c, u, 6 * r * xiPlane + at, xiPlane);
+                }
+            }
+        }
+        return u;
+    }
+
+    /** G (a, b, c)^T into {@code dst[o + i*stride]}, i = 0..5: the vector lanes' operations in the same order. */
+    private static void gRow(float a, float b, float c, float[] dst, int o, int stride) {
+        float ac = a + c, e = Math.fma(a, 0.25f, c);
+        dst[o] = a * 0.25f;
+        dst[o + stride] = (ac + b) * -SIXTH;
+        dst[o + 2 * stride] = (ac - b) * -SIXTH;
+        dst[o + 3 * stride] = Math.fma(b, 0.5f, e) * SIXTH;
+        dst[o + 4 * stride] = Math.fma(b, -0.5f, e) * SIXTH;
+        dst[o + 5 * stride] = c;
+    }
+
+    /**
+     * {@link #inputTransform} for F(4x4, 3x3), forward layout only (V[xi] row-major tiles x cp):
+     * {@code dst[xi*xiStride + k*cp + c]} = (B^T d B)[xi] for the 6x6 patch d at (4*th, 4*tc) of tile t0 + k, xi = 6r + s.
+     * Two passes per vector of channels: columns (B^T d) into {@code cell}, then rows.
+     */
+    private static void inputTransform4(float[] xcl, int inImage, int perImage, int wp, int cp, int tilesW, int t0,
+                                        int count, float[] dst, int xiStride, float[] cell) {
+        int rs = wp * cp, xs = xiStride;
+        FloatVector four = FloatVector.broadcast(S, 4f), minusFour = FloatVector.broadcast(S, -4f);
+        FloatVector minusFive = FloatVector.broadcast(S, -5f), two = FloatVector.broadcast(S, 2f), minusTwo = FloatVector.broadcast(S, -2f);
+        for (int k = 0; k < count; k++) {
+            int tile = t0 + k, img = tile / perImage, it = tile % perImage, th = it / tilesW, tc = it % tilesW;
+            int base = img * inImage + (4 * th * wp + 4 * tc) * cp;
+            for (int c = 0; c < cp; c += L) {
+                for (int j = 0; j < 6; j++) {
+                    int q = base + c + j * cp;
+                    FloatVector d0 = FloatVector.fromArray(S, xcl, q), d1 = FloatVector.fromArray(S, xcl, q + rs);
+                    FloatVector d2 = FloatVector.fromArray(S, xcl, q + 2 * rs), d3 = FloatVector.fromArray(S, xcl, q + 3 * rs);
+                    FloatVector d4 = FloatVector.fromArray(S, xcl, q + 4 * rs), d5 = FloatVector.fromArray(S, xcl, q + 5 * rs);
+                    FloatVector d42 = d4.sub(d2), d31 = d3.sub(d1);
+                    d0.fma(four, d2.fma(minusFive, d4)).intoArray(cell, j * L);
+                    d1.add(d2).fma(minusFour, d3.add(d4)).intoArray(cell, (6 + j) * L);
+                    d1.sub(d2).fma(four, d4.sub(d3)).intoArray(cell, (12 + j) * L);
+                    d31.fma(two, d42).intoArray(cell, (18 + j) * L);
+                    d31.fma(minusTwo, d42).intoArray(cell, (24 + j) * L);
+                    d1.fma(four, d3.fma(minusFive, d5)).intoArray(cell, (30 + j) * L);
+                }
+                int o = k * cp + c;
+                for (int r = 0; r < 6; r++) {
+                    int q = 6 * r * L;
+                    FloatVector d0 = FloatVector.fromArray(S, cell, q), d1 = FloatVector.fromArray(S, cell, q + L);
+                    FloatVector d2 = FloatVector.fromArray(S, cell, q + 2 * L), d3 = FloatVector.fromArray(S, cell, q + 3 * L);
+                    FloatVector d4 = FloatVector.fromArray(S, cell, q + 4 * L), d5 = FloatVector.fromArray(S, cell, q + 5 * L);
+                    FloatVector d42 = d4.sub(d2), d31 = d3.sub(d1);
+                    int at = o + 6 * r * xs;
+                    d0.fma(four, d2.fma(minusFive, d4)).intoArray(dst, at);
+                    d1.add(d2).fma(minusFour, d3.add(d4)).intoArray(dst, at + xs);
+                    d1.sub(d2).fma(four, d4.sub(d3)).intoArray(dst, at + 2 * xs);
+                    d31.fma(two, d42).intoArray(dst, at + 3 * xs);
+                    d31.fma(minusTwo, d42).intoArray(dst, at + 4 * xs);
+                    d1.fma(four, d3.fma(minusFive, d5)).intoArray(dst, at + 5 * xs);
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #outputTransform} for F(4x4, 3x3): out[(4*th + a)*wo + 4*tw + b][f] = (A^T M A)[a][b] from tile t's
+     * 36 rows of M, in two passes (columns of M into {@code cell}, then rows); outputs past the image are dropped.
+     */
+    private static void outputTransform4(float[] mh, int mPlane, int fn, int fp, int outImage, int perImage,
+                                         int tilesW, int t0, int count, int ho, int wo, float[] out, float[] cell) {
+        FloatVector two = FloatVector.broadcast(S, 2f), four = FloatVector.broadcast(S, 4f), eight = FloatVector.broadcast(S, 8f);
+        for (int t = 0; t < count; t++) {
+            int tile = t0 + t, img = tile / perImage, it = tile % perImage, th = it / tilesW, tc = it % tilesW;
+            int oh = 4 * th, ow = 4 * tc, rows = Math.min(4, ho - oh), cols = Math.min(4, wo - ow);
+            int o00 = img * outImage + (oh * wo + ow) * fp;
+            for (int f = 0; f < fp; f += L) {
+                int mo = t * fn + f;
+                for (int s = 0; s < 6; s++) { // column s: M[r][s] over r -> cell[a][s]
+                    FloatVector m0 = FloatVector.fromArray(S, mh, mo + s * mPlane);
+                    FloatVector m1 = FloatVector.fromArray(S, mh, mo + (6 + s) * mPlane);
+                    FloatVector m2 = FloatVector.fromArray(S, mh, mo + (12 + s) * mPlane);
+                    FloatVector m3 = FloatVector.fromArray(S, mh, mo + (18 + s) * mPlane);
+                    FloatVector m4 = FloatVector.fromArray(S, mh, mo + (24 + s) * mPlane);
+                    FloatVector m5 = FloatVector.fromArray(S, mh, mo + (30 + s) * mPlane);
+                    FloatVector p12 = m1.add(m2), d12 = m1.sub(m2), p34 = m3.add(m4), d34 = m3.sub(m4);
+                    m0.add(p12).add(p34).intoArray(cell, s * L);
+                    d34.fma(two, d12).intoArray(cell, (6 + s) * L);
+                    p34.fma(four, p12).intoArray(cell, (12 + s) * L);
+                    d34.fma(eight, d12).add(m5).intoArray(cell, (18 + s) * L);
+                }
+                for (int a = 0; a < rows; a++) { // row a: cell[a][s] over s -> outputs (a, 0..3)
+                    int q = 6 * a * L;
+                    FloatVector m0 = FloatVector.fromArray(S, cell, q), m1 = FloatVector.fromArray(S, cell, q + L);
+                    FloatVector m2 = FloatVector.fromArray(S, cell, q + 2 * L), m3 = FloatVector.fromArray(S, cell, q + 3 * L);
+                    FloatVector m4 = FloatVector.fromArray(S, cell, q + 4 * L), m5 = FloatVector.fromArray(S, cell, q + 5 * L);
+                    FloatVector p12 = m1.add(m2), d12 = m1.sub(m2), p34 = m3.add(m4), d34 = m3.sub(m4);
+                    int at = o00 + a * wo * fp + f;
+                    m0.add(p12).add(p34).intoArray(out, at);
+                    if (cols > 1) d34.fma(two, d12).intoArray(out, at + fp);
+                    if (cols > 2) p34.fma(four, p12).intoArray(out, at + 2 * fp);
+                    if (cols > 3) d34.fma(eight, d12).add(m5).intoArray(out, at + 3 * fp);
+                }
+            }
+        }
+    }
+
     /** A heap copy of the F x C x 9 weights (the calling thread's workspace). */
     private static float[] heapWeights(ConvGeometry g, MemorySegment w, long wOff) {
         int n = (int) g.wSize();
@@ -410,6 +620,8 @@ final class WinogradConv {
         final Scratch stage = new Scratch();
         /** A few floats of scalar staging (the weight transforms). */
         final Scratch small = new Scratch();
+        /** One 6x6 cell of vectors between the two passes of an F(4x4, 3x3) transform. */
+        final Scratch cell = new Scratch();
     }
 
     private static final ThreadLocal<Workspace> WORKSPACES = ThreadLocal.withInitial(Workspace::new);
@@ -421,7 +633,7 @@ final class WinogradConv {
     private static int groupImages(Problem pr, long n) {
         int perImage = pr.tilesH() * pr.tilesW();
         long imageFloats = (long) pr.hp() * pr.wp() * Math.max(pr.cp(), pr.fp());
-        long g = Math.min(n, Math.max(1, (CHUNK_TILES + perImage - 1) / perImage));
+        long g = Math.min(n, Math.max(1, (pr.chunkTiles() + perImage - 1) / perImage));
         return (int) Math.max(1, Math.min(g, MAX_FLOATS / imageFloats));
     }
 
@@ -454,20 +666,25 @@ final class WinogradConv {
         Workspace ws = WORKSPACES.get();
         int cin = pr.cin(), cout = pr.cout(), cp = pr.cp(), fp = pr.fp(), wp = pr.wp(), fn = roundUp(cout, NR);
         int tw = pr.tilesW(), perImage = pr.tilesH() * tw, tiles = imgs * perImage, ho = pr.ho(), wo = pr.wo();
-        int inImage = pr.hp() * wp * cp, outImage = ho * wo * fp;
+        int inImage = pr.hp() * wp * cp, outImage = ho * wo * fp, positions = pr.positions(), chunkTiles = pr.chunkTiles();
         long xImg = (long) cin * pr.h() * pr.w(), yImg = (long) cout * ho * wo;
         float[] xcl = ws.image.floats(imgs * inImage);
         for (int j = 0; j < imgs; j++) copyChannelsLast(pr, x, xOff + (n0 + j) * xImg, xcl, j * inImage);
         float[] out = ws.tile.floats(imgs * outImage);
-        int chunks = (tiles + CHUNK_TILES - 1) / CHUNK_TILES, chunk = roundUp((tiles + chunks - 1) / chunks, 4);
+        int chunks = (tiles + chunkTiles - 1) / chunkTiles, chunk = roundUp((tiles + chunks - 1) / chunks, 4);
         int vaPlane = chunk * cp + SKEW, mPlane = chunk * fn + SKEW;
-        float[] va = ws.va.floats(16 * vaPlane), mh = ws.mh.floats(16 * mPlane);
+        float[] va = ws.va.floats(positions * vaPlane), mh = ws.mh.floats(positions * mPlane);
+        float[] cell = ws.cell.floats(36 * L);
         for (int t0 = 0; t0 < tiles; t0 += chunk) {
             int count = Math.min(chunk, tiles - t0), panels = (count + 3) / 4;
             // V[xi] as a row-major tiles x cp block, read in place by the microkernel (rows of a last partial
             // panel past count hold stale values: their products land in rows of mh that nothing reads)
-            inputTransform(xcl, inImage, perImage, wp, cp, tw, t0, count, va, cp, 0, vaPlane);
-            for (int xi = 0; xi < 16; xi++) {
+            if (pr.m() == 2) {
+                inputTransform(xcl, inImage, perImage, wp, cp, tw, t0, count, va, cp, 0, vaPlane);
+            } else {
+                inputTransform4(xcl, inImage, perImage, wp, cp, tw, t0, count, va, vaPlane, cell);
+            }
+            for (int xi = 0; xi < positions; xi++) {
                 for (int tp = 0; tp < panels; tp++) {
                     for (int q = 0; q < fn; q += NR) {
                         GemmMicrokernels.kernel4x2Rows(cp, va, xi * vaPlane + 4 * tp * cp, cp, ub, xi * (cp * fn + SKEW) + q * cp,
@@ -475,7 +692,11 @@ final class WinogradConv {
                     }
                 }
             }
-            outputTransform(mh, mPlane, fn, fp, outImage, perImage, tw, t0, count, ho, wo, out);
+            if (pr.m() == 2) {
+                outputTransform(mh, mPlane, fn, fp, outImage, perImage, tw, t0, count, ho, wo, out);
+            } else {
+                outputTransform4(mh, mPlane, fn, fp, outImage, perImage, tw, t0, count, ho, wo, out, cell);
+            }
         }
         for (int j = 0; j < imgs; j++) toNchw(ws, out, j * outImage, fp, cout, ho * wo, b, bOff, y, yOff + (n0 + j) * yImg);
     }

@@ -18,11 +18,12 @@ import jdk.incubator.vector.VectorSpecies;
  * per block and channel pair of a direct convolution become (m+2)^2 (16 for m = 2: 2.25x fewer; 36 for m = 4: 4x
  * fewer), done as (m+2)^2 independent GEMMs (one per position xi of the transformed domain) over all channel pairs:
  * {@code M[xi] (tiles x F) = V[xi] (tiles x C) U[xi] (C x F)}, run straight on the SGEMM's 4 x NR microkernel over
- * operands laid out in its panels. Forward and backward-data use m = 4 ({@link #TILE}; the transforms cost about
- * the same per output as m = 2's, the products 1.8x less: same JVM against m = 2 on 1 thread, AVX2, forward /
- * backward-data, 32->32 at 8x8 1.42-1.45 / 1.43-1.46x faster, 32->64 at 4x4 1.3x, 64->64 at 56x56 1.43 / 1.62x, at
- * 28x28 1.33x, 128->128 at 7x7 1.26x, 256->256 at 14x14 1.00x); backward-weights uses m = 2. With 32 or more
- * channels each way (the digits CNN's 32->32 at 8x8 and 32->64 at 4x4, ResNet's 64->64, the 256->256 of deeper stages) the products
+ * operands laid out in its panels. Forward and backward-data use m = 4 wherever its tiles need fewer products
+ * ({@link #tileEdge}; backward-weights m = 2, see {@link #TILE}): the transforms cost about the same per output as
+ * m = 2's, the products 1.8x less (same JVM against m = 2 on 1 thread, AVX2, forward / backward-data, 32->32 at
+ * 8x8 1.42-1.45 / 1.43-1.46x faster, 32->64 at 4x4 1.3x, 64->64 at 56x56 1.43 / 1.62x, at 28x28 1.33x, 128->128 at
+ * 7x7 1.26x, 256->256 at 14x14 1.00x). With 32 or more channels each way (the digits CNN's 32->32 at 8x8 and
+ * 32->64 at 4x4, ResNet's 64->64, the 256->256 of deeper stages) the products
  * carry most of the work and the transforms (additions only, vectorised over channels) stay small.
  *
  * <p>Layouts: the image is copied channels-last with a zero border ({@code [hp][wp][cp]}, cp the channels
@@ -153,16 +154,24 @@ final class WinogradConv {
     }
 
     /**
-     * "auto" (default), "2" or "4": the output tile edge of forward and backward-data, F(2x2, 3x3) or F(4x4, 3x3).
-     * A knob for measuring the choice; backward-weights always runs F(2x2, 3x3).
+     * "auto" (default: {@link #tileEdge} for forward and backward-data, 2 for backward-weights), "2" or "4": the
+     * output tile edge, F(2x2, 3x3) or F(4x4, 3x3). A knob for measuring the choice. Backward-weights keeps 2 unless
+     * this says 4: its sums over every tile of F(4x4, 3x3)'s larger transformed values exceed the element-wise bound
+     * every convolution path is held to on random data (2 x 64 x 4x4 images, 32 filters: 1.3e-5 relative error
+     * against a 1.2e-5 bound), for 1.25-1.28x on 32->32 at 8x8 and nothing at 4x4 (same JVM, 1 thread, AVX2).
      */
     static final String TILE = System.getProperty("tensorlane.conv.winogradTile", "auto");
 
-    /** The output tile edge for a forward / backward-data problem with ho x wo outputs (see {@link #TILE}). */
+    /**
+     * The output tile edge for a problem with ho x wo outputs (see {@link #TILE}): 4 where its tiles need fewer
+     * products than 2's (36 per 4x4 tile against 16 per 2x2 tile, the tiles covering the outputs), else 2 (ties
+     * included: 2 is the more accurate); so 2 for square outputs of 1, 2, 5 and 6, 4 for 3, 4 and from 7 up.
+     */
     static int tileEdge(long ho, long wo) {
         if (TILE.equals("2")) return 2;
         if (TILE.equals("4")) return 4;
-        return 4;
+        long four = 36L * ((ho + 3) / 4) * ((wo + 3) / 4), two = 16L * ((ho + 1) / 2) * ((wo + 1) / 2);
+        return four < two ? 4 : 2;
     }
 
     static void conv2d(ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff,
@@ -207,7 +216,7 @@ final class WinogradConv {
     /**
      * dW = G^T [sum over tiles t of (A dY_t A^T) . (B^T d_t B)] G per (filter, channel): the adjoint of the forward's
      * transforms around one sum per transformed position xi, {@code dU[xi] (F x C) = Mg[xi]^T V[xi]} with
-     * {@code Mg[xi] (tiles x F)} the transformed 2x2 output-gradient tiles (cropped outputs count as zero) and
+     * {@code Mg[xi] (tiles x F)} the transformed m x m output-gradient tiles (cropped outputs count as zero) and
      * {@code V[xi]} the forward's input transform. The sums run over the images' tiles in order, chunk after chunk
      * on the SGEMM's 4 x NR microkernel (A panels of L filters from the gradient transform, B panels of NR channels
      * from the input transform, k the chunk's tiles, each chunk continuing the sums of the earlier ones); threads
@@ -216,16 +225,24 @@ final class WinogradConv {
      */
     static void backwardWeights(ConvGeometry g, MemorySegment x, long xOff, MemorySegment dout, long dOff,
                                 MemorySegment dw, long dwOff, Parallelism par) {
+        backwardWeights(g, x, xOff, dout, dOff, dw, dwOff, par, TILE.equals("4") ? 4 : 2);
+    }
+
+    /** Backward-weights with output tiles of edge m (2 or 4). */
+    static void backwardWeights(ConvGeometry g, MemorySegment x, long xOff, MemorySegment dout, long dOff,
+                                MemorySegment dw, long dwOff, Parallelism par, int m) {
         int c = (int) g.c(), f = (int) g.f(), ho = (int) g.ho(), wo = (int) g.wo();
-        Problem in = new Problem(c, f, (int) g.h(), (int) g.w(), g.padH(), ho, wo, 2);
-        Problem dy = new Problem(f, f, ho, wo, 0, ho, wo, 2);
+        Problem in = new Problem(c, f, (int) g.h(), (int) g.w(), g.padH(), ho, wo, m);
+        Problem dy = new Problem(f, f, ho, wo, 0, ho, wo, m);
+        int positions = in.positions(), chunkTiles = in.chunkTiles();
+        float[] cell = WORKSPACES.get().cell.floats(36 * L);
         Workspace ws = WORKSPACES.get();
         int cp = in.cp(), fp = dy.cp(), cn = roundUp(cp, NR), wp = in.wp(), tw = in.tilesW(), perImage = in.tilesH() * tw;
         int per = groupImages(in, g.n());
         int inImage = in.hp() * wp * cp, dyImage = dy.hp() * dy.wp() * fp;
         long xImg = (long) c * g.h() * g.w(), yImg = (long) f * ho * wo;
         int duPlane = fp * cn + SKEW;
-        float[] du = ws.mh.floats(16 * duPlane);
+        float[] du = ws.mh.floats(positions * duPlane);
         boolean first = true;
         for (long n0 = 0; n0 < g.n(); n0 += per) {
             int imgs = (int) Math.min(per, g.n() - n0), tiles = imgs * perImage;
@@ -234,15 +251,20 @@ final class WinogradConv {
                 copyChannelsLast(in, x, xOff + (n0 + j) * xImg, xcl, j * inImage);
                 copyChannelsLast(dy, dout, dOff + (n0 + j) * yImg, dycl, j * dyImage);
             }
-            int chunks = (tiles + CHUNK_TILES - 1) / CHUNK_TILES, chunk = (tiles + chunks - 1) / chunks;
+            int chunks = (tiles + chunkTiles - 1) / chunkTiles, chunk = (tiles + chunks - 1) / chunks;
             int bpPlane = chunk * cn + SKEW, apPlane = chunk * fp + SKEW;
-            float[] bp = ws.va.floats(16 * bpPlane), ap = ws.stage.floats(16 * apPlane);
+            float[] bp = ws.va.floats(positions * bpPlane), ap = ws.stage.floats(positions * apPlane);
             for (int t0 = 0; t0 < tiles; t0 += chunk) {
                 int count = Math.min(chunk, tiles - t0);
                 // B panels [q][t][NR] of V (channels), A panels [f/L][t][L] of Mg (filters, one vector per tile): the
                 // microkernel's k runs over the tiles, continuing the sums of the earlier chunks
-                inputTransform(xcl, inImage, perImage, wp, cp, tw, t0, count, bp, NR, chunk * NR, bpPlane);
-                gradientTransform(dycl, dyImage, perImage, dy.wp(), fp, tw, t0, count, ap, chunk * L, apPlane);
+                if (m == 2) {
+                    inputTransform(xcl, inImage, perImage, wp, cp, tw, t0, count, bp, NR, chunk * NR, bpPlane);
+                    gradientTransform(dycl, dyImage, perImage, dy.wp(), fp, tw, t0, count, ap, chunk * L, apPlane);
+                } else {
+                    inputTransform4(xcl, inImage, perImage, wp, cp, tw, t0, count, bp, NR, chunk * NR, bpPlane, cell);
+                    gradientTransform4(dycl, dyImage, perImage, dy.wp(), fp, tw, t0, count, ap, chunk * L, apPlane, cell);
+                }
                 boolean load = !first;
                 RangeProducts products = (x0, x1) -> {
                     for (int xi = x0; xi < x1; xi++) {
@@ -255,14 +277,18 @@ final class WinogradConv {
                     }
                 };
                 if (par.isSingle()) {
-                    products.run(0, 16);
+                    products.run(0, positions);
                 } else {
-                    par.parallelFor(0, 16, 1, (from, to) -> products.run((int) from, (int) to));
+                    par.parallelFor(0, positions, 1, (from, to) -> products.run((int) from, (int) to));
                 }
                 first = false;
             }
         }
-        inverseWeights(ws, f, c, du, duPlane, cn, dw, dwOff);
+        if (m == 2) {
+            inverseWeights(ws, f, c, du, duPlane, cn, dw, dwOff);
+        } else {
+            inverseWeights4(ws, f, c, du, duPlane, cn, dw, dwOff);
+        }
     }
 
     @FunctionalInterface
@@ -510,12 +536,12 @@ final class WinogradConv {
     }
 
     /**
-     * {@link #inputTransform} for F(4x4, 3x3), forward layout only (V[xi] row-major tiles x cp):
-     * {@code dst[xi*xiStride + k*cp + c]} = (B^T d B)[xi] for the 6x6 patch d at (4*th, 4*tc) of tile t0 + k, xi = 6r + s.
-     * Two passes per vector of channels: columns (B^T d) into {@code cell}, then rows.
+     * {@link #inputTransform} for F(4x4, 3x3): (B^T d B)[xi] for the 6x6 patch d at (4*th, 4*tc) of tile t0 + k,
+     * xi = 6r + s, channels c..c+L at {@code dst[xi*xiStride + (c/w)*panel + k*w + c%w]} (the same layouts as
+     * {@link #inputTransform}). Two passes per vector of channels: columns (B^T d) into {@code cell}, then rows.
      */
     private static void inputTransform4(float[] xcl, int inImage, int perImage, int wp, int cp, int tilesW, int t0,
-                                        int count, float[] dst, int xiStride, float[] cell) {
+                                        int count, float[] dst, int w, int panel, int xiStride, float[] cell) {
         int rs = wp * cp, xs = xiStride;
         FloatVector four = FloatVector.broadcast(S, 4f), minusFour = FloatVector.broadcast(S, -4f);
         FloatVector minusFive = FloatVector.broadcast(S, -5f), two = FloatVector.broadcast(S, 2f), minusTwo = FloatVector.broadcast(S, -2f);
@@ -536,7 +562,7 @@ final class WinogradConv {
                     d31.fma(minusTwo, d42).intoArray(cell, (24 + j) * L);
                     d1.fma(four, d3.fma(minusFive, d5)).intoArray(cell, (30 + j) * L);
                 }
-                int o = k * cp + c;
+                int o = (c / w) * panel + k * w + c % w;
                 for (int r = 0; r < 6; r++) {
                     int q = 6 * r * L;
                     FloatVector d0 = FloatVector.fromArray(S, cell, q), d1 = FloatVector.fromArray(S, cell, q + L);
@@ -595,6 +621,80 @@ final class WinogradConv {
                 }
             }
         }
+    }
+
+    /**
+     * {@link #gradientTransform} for F(4x4, 3x3): (A dY A^T)[xi], xi = 6r + s, for the 4x4 output-gradient block dY
+     * of tile t0 + t (zero past the image), A = (A^T)^T with the rows [1,0,0,0], [1,1,1,1], [1,-1,1,-1], [1,2,4,8],
+     * [1,-2,4,-8], [0,0,0,1]: the adjoint of {@link #outputTransform4}, one vector of L filters per tile and position
+     * at {@code ap[xi*apPlane + (f/L)*panel + t*L]}. Two passes: columns (A dY) into {@code cell}, then rows.
+     */
+    private static void gradientTransform4(float[] dycl, int dyImage, int perImage, int wp, int fp, int tilesW, int t0,
+                                           int count, float[] ap, int panel, int apPlane, float[] cell) {
+        int rs = wp * fp;
+        FloatVector two = FloatVector.broadcast(S, 2f), minusTwo = FloatVector.broadcast(S, -2f), four = FloatVector.broadcast(S, 4f);
+        for (int t = 0; t < count; t++) {
+            int tile = t0 + t, img = tile / perImage, it = tile % perImage, th = it / tilesW, tc = it % tilesW;
+            int base = img * dyImage + (4 * th * wp + 4 * tc) * fp;
+            for (int f = 0; f < fp; f += L) {
+                // g = A y for a 4-vector y: g0 = y0, g1 = (y0 + y2) + (y1 + y3), g2 = (y0 + y2) - (y1 + y3),
+                // g3 = (y0 + 4 y2) + 2 (y1 + 4 y3), g4 = (y0 + 4 y2) - 2 (y1 + 4 y3), g5 = y3
+                for (int b = 0; b < 4; b++) { // column b of dY -> cell[r][b]
+                    int p = base + f + b * fp;
+                    FloatVector y0 = FloatVector.fromArray(S, dycl, p), y1 = FloatVector.fromArray(S, dycl, p + rs);
+                    FloatVector y2 = FloatVector.fromArray(S, dycl, p + 2 * rs), y3 = FloatVector.fromArray(S, dycl, p + 3 * rs);
+                    FloatVector e02 = y0.add(y2), e13 = y1.add(y3), f02 = y2.fma(four, y0), f13 = y3.fma(four, y1);
+                    y0.intoArray(cell, b * L);
+                    e02.add(e13).intoArray(cell, (4 + b) * L);
+                    e02.sub(e13).intoArray(cell, (8 + b) * L);
+                    f13.fma(two, f02).intoArray(cell, (12 + b) * L);
+                    f13.fma(minusTwo, f02).intoArray(cell, (16 + b) * L);
+                    y3.intoArray(cell, (20 + b) * L);
+                }
+                int o = (f / L) * panel + t * L;
+                for (int r = 0; r < 6; r++) { // row r of A dY -> positions 6r .. 6r + 5
+                    int q = 4 * r * L;
+                    FloatVector y0 = FloatVector.fromArray(S, cell, q), y1 = FloatVector.fromArray(S, cell, q + L);
+                    FloatVector y2 = FloatVector.fromArray(S, cell, q + 2 * L), y3 = FloatVector.fromArray(S, cell, q + 3 * L);
+                    FloatVector e02 = y0.add(y2), e13 = y1.add(y3), f02 = y2.fma(four, y0), f13 = y3.fma(four, y1);
+                    int at = o + 6 * r * apPlane;
+                    y0.intoArray(ap, at);
+                    e02.add(e13).intoArray(ap, at + apPlane);
+                    e02.sub(e13).intoArray(ap, at + 2 * apPlane);
+                    f13.fma(two, f02).intoArray(ap, at + 3 * apPlane);
+                    f13.fma(minusTwo, f02).intoArray(ap, at + 4 * apPlane);
+                    y3.intoArray(ap, at + 5 * apPlane);
+                }
+            }
+        }
+    }
+
+    /**
+     * dw[f][c][i][j] = (G^T D G)[i][j] for D = dU[.][f][c] (6x6) of F(4x4, 3x3), G^T = [[1/4,-1/6,-1/6,1/24,1/24,0],
+     * [0,-1/6,1/6,1/12,-1/12,0],[0,-1/6,-1/6,1/6,1/6,1]]: the adjoint of {@link #transformWeights4}, in double (9
+     * outputs from 36 sums per filter and channel: a small part of the work), rounded once.
+     */
+    private static void inverseWeights4(Workspace ws, int f, int c, float[] du, int duPlane, int cn, MemorySegment dw, long dwOff) {
+        int plane = f * c;
+        float[] out = ws.wHeap.floats(9 * plane);
+        double[] r = ws.small.doubles(18);
+        for (int q = 0; q < plane; q++) {
+            int at = (q / c) * cn + q % c;
+            for (int j = 0; j < 6; j++) { // G^T D, column j
+                double d0 = du[j * duPlane + at], d1 = du[(6 + j) * duPlane + at], d2 = du[(12 + j) * duPlane + at];
+                double d3 = du[(18 + j) * duPlane + at], d4 = du[(24 + j) * duPlane + at], d5 = du[(30 + j) * duPlane + at];
+                r[j] = d0 / 4 - (d1 + d2) / 6 + (d3 + d4) / 24;
+                r[6 + j] = (d2 - d1) / 6 + (d3 - d4) / 12;
+                r[12 + j] = (d3 + d4 - d1 - d2) / 6 + d5;
+            }
+            for (int i = 0; i < 3; i++) { // (G^T D) G, row i
+                double a0 = r[6 * i], a1 = r[6 * i + 1], a2 = r[6 * i + 2], a3 = r[6 * i + 3], a4 = r[6 * i + 4], a5 = r[6 * i + 5];
+                out[q * 9 + 3 * i] = (float) (a0 / 4 - (a1 + a2) / 6 + (a3 + a4) / 24);
+                out[q * 9 + 3 * i + 1] = (float) ((a2 - a1) / 6 + (a3 - a4) / 12);
+                out[q * 9 + 3 * i + 2] = (float) ((a3 + a4 - a1 - a2) / 6 + a5);
+            }
+        }
+        MemorySegment.copy(out, 0, dw, JAVA_FLOAT, dwOff * Float.BYTES, 9 * plane);
     }
 
     /** A heap copy of the F x C x 9 weights (the calling thread's workspace). */
@@ -682,7 +782,7 @@ final class WinogradConv {
             if (pr.m() == 2) {
                 inputTransform(xcl, inImage, perImage, wp, cp, tw, t0, count, va, cp, 0, vaPlane);
             } else {
-                inputTransform4(xcl, inImage, perImage, wp, cp, tw, t0, count, va, vaPlane, cell);
+                inputTransform4(xcl, inImage, perImage, wp, cp, tw, t0, count, va, cp, 0, vaPlane, cell);
             }
             for (int xi = 0; xi < positions; xi++) {
                 for (int tp = 0; tp < panels; tp++) {

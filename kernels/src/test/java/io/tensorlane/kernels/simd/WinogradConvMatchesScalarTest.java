@@ -6,6 +6,7 @@ import static io.tensorlane.kernels.ConvErrorBound.assertWithin;
 import static io.tensorlane.kernels.simd.ConvKernelCheck.geometry;
 import static io.tensorlane.kernels.simd.ConvKernelCheck.random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -91,39 +92,93 @@ class WinogradConvMatchesScalarTest {
     }
 
     /**
-     * Backward-weights sums over every tile of the batch, so its error is held to Winograd's norm-wise bound,
-     * derived from the transforms: each transformed input is a +-1 combination of at most 4 pixels of the tile's
-     * 4x4 patch and each transformed gradient one of at most 4 entries of its 2x2 block (3 roundings each), their
-     * products are summed over the T tiles (T + 1 roundings), and the inverse transform combines the 16 sums with
-     * coefficients whose magnitudes add up to at most 4 (6 more roundings). So
-     * |error of dW[f][c][i][j]| <= 4 (T + 16) u sum_t (sum of |dY_t[f]| over the block)(sum of |x_t[c]| over the
-     * patch), doubled here for the first-order approximation of the rounding products.
+     * Backward-weights sums over every tile of the batch, so its error is held to Winograd's norm-wise bound, which
+     * follows the transforms as the forward's does (see {@link #cancellingInputsStayWithinTheNormwiseBound}): every
+     * value rounded is bounded by the same expression over absolute values, {@code |G^T| (sum_t (|A| |dY_t| |A^T|)
+     * . (|B^T| |d_t| |B|)) |G|} per (f, c) and tap (d_t the tile's zero-padded input patch, dY_t its output-gradient
+     * block, zero past the image), and a tap collects at most 6 roundings from each transform, T from the sum over
+     * the T tiles and 4 from the inverse transform: |error| <= (T + 16) u times it, doubled here for the
+     * first-order approximation.
      */
     @Test
     void backwardWeightsMatchesTheTwinWithinTheNormwiseBound() {
-        Random r = new Random(43);
-        for (int[] s : SHAPES) {
-            ConvGeometry g = geometry(s);
-            try (Arena a = Arena.ofShared()) {
-                MemorySegment x = random(a, g.xSize(), r), d = random(a, g.ySize(), r);
-                MemorySegment ref = a.allocate(g.wSize() * 4), d1 = a.allocate(g.wSize() * 4), d3 = a.allocate(g.wSize() * 4);
-                twin.conv2dBackwardWeights(g, x, 0, d, 0, ref, 0, Parallelism.single());
-                d1.fill((byte) 0x7f);
-                d3.fill((byte) 0x7f);
-                WinogradConv.backwardWeights(g, x, 0, d, 0, d1, 0, Parallelism.single());
-                WinogradConv.backwardWeights(g, ConvKernelCheck.heap(x), 0, ConvKernelCheck.heap(d), 0, d3, 0,
-                        Parallelism.threads(3));
-                double[] mag = normwise(g, arr(x), arr(d));
-                long tiles = g.n() * ((g.ho() + 1) / 2) * ((g.wo() + 1) / 2);
-                float[] want = arr(ref), got = arr(d1);
-                for (int i = 0; i < want.length; i++) {
-                    double bound = 8.0 * (tiles + 16) * U * mag[i / 9] + Float.MIN_NORMAL;
-                    assertTrue(Math.abs(want[i] - got[i]) <= bound,
-                            "bwd-weights " + g + " at " + i + ": expected " + want[i] + " got " + got[i] + " (bound " + bound + ")");
+        for (int m : TILES) {
+            Random r = new Random(43);
+            for (int[] s : SHAPES) {
+                ConvGeometry g = geometry(s);
+                try (Arena a = Arena.ofShared()) {
+                    MemorySegment x = random(a, g.xSize(), r), d = random(a, g.ySize(), r);
+                    MemorySegment ref = a.allocate(g.wSize() * 4), d1 = a.allocate(g.wSize() * 4), d3 = a.allocate(g.wSize() * 4);
+                    twin.conv2dBackwardWeights(g, x, 0, d, 0, ref, 0, Parallelism.single());
+                    d1.fill((byte) 0x7f);
+                    d3.fill((byte) 0x7f);
+                    WinogradConv.backwardWeights(g, x, 0, d, 0, d1, 0, Parallelism.single(), m);
+                    WinogradConv.backwardWeights(g, ConvKernelCheck.heap(x), 0, ConvKernelCheck.heap(d), 0, d3, 0,
+                            Parallelism.threads(3), m);
+                    double[] mag = backwardWeightsMagnitude(g, arr(x), arr(d), m);
+                    long tiles = g.n() * ((g.ho() + m - 1) / m) * ((g.wo() + m - 1) / m);
+                    float[] want = arr(ref), got = arr(d1);
+                    for (int i = 0; i < want.length; i++) {
+                        double bound = 2.0 * (tiles + 16) * U * mag[i] + Float.MIN_NORMAL;
+                        assertTrue(Math.abs(want[i] - got[i]) <= bound, "bwd-weights F(" + m + "x" + m + ") " + g + " at " + i
+                                + ": expected " + want[i] + " got " + got[i] + " (bound " + bound + ")");
+                    }
+                    assertArrayEquals(got, arr(d3), "threads F(" + m + "x" + m + ") " + g);
                 }
-                assertArrayEquals(got, arr(d3), "threads " + g);
             }
         }
+    }
+
+    /** The backward-weights' norm-wise magnitude per dW element (see the test above). */
+    private static double[] backwardWeightsMagnitude(ConvGeometry g, float[] x, float[] dy, int m) {
+        double[][] at = m == 2 ? AT2 : AT4, gm = m == 2 ? G2 : G4, bt = m == 2 ? BT2 : BT4;
+        double[][] a = transpose(at), gt = transpose(gm);
+        int n = (int) g.n(), c = (int) g.c(), f = (int) g.f(), h = (int) g.h(), wd = (int) g.w();
+        int ho = (int) g.ho(), wo = (int) g.wo(), p = g.padH(), e = m + 2, th = (ho + m - 1) / m, tw = (wo + m - 1) / m;
+        double[][][] sum = new double[f * c][e][e];
+        for (int img = 0; img < n; img++) {
+            for (int t = 0; t < th * tw; t++) {
+                int r0 = m * (t / tw), q0 = m * (t % tw);
+                double[][][] v = new double[c][][], gy = new double[f][][];
+                for (int ci = 0; ci < c; ci++) {
+                    double[][] d = new double[e][e];
+                    for (int i = 0; i < e; i++) {
+                        for (int j = 0; j < e; j++) {
+                            int rr = r0 + i - p, qq = q0 + j - p;
+                            if (rr >= 0 && rr < h && qq >= 0 && qq < wd) d[i][j] = x[((img * c + ci) * h + rr) * wd + qq];
+                        }
+                    }
+                    v[ci] = absSandwich(bt, d, bt);
+                }
+                for (int fi = 0; fi < f; fi++) {
+                    double[][] d = new double[m][m];
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < m; j++) {
+                            if (r0 + i < ho && q0 + j < wo) d[i][j] = dy[((img * f + fi) * ho + r0 + i) * wo + q0 + j];
+                        }
+                    }
+                    gy[fi] = absSandwich(a, d, a);
+                }
+                for (int fi = 0; fi < f; fi++) {
+                    for (int ci = 0; ci < c; ci++) {
+                        double[][] acc = sum[fi * c + ci];
+                        for (int i = 0; i < e; i++) for (int j = 0; j < e; j++) acc[i][j] += gy[fi][i][j] * v[ci][i][j];
+                    }
+                }
+            }
+        }
+        double[] mag = new double[f * c * 9];
+        for (int q = 0; q < f * c; q++) {
+            double[][] k = absSandwich(gt, sum[q], gt);
+            for (int i = 0; i < 9; i++) mag[q * 9 + i] = k[i / 3][i % 3];
+        }
+        return mag;
+    }
+
+    private static double[][] transpose(double[][] a) {
+        double[][] t = new double[a[0].length][a.length];
+        for (int i = 0; i < a.length; i++) for (int j = 0; j < a[0].length; j++) t[j][i] = a[i][j];
+        return t;
     }
 
     private static final double U = Math.ulp(1.0f) / 2;
@@ -234,38 +289,6 @@ class WinogradConvMatchesScalarTest {
         return mag;
     }
 
-    /** sum over images and tiles of (sum |dY[f]| over the tile's 2x2 block)(sum |x[c]| over its 4x4 patch), per (f, c). */
-    private static double[] normwise(ConvGeometry g, float[] x, float[] dy) {
-        int n = (int) g.n(), c = (int) g.c(), f = (int) g.f(), h = (int) g.h(), w = (int) g.w();
-        int ho = (int) g.ho(), wo = (int) g.wo(), p = g.padH(), th = (ho + 1) / 2, tw = (wo + 1) / 2;
-        double[] mag = new double[f * c];
-        for (int img = 0; img < n; img++) {
-            for (int t = 0; t < th * tw; t++) {
-                int r0 = 2 * (t / tw), q0 = 2 * (t % tw);
-                double[] dx = new double[c], dd = new double[f];
-                for (int ci = 0; ci < c; ci++) {
-                    for (int i = 0; i < 4; i++) {
-                        for (int j = 0; j < 4; j++) {
-                            int rr = r0 + i - p, qq = q0 + j - p;
-                            if (rr >= 0 && rr < h && qq >= 0 && qq < w) dx[ci] += Math.abs(x[((img * c + ci) * h + rr) * w + qq]);
-                        }
-                    }
-                }
-                for (int fi = 0; fi < f; fi++) {
-                    for (int i = 0; i < 2; i++) {
-                        for (int j = 0; j < 2; j++) {
-                            if (r0 + i < ho && q0 + j < wo) dd[fi] += Math.abs(dy[((img * f + fi) * ho + r0 + i) * wo + q0 + j]);
-                        }
-                    }
-                }
-                for (int fi = 0; fi < f; fi++) {
-                    for (int ci = 0; ci < c; ci++) mag[fi * c + ci] += dd[fi] * dx[ci];
-                }
-            }
-        }
-        return mag;
-    }
-
     @Test
     void offsetsAreHonoured() {
         Random r = new Random(41);
@@ -301,6 +324,11 @@ class WinogradConvMatchesScalarTest {
         assertTrue(WinogradConv.forward(deep) && WinogradConv.backwardData(deep));
         assertTrue(WinogradConv.forward(digits) && WinogradConv.backwardData(digits));
         assertTrue(WinogradConv.backwardWeights(digits));
+        if (WinogradConv.TILE.equals("auto")) { // F(4x4, 3x3) where its tiles need fewer products
+            for (int e : new int[] {3, 4, 7, 8, 14, 28, 56}) assertEquals(4, WinogradConv.tileEdge(e, e), "edge " + e);
+            for (int e : new int[] {1, 2, 5, 6}) assertEquals(2, WinogradConv.tileEdge(e, e), "edge " + e);
+            assertEquals(4, WinogradConv.tileEdge(8, 5));
+        }
         assertFalse(WinogradConv.forward(p1.forward(new long[] {64, 16, 8, 8}, new long[] {16, 16, 3, 3})));
         assertTrue(WinogradConv.backwardWeights(p1.forward(new long[] {8, 32, 56, 56}, new long[] {64, 32, 3, 3})));
         // not 3x3 stride 1 dilation 1 groups 1

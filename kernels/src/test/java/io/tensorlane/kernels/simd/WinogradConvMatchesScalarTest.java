@@ -133,23 +133,13 @@ class WinogradConvMatchesScalarTest {
     private static double[] backwardWeightsMagnitude(ConvGeometry g, float[] x, float[] dy, int m) {
         double[][] at = m == 2 ? AT2 : AT4, gm = m == 2 ? G2 : G4, bt = m == 2 ? BT2 : BT4;
         double[][] a = transpose(at), gt = transpose(gm);
-        int n = (int) g.n(), c = (int) g.c(), f = (int) g.f(), h = (int) g.h(), wd = (int) g.w();
-        int ho = (int) g.ho(), wo = (int) g.wo(), p = g.padH(), e = m + 2, th = (ho + m - 1) / m, tw = (wo + m - 1) / m;
+        int n = (int) g.n(), c = (int) g.c(), f = (int) g.f();
+        int ho = (int) g.ho(), wo = (int) g.wo(), e = m + 2, th = (ho + m - 1) / m, tw = (wo + m - 1) / m;
         double[][][] sum = new double[f * c][e][e];
         for (int img = 0; img < n; img++) {
             for (int t = 0; t < th * tw; t++) {
                 int r0 = m * (t / tw), q0 = m * (t % tw);
-                double[][][] v = new double[c][][], gy = new double[f][][];
-                for (int ci = 0; ci < c; ci++) {
-                    double[][] d = new double[e][e];
-                    for (int i = 0; i < e; i++) {
-                        for (int j = 0; j < e; j++) {
-                            int rr = r0 + i - p, qq = q0 + j - p;
-                            if (rr >= 0 && rr < h && qq >= 0 && qq < wd) d[i][j] = x[((img * c + ci) * h + rr) * wd + qq];
-                        }
-                    }
-                    v[ci] = absSandwich(bt, d, bt);
-                }
+                double[][][] v = patchMagnitudes(g, x, img, r0, q0, bt), gy = new double[f][][];
                 for (int fi = 0; fi < f; fi++) {
                     double[][] d = new double[m][m];
                     for (int i = 0; i < m; i++) {
@@ -246,11 +236,31 @@ class WinogradConvMatchesScalarTest {
         return out;
     }
 
+    /**
+     * |B^T| |d_c| |B| for every channel c of image img, d_c the zero-padded (m+2) x (m+2) input patch whose output
+     * tile starts at (r0, q0), m + 2 the size of bt.
+     */
+    private static double[][][] patchMagnitudes(ConvGeometry g, float[] x, int img, int r0, int q0, double[][] bt) {
+        int c = (int) g.c(), h = (int) g.h(), wd = (int) g.w(), p = g.padH(), e = bt.length;
+        double[][][] v = new double[c][][];
+        for (int ci = 0; ci < c; ci++) {
+            double[][] d = new double[e][e];
+            for (int i = 0; i < e; i++) {
+                for (int j = 0; j < e; j++) {
+                    int rr = r0 + i - p, qq = q0 + j - p;
+                    if (rr >= 0 && rr < h && qq >= 0 && qq < wd) d[i][j] = x[((img * c + ci) * h + rr) * wd + qq];
+                }
+            }
+            v[ci] = absSandwich(bt, d, bt);
+        }
+        return v;
+    }
+
     /** The forward's norm-wise magnitude per output (see {@link #cancellingInputsStayWithinTheNormwiseBound}). */
     private static double[] transformMagnitude(ConvGeometry g, float[] x, float[] w, int m) {
         double[][] at = m == 2 ? AT2 : AT4, gm = m == 2 ? G2 : G4, bt = m == 2 ? BT2 : BT4;
-        int n = (int) g.n(), c = (int) g.c(), f = (int) g.f(), h = (int) g.h(), wd = (int) g.w();
-        int ho = (int) g.ho(), wo = (int) g.wo(), p = g.padH(), e = m + 2, th = (ho + m - 1) / m, tw = (wo + m - 1) / m;
+        int n = (int) g.n(), c = (int) g.c(), f = (int) g.f();
+        int ho = (int) g.ho(), wo = (int) g.wo(), e = m + 2, th = (ho + m - 1) / m, tw = (wo + m - 1) / m;
         double[][][] u = new double[f * c][][];
         for (int fc = 0; fc < f * c; fc++) {
             double[][] k = new double[3][3];
@@ -261,17 +271,7 @@ class WinogradConvMatchesScalarTest {
         for (int img = 0; img < n; img++) {
             for (int t = 0; t < th * tw; t++) {
                 int r0 = m * (t / tw), q0 = m * (t % tw);
-                double[][][] v = new double[c][][];
-                for (int ci = 0; ci < c; ci++) {
-                    double[][] d = new double[e][e];
-                    for (int i = 0; i < e; i++) {
-                        for (int j = 0; j < e; j++) {
-                            int rr = r0 + i - p, qq = q0 + j - p;
-                            if (rr >= 0 && rr < h && qq >= 0 && qq < wd) d[i][j] = x[((img * c + ci) * h + rr) * wd + qq];
-                        }
-                    }
-                    v[ci] = absSandwich(bt, d, bt);
-                }
+                double[][][] v = patchMagnitudes(g, x, img, r0, q0, bt);
                 for (int fi = 0; fi < f; fi++) {
                     double[][] sum = new double[e][e];
                     for (int ci = 0; ci < c; ci++) {

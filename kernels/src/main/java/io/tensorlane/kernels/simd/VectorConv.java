@@ -30,8 +30,9 @@ import jdk.incubator.vector.VectorSpecies;
  *   {@code cols = W^T dout[:, chunk]} then col2im-add; backward-weights {@code dW += dout[:, chunk] cols^T},
  *   one product per chunk, so the sum over the batch is a few long GEMM sums, not a beta pass per image.</li>
  * </ul>
- * 3x3 stride-1 layers with 32+ channels each way take {@link WinogradConv} (all three directions; its rounding
- * error is bounded norm-wise, see there; {@code -Dtensorlane.conv.winograd=off} turns it off). Small images (at
+ * 3x3 stride-1 layers with 32+ channels each way take {@link WinogradConv} (all three directions: F(4x4, 3x3)
+ * for forward and backward-data where its tiles need fewer products, else F(2x2, 3x3); its rounding error is
+ * bounded norm-wise, see there; {@code -Dtensorlane.conv.winograd=off} turns it off). Small images (at
  * most 32 x 32 output pixels, groups 1) take {@link FlatConv} (stride 1, lanes along the output pixels; by its own
  * rule: few channels or filters, little wasted width) or else {@link DirectConv} where they measured faster:
  * forward and backward-data by the per-shape rule there, backward-weights always (no im2col matrix).
@@ -374,7 +375,9 @@ public final class VectorConv implements ConvKernels {
         if (g.n() == 0) return;
         Parallelism pu = usable(par, x, w, y, b);
         if (WinogradConv.forward(g)) {
-            log("fwd", g, "Winograd F(2x2, 3x3) (16 microkernel products over channel pairs per chunk of 2x2 output tiles)");
+            log("fwd", g, WinogradConv.tileEdge(g.ho(), g.wo()) == 4
+                    ? "Winograd F(4x4, 3x3) (36 microkernel products over channel pairs per chunk of 4x4 output tiles)"
+                    : "Winograd F(2x2, 3x3) (16 microkernel products over channel pairs per chunk of 2x2 output tiles)");
             WinogradConv.conv2d(g, x, xOff, w, wOff, b, bOff, y, yOff, pu);
             return;
         }
@@ -470,7 +473,9 @@ public final class VectorConv implements ConvKernels {
         if (g.n() == 0) return;
         Parallelism pu = usable(par, dout, w, dx, null);
         if (WinogradConv.backwardData(g)) {
-            log("bwd-data", g, "Winograd F(2x2, 3x3) on dout padded by 2 - p with the flipped kernel");
+            log("bwd-data", g, WinogradConv.tileEdge(g.h(), g.w()) == 4
+                    ? "Winograd F(4x4, 3x3) on dout padded by 2 - p with the flipped kernel"
+                    : "Winograd F(2x2, 3x3) on dout padded by 2 - p with the flipped kernel");
             WinogradConv.backwardData(g, dout, dOff, w, wOff, dx, dxOff, pu);
             return;
         }
@@ -554,7 +559,9 @@ public final class VectorConv implements ConvKernels {
         }
         Parallelism pu = usable(par, x, dout, dw, null);
         if (WinogradConv.backwardWeights(g)) {
-            log("bwd-weights", g, "Winograd F(2x2, 3x3) (16 microkernel products summed over the tiles)");
+            log("bwd-weights", g, WinogradConv.weightsTileEdge() == 4
+                    ? "Winograd F(4x4, 3x3) (36 microkernel products summed over the tiles)"
+                    : "Winograd F(2x2, 3x3) (16 microkernel products summed over the tiles)");
             WinogradConv.backwardWeights(g, x, xOff, dout, dOff, dw, dwOff, pu);
             return;
         }

@@ -225,7 +225,12 @@ final class WinogradConv {
      */
     static void backwardWeights(ConvGeometry g, MemorySegment x, long xOff, MemorySegment dout, long dOff,
                                 MemorySegment dw, long dwOff, Parallelism par) {
-        backwardWeights(g, x, xOff, dout, dOff, dw, dwOff, par, TILE.equals("4") ? 4 : 2);
+        backwardWeights(g, x, xOff, dout, dOff, dw, dwOff, par, weightsTileEdge());
+    }
+
+    /** The output tile edge of backward-weights: 2 unless {@link #TILE} says 4 (see there why). */
+    static int weightsTileEdge() {
+        return TILE.equals("4") ? 4 : 2;
     }
 
     /** Backward-weights with output tiles of edge m (2 or 4). */

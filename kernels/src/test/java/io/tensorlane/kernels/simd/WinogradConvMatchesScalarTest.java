@@ -22,11 +22,13 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Winograd F(2x2, 3x3) called directly (whatever {@link WinogradConv#forward} would choose) against the scalar
- * twin's direct sums, within the error bound every convolution path is held to: channel counts that are not a
- * multiple of the vector (the pad channels), 1 channel, odd and even output sizes (the last tile row / column
- * cropped), padding 0, 1 and 2, rectangular images, 4-wide maps (channels-last copy in two-row blocks), 1x1 outputs, several chunks of tiles with a short last one,
- * batch 1 and 3; 1 and 3 threads bit-identical. Tagged "simd": re-run at vector caps 128/256 and forced 512 bits.
+ * Winograd F(2x2, 3x3) and F(4x4, 3x3) called directly (whatever {@link WinogradConv#forward} would choose)
+ * against the scalar twin's direct sums, within the error bound every convolution path is held to (forward and
+ * backward-data) or the norm-wise bound of the transforms (backward-weights, inputs built to cancel): channel
+ * counts that are not a multiple of the vector (the pad channels), 1 channel, odd and even output sizes (the
+ * last tile row / column cropped), padding 0, 1 and 2, rectangular images, 4-wide maps (channels-last copy in
+ * two-row blocks), 1x1 outputs, several chunks of tiles with a short last one, batch 1 and 3; 1 and 3 threads
+ * bit-identical. Tagged "simd": re-run at vector caps 128/256 and forced 512 bits.
  */
 @Tag("simd")
 class WinogradConvMatchesScalarTest {

@@ -1,5 +1,8 @@
 package io.tensorlane.bench.train;
 
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
 import io.tensorlane.bench.harness.BenchReport;
 import io.tensorlane.bench.harness.BenchRow;
 import io.tensorlane.bench.harness.JitQuiet;
@@ -13,11 +16,14 @@ import io.tensorlane.layers.net.Net;
 import io.tensorlane.layers.net.NetFile;
 import io.tensorlane.layers.net.NetNode;
 import io.tensorlane.layers.optim.Optimizer;
+import io.tensorlane.runtime.DType;
 import io.tensorlane.runtime.Device;
 import io.tensorlane.runtime.LossResult;
 import io.tensorlane.runtime.Ops;
 import io.tensorlane.runtime.Tensor;
 import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -143,8 +149,11 @@ public final class TrainBench implements Callable<Integer> {
             for (int i = 0; i < xv.length; i++) xv[i] = (float) r.nextGaussian();
             int[] yv = new int[BATCH];
             for (int i = 0; i < BATCH; i++) yv[i] = r.nextInt(10);
-            x = Tensor.of(xv, xs);
-            y = Tensor.ofInts(yv, BATCH);
+            // in native memory, as the Dataset's batches (heap segments in the kernels' loops slow them all)
+            x = Tensor.allocate(Arena.ofAuto(), DType.F32, xs);
+            MemorySegment.copy(xv, 0, x.segment(), JAVA_FLOAT, 0, xv.length);
+            y = Tensor.allocate(Arena.ofAuto(), DType.I32, BATCH);
+            MemorySegment.copy(yv, 0, y.segment(), JAVA_INT, 0, BATCH);
         }
 
         double run() {

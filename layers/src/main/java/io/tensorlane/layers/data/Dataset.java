@@ -1,6 +1,12 @@
 package io.tensorlane.layers.data;
 
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import io.tensorlane.runtime.DType;
 import io.tensorlane.runtime.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -162,40 +168,42 @@ public final class Dataset {
         return (n + batchSize - 1) / batchSize;
     }
 
-    /** The reusable arrays behind one batch size. */
+    /**
+     * The reusable batch tensors behind one batch size, in native memory (an automatic arena): the kernels'
+     * vector loops should only ever see native segments (heap segments passed through the same loops make the
+     * JIT's code slower for both kinds, see {@code SimdKernels}); the rows are copied in from the heap arrays.
+     */
     private final class Buffers {
-        final float[] x;
-        final int[] yi;
-        final float[] yf;
+        final Tensor x, y;
         final Batch batch;
 
         Buffers(int b) {
-            x = new float[Math.multiplyExact(b, sampleSize)];
+            Arena arena = Arena.ofAuto();
             long[] xs = new long[sampleShape.length + 1];
             xs[0] = b;
             System.arraycopy(sampleShape, 0, xs, 1, sampleShape.length);
-            Tensor y;
+            x = Tensor.allocate(arena, DType.F32, xs);
             if (labels != null) {
-                yi = new int[b];
-                yf = null;
-                y = Tensor.ofInts(yi, b);
+                y = Tensor.allocate(arena, DType.I32, b);
             } else {
-                yi = null;
-                yf = new float[Math.multiplyExact(b, targetSize)];
                 long[] ts = new long[targetShape.length + 1];
                 ts[0] = b;
                 System.arraycopy(targetShape, 0, ts, 1, targetShape.length);
-                y = Tensor.of(yf, ts);
+                y = Tensor.allocate(arena, DType.F32, ts);
             }
-            batch = new Batch(Tensor.of(x, xs), y, b);
+            batch = new Batch(x, y, b);
         }
 
         void fill(int[] order, int from, int b) {
+            MemorySegment xs = x.segment(), ys = y.segment();
             for (int i = 0; i < b; i++) {
                 int s = checkIndex(order[from + i]);
-                System.arraycopy(features, s * sampleSize, x, i * sampleSize, sampleSize);
-                if (yi != null) yi[i] = labels[s];
-                else System.arraycopy(targets, s * targetSize, yf, i * targetSize, targetSize);
+                MemorySegment.copy(features, s * sampleSize, xs, JAVA_FLOAT, (long) i * sampleSize * Float.BYTES, sampleSize);
+                if (labels != null) {
+                    ys.setAtIndex(JAVA_INT, i, labels[s]);
+                } else {
+                    MemorySegment.copy(targets, s * targetSize, ys, JAVA_FLOAT, (long) i * targetSize * Float.BYTES, targetSize);
+                }
             }
         }
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -57,6 +58,11 @@ class DatasetTest {
         assertArrayEquals(new long[] {4, 1, 2}, bs.get(0).x().shape());
         assertArrayEquals(new long[] {2, 1, 2}, bs.get(2).x().shape());
         assertEquals(2, bs.get(2).size());
+        // off-heap, so that the kernels' vector loops never see a heap segment (see SimdKernels)
+        assertTrue(bs.get(0).x().segment().isNative() && bs.get(0).y().segment().isNative());
+        Batch r = Dataset.autoencoder(new float[] {1, 2, 3, 4}, new long[] {2}).batch(new int[] {1, 0});
+        assertTrue(r.x().segment().isNative() && r.y().segment().isNative());
+        assertArrayEquals(new float[] {3, 4, 1, 2}, r.y().toFloatArray());
     }
 
     @Test

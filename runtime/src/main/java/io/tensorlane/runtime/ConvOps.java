@@ -74,13 +74,33 @@ final class ConvOps {
 
     /** The output shares no memory with the (contiguous) input or another output. */
     private static void disjoint(String op, String outName, Tensor out, String inName, Tensor in) {
-        if (out == null || in == null || out.numel() == 0 || in.numel() == 0) return;
+        // checked on the caller's tensors, not the native copies the kernels read: a strided input is copied
+        // before anything is written, a contiguous one is read in place or (heap) copied, and either way
+        // an output sharing its memory is a caller's mistake to report
+        if (out == null || in == null || out.numel() == 0 || in.numel() == 0 || !in.isContiguous()) return;
         MemorySegment o = out.segment().asSlice(out.offset() * Float.BYTES, out.numel() * Float.BYTES);
         MemorySegment i = in.segment().asSlice(in.offset() * Float.BYTES, in.numel() * Float.BYTES);
         if (o.asOverlappingSlice(i).isPresent()) {
             throw new IllegalArgumentException(op + ": " + outName + " " + s(out) + " overlaps " + inName + " " + s(in)
                     + "; use a separate output");
         }
+    }
+
+    /** A native stand-in for an output the kernels write (null stays null); see {@link Tensor#nativeOutput}. */
+    private static Tensor stage(Tensor out) {
+        return out == null ? null : out.nativeOutput(false);
+    }
+
+    /** Pairs (output, its stand-in): each result copied into its output. */
+    private static void unstage(Tensor... pairs) {
+        for (int i = 0; i < pairs.length; i += 2) {
+            if (pairs[i] != null) pairs[i].copyBack(pairs[i + 1]);
+        }
+    }
+
+    /** Pairs (input, what the kernels read): native copies go back to the thread's scratch buffers. */
+    private static void release(Tensor... pairs) {
+        for (int i = 0; i < pairs.length; i += 2) Tensor.releaseCopy(pairs[i], pairs[i + 1]);
     }
 
     private static Tensor bias(String op, Tensor b, long channels, String why) {
@@ -127,11 +147,14 @@ final class ConvOps {
         if (out == null) out = Tensor.allocateLike(x, DType.F32, ys);
         else out(op, "out", out, ys, "x @ w has");
         Tensor cx = x.contiguousScratch(), cw = w.contiguousScratch();
-        disjoint(op, "out", out, "x", cx);
-        disjoint(op, "out", out, "w", cw);
-        disjoint(op, "out", out, "b", cb);
+        disjoint(op, "out", out, "x", x);
+        disjoint(op, "out", out, "w", w);
+        disjoint(op, "out", out, "b", b);
+        Tensor co = out.nativeOutput(false);
         k().affine(n, d, m, cx.segment(), cx.offset(), cw.segment(), cw.offset(), seg(cb), off(cb),
-                out.segment(), out.offset(), parFor(cx, cw, cb, out));
+                co.segment(), co.offset(), parFor(cx, cw, cb, co));
+        out.copyBack(co);
+        release(x, cx, w, cw, b, cb);
         return out;
     }
 
@@ -151,9 +174,12 @@ final class ConvOps {
             if (db != null) out(op, "db", db, new long[] {m}, "w has M=" + m + ", so db must be");
         }
         Tensor cx = x.contiguousScratch(), cw = w.contiguousScratch(), cd = dout.contiguousScratch();
-        outputs(op, new Tensor[] {dx, dw, db}, cx, cw, cd);
+        outputs(op, new Tensor[] {dx, dw, db}, x, w, dout);
+        Tensor sx = stage(dx), sw = stage(dw), sb = stage(db);
         k().affineBackward(n, d, m, cx.segment(), cx.offset(), cw.segment(), cw.offset(), cd.segment(), cd.offset(),
-                seg(dx), off(dx), seg(dw), off(dw), seg(db), off(db), parFor(cx, cw, cd, dx, dw, db));
+                seg(sx), off(sx), seg(sw), off(sw), seg(sb), off(sb), parFor(cx, cw, cd, sx, sw, sb));
+        unstage(dx, sx, dw, sw, db, sb);
+        release(x, cx, w, cw, dout, cd);
         return new Grads(dx, dw, db);
     }
 
@@ -182,11 +208,13 @@ final class ConvOps {
         ConvGeometry g = desc.columns(op, x.dim(o), x.dim(o + 1), x.dim(o + 2));
         long[] ys = batch ? new long[] {n, g.colRows(), g.outPlane()} : new long[] {g.colRows(), g.outPlane()};
         Tensor out = Tensor.allocateLike(x, DType.F32, ys);
-        Tensor cx = x.contiguousScratch();
+        Tensor cx = x.contiguousScratch(), co = out.nativeOutput(false);
         long xImg = g.c() * g.plane(), cImg = g.colRows() * g.outPlane();
         for (long i = 0; i < n; i++) {
-            k().im2col(g, cx.segment(), cx.offset() + i * xImg, out.segment(), out.offset() + i * cImg);
+            k().im2col(g, cx.segment(), cx.offset() + i * xImg, co.segment(), co.offset() + i * cImg);
         }
+        out.copyBack(co);
+        release(x, cx);
         return out;
     }
 
@@ -209,11 +237,13 @@ final class ConvOps {
         shape(op, "cols", cols, expected, "an image of " + h + "x" + w + " with this kernel/stride/padding gives");
         long[] ys = batch ? new long[] {n, g.c(), h, w} : new long[] {g.c(), h, w};
         Tensor out = Tensor.allocateLike(cols, DType.F32, ys);
-        Tensor cc = cols.contiguousScratch();
+        Tensor cc = cols.contiguousScratch(), co = out.nativeOutput(false);
         long xImg = g.c() * g.plane(), cImg = g.colRows() * g.outPlane();
         for (long i = 0; i < n; i++) {
-            k().col2im(g, cc.segment(), cc.offset() + i * cImg, out.segment(), out.offset() + i * xImg);
+            k().col2im(g, cc.segment(), cc.offset() + i * cImg, co.segment(), co.offset() + i * xImg);
         }
+        out.copyBack(co);
+        release(cols, cc);
         return out;
     }
 
@@ -234,11 +264,14 @@ final class ConvOps {
         if (out == null) out = Tensor.allocateLike(x, DType.F32, ys);
         else out(op, "out", out, ys, "conv2d of x=" + s(x) + " with w=" + s(w) + " gives");
         Tensor cx = x.contiguousScratch(), cw = w.contiguousScratch();
-        disjoint(op, "out", out, "x", cx);
-        disjoint(op, "out", out, "w", cw);
-        disjoint(op, "out", out, "b", cb);
-        k().conv2d(g, cx.segment(), cx.offset(), cw.segment(), cw.offset(), seg(cb), off(cb), out.segment(), out.offset(),
-                parFor(cx, cw, cb, out));
+        disjoint(op, "out", out, "x", x);
+        disjoint(op, "out", out, "w", w);
+        disjoint(op, "out", out, "b", b);
+        Tensor co = out.nativeOutput(false);
+        k().conv2d(g, cx.segment(), cx.offset(), cw.segment(), cw.offset(), seg(cb), off(cb), co.segment(), co.offset(),
+                parFor(cx, cw, cb, co));
+        out.copyBack(co);
+        release(x, cx, w, cw, b, cb);
         return out;
     }
 
@@ -260,11 +293,14 @@ final class ConvOps {
             if (db != null) out(op, "db", db, new long[] {g.f()}, "w has F=" + g.f() + ", so db must be");
         }
         Tensor cx = x.contiguousScratch(), cw = w.contiguousScratch(), cd = dout.contiguousScratch();
-        outputs(op, new Tensor[] {dx, dw, db}, cx, cw, cd);
-        Parallelism p = parFor(cx, cw, cd, dx, dw, db);
-        if (dx != null) k().conv2dBackwardData(g, cd.segment(), cd.offset(), cw.segment(), cw.offset(), dx.segment(), dx.offset(), p);
-        if (dw != null) k().conv2dBackwardWeights(g, cx.segment(), cx.offset(), cd.segment(), cd.offset(), dw.segment(), dw.offset(), p);
-        if (db != null) k().biasGrad(g.n(), g.f(), g.outPlane(), cd.segment(), cd.offset(), db.segment(), db.offset());
+        outputs(op, new Tensor[] {dx, dw, db}, x, w, dout);
+        Tensor sx = stage(dx), sw = stage(dw), sb = stage(db);
+        Parallelism p = parFor(cx, cw, cd, sx, sw, sb);
+        if (sx != null) k().conv2dBackwardData(g, cd.segment(), cd.offset(), cw.segment(), cw.offset(), sx.segment(), sx.offset(), p);
+        if (sw != null) k().conv2dBackwardWeights(g, cx.segment(), cx.offset(), cd.segment(), cd.offset(), sw.segment(), sw.offset(), p);
+        if (sb != null) k().biasGrad(g.n(), g.f(), g.outPlane(), cd.segment(), cd.offset(), sb.segment(), sb.offset());
+        unstage(dx, sx, dw, sw, db, sb);
+        release(x, cx, w, cw, dout, cd);
         return new Grads(dx, dw, db);
     }
 
@@ -281,12 +317,15 @@ final class ConvOps {
         if (out == null) out = Tensor.allocateLike(x, DType.F32, ys);
         else out(op, "out", out, ys, "conv_transpose2d of x=" + s(x) + " with w=" + s(w) + " gives");
         Tensor cx = x.contiguousScratch(), cw = w.contiguousScratch();
-        disjoint(op, "out", out, "x", cx);
-        disjoint(op, "out", out, "w", cw);
-        disjoint(op, "out", out, "b", cb);
-        k().conv2dBackwardData(g, cx.segment(), cx.offset(), cw.segment(), cw.offset(), out.segment(), out.offset(),
-                parFor(cx, cw, out));
-        if (cb != null) k().addBias(g.n(), g.c(), g.plane(), cb.segment(), cb.offset(), out.segment(), out.offset());
+        disjoint(op, "out", out, "x", x);
+        disjoint(op, "out", out, "w", w);
+        disjoint(op, "out", out, "b", b);
+        Tensor co = out.nativeOutput(false);
+        k().conv2dBackwardData(g, cx.segment(), cx.offset(), cw.segment(), cw.offset(), co.segment(), co.offset(),
+                parFor(cx, cw, co));
+        if (cb != null) k().addBias(g.n(), g.c(), g.plane(), cb.segment(), cb.offset(), co.segment(), co.offset());
+        out.copyBack(co);
+        release(x, cx, w, cw, b, cb);
         return out;
     }
 
@@ -310,12 +349,15 @@ final class ConvOps {
             if (db != null) out(op, "db", db, new long[] {g.c()}, "w gives Cout=" + g.c() + ", so db must be");
         }
         Tensor cx = x.contiguousScratch(), cw = w.contiguousScratch(), cd = dout.contiguousScratch();
-        outputs(op, new Tensor[] {dx, dw, db}, cx, cw, cd);
-        Parallelism p = parFor(cx, cw, cd, dx, dw, db);
+        outputs(op, new Tensor[] {dx, dw, db}, x, w, dout);
+        Tensor sx = stage(dx), sw = stage(dw), sb = stage(db);
+        Parallelism p = parFor(cx, cw, cd, sx, sw, sb);
         // the equivalent conv's input is dout and its output-gradient is x
-        if (dx != null) k().conv2d(g, cd.segment(), cd.offset(), cw.segment(), cw.offset(), null, 0, dx.segment(), dx.offset(), p);
-        if (dw != null) k().conv2dBackwardWeights(g, cd.segment(), cd.offset(), cx.segment(), cx.offset(), dw.segment(), dw.offset(), p);
-        if (db != null) k().biasGrad(g.n(), g.c(), g.plane(), cd.segment(), cd.offset(), db.segment(), db.offset());
+        if (sx != null) k().conv2d(g, cd.segment(), cd.offset(), cw.segment(), cw.offset(), null, 0, sx.segment(), sx.offset(), p);
+        if (sw != null) k().conv2dBackwardWeights(g, cd.segment(), cd.offset(), cx.segment(), cx.offset(), sw.segment(), sw.offset(), p);
+        if (sb != null) k().biasGrad(g.n(), g.c(), g.plane(), cd.segment(), cd.offset(), sb.segment(), sb.offset());
+        unstage(dx, sx, dw, sw, db, sb);
+        release(x, cx, w, cw, dout, cd);
         return new Grads(dx, dw, db);
     }
 }

@@ -1,5 +1,6 @@
 package io.tensorlane.runtime;
 
+import io.tensorlane.kernels.Checks;
 import io.tensorlane.kernels.Detection;
 import io.tensorlane.kernels.KernelSet;
 import java.util.Arrays;
@@ -61,8 +62,13 @@ final class DetectionOps {
         } else {
             out(op, "out", out, DType.F32, n, m);
         }
-        Tensor ca = a.contiguousScratch(), cb = b.contiguousScratch();
-        Detection.iou(k, n, m, ca.segment(), ca.offset(), cb.segment(), cb.offset(), out.segment(), out.offset());
+        noOverlap(op, "out", out, "boxesA", a, false);
+        noOverlap(op, "out", out, "boxesB", b, false);
+        Tensor ca = a.contiguousScratch(), cb = b.contiguousScratch(), co = out.nativeOutput(false);
+        Detection.iou(k, n, m, ca.segment(), ca.offset(), cb.segment(), cb.offset(), co.segment(), co.offset());
+        out.copyBack(co);
+        Tensor.releaseCopy(a, ca);
+        Tensor.releaseCopy(b, cb);
         return out;
     }
 
@@ -95,12 +101,18 @@ final class DetectionOps {
         } else {
             out(op, encode ? "deltas" : "boxes", out, DType.F32, n, 4);
         }
-        Tensor ca = anchors.contiguousScratch(), ci = in.contiguousScratch();
+        String outName = encode ? "deltas" : "boxes";
+        noOverlap(op, outName, out, inName, in, true);
+        noOverlap(op, outName, out, "anchors", anchors, false);
+        Tensor ca = anchors.contiguousScratch(), ci = in.contiguousScratch(), co = out.nativeOutput(false);
         if (encode) {
-            Detection.encodeBoxes(k, n, cv, sv, ca.segment(), ca.offset(), ci.segment(), ci.offset(), out.segment(), out.offset());
+            Detection.encodeBoxes(k, n, cv, sv, ca.segment(), ca.offset(), ci.segment(), ci.offset(), co.segment(), co.offset());
         } else {
-            Detection.decodeBoxes(k, n, cv, sv, ca.segment(), ca.offset(), ci.segment(), ci.offset(), out.segment(), out.offset());
+            Detection.decodeBoxes(k, n, cv, sv, ca.segment(), ca.offset(), ci.segment(), ci.offset(), co.segment(), co.offset());
         }
+        out.copyBack(co);
+        Tensor.releaseCopy(anchors, ca);
+        Tensor.releaseCopy(in, ci);
         return out;
     }
 
@@ -117,9 +129,30 @@ final class DetectionOps {
         } else if (dpred != null) {
             out(op, "dpred", dpred, DType.F32, pred.shape());
         }
+        noOverlap(op, "grad", dpred, "pred", pred, true);
+        noOverlap(op, "grad", dpred, "target", target, true);
         Tensor cp = pred.contiguousScratch(), ct = target.contiguousScratch();
+        Tensor g = dpred == null ? null : dpred.nativeOutput(false);
         double loss = Detection.smoothL1(k, pred.numel(), beta, cp.segment(), cp.offset(), ct.segment(), ct.offset(),
-                dpred == null ? null : dpred.segment(), dpred == null ? 0 : dpred.offset());
+                g == null ? null : g.segment(), g == null ? 0 : g.offset());
+        if (dpred != null) dpred.copyBack(g);
+        Tensor.releaseCopy(pred, cp);
+        Tensor.releaseCopy(target, ct);
         return new LossResult(loss, dpred);
+    }
+
+    /**
+     * The kernels' overlap checks, on the caller's tensors: the kernels read native copies of heap inputs
+     * (see {@link Tensor}), whose memory never overlaps anything. A strided input is copied before
+     * anything is written, so only contiguous ones are checked (as before).
+     */
+    private static void noOverlap(String op, String outName, Tensor out, String inName, Tensor in, boolean sameAllowed) {
+        if (out == null || in == null || !in.isContiguous()) return;
+        if (sameAllowed) {
+            Checks.disjointOrSame(op, outName, out.segment(), out.offset(), out.numel(), inName, in.segment(), in.offset(), in.numel());
+        } else {
+            Checks.disjoint(op, outName, out.segment(), out.offset(), out.numel(), (int) out.dtype().byteSize(),
+                    inName, in.segment(), in.offset(), in.numel(), (int) in.dtype().byteSize());
+        }
     }
 }

@@ -31,6 +31,11 @@ public final class Device {
         return new Device("cpu:" + impl.name().toLowerCase(java.util.Locale.ROOT), Kernels.get(impl));
     }
 
+    /** A device over a given kernel set (tests: a set that checks what the kernels are handed). */
+    static Device of(String name, KernelSet kernels) {
+        return new Device(name, java.util.Objects.requireNonNull(kernels, "kernels"));
+    }
+
     /** e.g. {@code cpu}, {@code cpu:scalar}. */
     public String name() {
         return name;

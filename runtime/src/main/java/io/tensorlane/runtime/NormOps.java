@@ -148,11 +148,21 @@ final class NormOps {
             noOverlap(op, "runningVar", rv, "x/out", big, false);
         }
         Tensor cx = x.contiguousScratch(), cg = gamma.contiguousScratch(), cb = beta.contiguousScratch();
-        Tensor o = out, mu = mean, va = var;
-        parFor(par, cx, cg, cb, rm, rv, o, mu, va).parallelFor(0, c, BatchNorm.channelGrain(v[0], c, v[2]), (c0, c1) ->
+        // heap outputs (and running statistics, read and written) through native stand-ins (see Tensor)
+        Tensor o = out.nativeOutput(false), mu = mean.nativeOutput(false), va = var.nativeOutput(false);
+        Tensor srm = rm.nativeOutput(true), srv = rv.nativeOutput(true);
+        parFor(par, cx, cg, cb, srm, srv, o, mu, va).parallelFor(0, c, BatchNorm.channelGrain(v[0], c, v[2]), (c0, c1) ->
                 kk.batchNormTrainForward(v[0], c, v[2], c0, c1, cx.segment(), cx.offset(), cg.segment(), cg.offset(),
-                        cb.segment(), cb.offset(), eps, momentum, rm.segment(), rm.offset(), rv.segment(), rv.offset(),
+                        cb.segment(), cb.offset(), eps, momentum, srm.segment(), srm.offset(), srv.segment(), srv.offset(),
                         o.segment(), o.offset(), mu.segment(), mu.offset(), va.segment(), va.offset()));
+        out.copyBack(o);
+        mean.copyBack(mu);
+        var.copyBack(va);
+        rm.copyBack(srm);
+        rv.copyBack(srv);
+        Tensor.releaseCopy(x, cx);
+        Tensor.releaseCopy(gamma, cg);
+        Tensor.releaseCopy(beta, cb);
         return new BatchNormResult(out, mean, var);
     }
 
@@ -173,11 +183,17 @@ final class NormOps {
             for (Tensor t : new Tensor[] {gamma, beta, rm, rv}) noOverlap(op, "out", out, "a per-channel input", t, false);
         }
         Tensor cx = x.contiguousScratch(), cg = gamma.contiguousScratch(), cb = beta.contiguousScratch(),
-                cm = rm.contiguousScratch(), cv = rv.contiguousScratch(), o = out;
+                cm = rm.contiguousScratch(), cv = rv.contiguousScratch(), o = out.nativeOutput(false);
         parFor(par, cx, cg, cb, cm, cv, o).parallelFor(0, c, BatchNorm.channelGrain(v[0], c, v[2]), (c0, c1) ->
                 kk.batchNormEvalForward(v[0], c, v[2], c0, c1, cx.segment(), cx.offset(), cg.segment(), cg.offset(),
                         cb.segment(), cb.offset(), cm.segment(), cm.offset(), cv.segment(), cv.offset(), eps,
                         o.segment(), o.offset()));
+        out.copyBack(o);
+        Tensor.releaseCopy(x, cx);
+        Tensor.releaseCopy(gamma, cg);
+        Tensor.releaseCopy(beta, cb);
+        Tensor.releaseCopy(rm, cm);
+        Tensor.releaseCopy(rv, cv);
         return out;
     }
 
@@ -211,11 +227,20 @@ final class NormOps {
             for (Tensor t : new Tensor[] {gamma, mean, var}) noOverlap(op, "dx", dx, "a per-channel input", t, false);
         }
         Tensor cx = x.contiguousScratch(), cd = dout.contiguousScratch(), cg = gamma.contiguousScratch(),
-                cm = mean.contiguousScratch(), cv = var.contiguousScratch(), g = dx, dg = dgamma, db = dbeta;
+                cm = mean.contiguousScratch(), cv = var.contiguousScratch(), g = dx.nativeOutput(false),
+                dg = dgamma.nativeOutput(false), db = dbeta.nativeOutput(false);
         parFor(par, cx, cd, cg, cm, cv, g, dg, db).parallelFor(0, c, BatchNorm.channelGrain(v[0], c, v[2]), (c0, c1) ->
                 kk.batchNormBackward(training, v[0], c, v[2], c0, c1, cx.segment(), cx.offset(), cd.segment(), cd.offset(),
                         cg.segment(), cg.offset(), cm.segment(), cm.offset(), cv.segment(), cv.offset(), eps,
                         g.segment(), g.offset(), dg.segment(), dg.offset(), db.segment(), db.offset()));
+        dx.copyBack(g);
+        dgamma.copyBack(dg);
+        dbeta.copyBack(db);
+        Tensor.releaseCopy(x, cx);
+        Tensor.releaseCopy(dout, cd);
+        Tensor.releaseCopy(gamma, cg);
+        Tensor.releaseCopy(mean, cm);
+        Tensor.releaseCopy(var, cv);
         return new BatchNormGrads(dx, dgamma, dbeta);
     }
 
@@ -235,11 +260,14 @@ final class NormOps {
             noOverlap(op, "mask", mask, "x", x, false);
             noOverlap(op, "mask", mask, "out", out, false);
         }
-        Tensor cx = x.contiguousScratch(), o = out, m = mask;
+        Tensor cx = x.contiguousScratch(), o = out.nativeOutput(false), m = mask.nativeOutput(false);
         int thr = DropoutMask.keepThreshold(p);
         float scale = Dropout.scale(p);
         parFor(par, cx, o, m).parallelFor(0, x.numel(), CHUNK, (a, b) -> kk.dropoutForward(b - a, a, seed, thr, scale,
                 cx.segment(), cx.offset() + a, m.segment(), m.offset() + a, o.segment(), o.offset() + a));
+        out.copyBack(o);
+        mask.copyBack(m);
+        Tensor.releaseCopy(x, cx);
         return new DropoutResult(out, mask);
     }
 
@@ -256,10 +284,13 @@ final class NormOps {
             noOverlap(op, outName, out, xName, x, true);
             noOverlap(op, outName, out, "mask", mask, true);
         }
-        Tensor cx = x.contiguousScratch(), cm = mask.contiguousScratch(), o = out;
+        Tensor cx = x.contiguousScratch(), cm = mask.contiguousScratch(), o = out.nativeOutput(false);
         float scale = Dropout.scale(p);
         parFor(par, cx, cm, o).parallelFor(0, x.numel(), CHUNK, (a, b) -> kk.dropoutApply(b - a, scale,
                 cx.segment(), cx.offset() + a, cm.segment(), cm.offset() + a, o.segment(), o.offset() + a));
+        out.copyBack(o);
+        Tensor.releaseCopy(x, cx);
+        Tensor.releaseCopy(mask, cm);
         return out;
     }
 }

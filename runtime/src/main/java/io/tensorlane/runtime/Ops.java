@@ -28,7 +28,10 @@ import java.util.Optional;
  * long-lived arena). Outputs passed in must be contiguous, writable, of the right shape and dtype.
  * Elementwise ops, activations and softmax may write in place (an output that is exactly an input);
  * an output that overlaps an input only partly is rejected. Allocating forms return a new contiguous
- * tensor "like" the first input: in its arena when it has one, else on the heap.
+ * tensor "like" the first input: in its arena when it has one, else on the heap. No SIMD kernel ever sees a
+ * heap segment (see {@link Tensor}): heap-wrapped inputs ({@link Tensor#of(float[], long...)}) are read through
+ * native copies and heap outputs written through native stand-ins that are copied back, in per-thread buffers
+ * reused from op to op.
  *
  * <p>Threads: an op whose tensors include memory from a confined arena ({@code Arena.ofConfined()})
  * runs on the calling thread only, because the JDK forbids any other thread from touching it; use
@@ -192,10 +195,13 @@ public final class Ops {
             checkNoOverlap(op, "out", out, "a", a, true);
             checkNoOverlap(op, "out", out, "b", b, true);
         }
-        Tensor ca = a.contiguousScratch(), cb = b.contiguousScratch(), co = out;
+        Tensor ca = a.contiguousScratch(), cb = b.contiguousScratch(), co = out.nativeOutput(false);
         ElementwiseKernels k = k().elementwise();
         chunks(parFor(ca, cb, co), a.numel(), (from, to) -> f.run(k, to - from, ca.segment(), ca.offset() + from,
                 cb.segment(), cb.offset() + from, co.segment(), co.offset() + from));
+        out.copyBack(co);
+        Tensor.releaseCopy(a, ca);
+        Tensor.releaseCopy(b, cb);
         return out;
     }
 
@@ -242,10 +248,12 @@ public final class Ops {
         f32("scale", "x", x);
         checkOut("scale", "out", out, DType.F32, x.shape(), "x has");
         checkNoOverlap("scale", "out", out, "x", x, true);
-        Tensor cx = x.contiguousScratch();
+        Tensor cx = x.contiguousScratch(), co = out.nativeOutput(false);
         ElementwiseKernels k = k().elementwise();
-        chunks(parFor(cx, out), x.numel(), (from, to) -> k.scale(to - from, alpha, cx.segment(), cx.offset() + from,
-                out.segment(), out.offset() + from));
+        chunks(parFor(cx, co), x.numel(), (from, to) -> k.scale(to - from, alpha, cx.segment(), cx.offset() + from,
+                co.segment(), co.offset() + from));
+        out.copyBack(co);
+        Tensor.releaseCopy(x, cx);
     }
 
     /** y += alpha * x (y contiguous, updated in place; x of the same shape, any layout). */
@@ -255,10 +263,12 @@ public final class Ops {
         sameShape("axpy", "x", x, "y", y);
         checkOut("axpy", "y", y, DType.F32, x.shape(), "x has");
         checkNoOverlap("axpy", "y", y, "x", x, true);
-        Tensor cx = x.contiguousScratch();
+        Tensor cx = x.contiguousScratch(), cy = y.nativeOutput(true);
         ElementwiseKernels k = k().elementwise();
-        chunks(parFor(cx, y), x.numel(), (from, to) -> k.axpy(to - from, alpha, cx.segment(), cx.offset() + from,
-                y.segment(), y.offset() + from));
+        chunks(parFor(cx, cy), x.numel(), (from, to) -> k.axpy(to - from, alpha, cx.segment(), cx.offset() + from,
+                cy.segment(), cy.offset() + from));
+        y.copyBack(cy);
+        Tensor.releaseCopy(x, cx);
     }
 
     /** Sets every element of the contiguous F32 tensor {@code out} to {@code value}. */
@@ -266,7 +276,9 @@ public final class Ops {
         f32("fill", "out", out);
         checkOut("fill", "out", out, DType.F32, out.shape(), "it has");
         ElementwiseKernels k = k().elementwise();
-        chunks(parFor(out), out.numel(), (from, to) -> k.fill(to - from, value, out.segment(), out.offset() + from));
+        Tensor co = out.nativeOutput(false);
+        chunks(parFor(co), out.numel(), (from, to) -> k.fill(to - from, value, co.segment(), co.offset() + from));
+        out.copyBack(co);
     }
 
     /** Copies {@code src} (any layout, F32 or I32) into the contiguous {@code dst} of the same shape and dtype. */
@@ -308,10 +320,12 @@ public final class Ops {
             checkOut(op, "out", out, DType.F32, x.shape(), "x has");
             checkNoOverlap(op, "out", out, "x", x, true);
         }
-        Tensor cx = x.contiguousScratch(), co = out;
+        Tensor cx = x.contiguousScratch(), co = out.nativeOutput(false);
         ActivationKernels k = k().activations();
         chunks(parFor(cx, co), x.numel(), (from, to) -> f.run(k, to - from, cx.segment(), cx.offset() + from,
                 co.segment(), co.offset() + from));
+        out.copyBack(co);
+        Tensor.releaseCopy(x, cx);
         return out;
     }
 
@@ -327,10 +341,13 @@ public final class Ops {
             checkNoOverlap(op, "dx", dx, aName, a, true);
             checkNoOverlap(op, "dx", dx, "dout", dout, true);
         }
-        Tensor ca = a.contiguousScratch(), cd = dout.contiguousScratch(), g = dx;
+        Tensor ca = a.contiguousScratch(), cd = dout.contiguousScratch(), g = dx.nativeOutput(false);
         ActivationKernels k = k().activations();
         chunks(parFor(ca, cd, g), a.numel(), (from, to) -> f.run(k, to - from, ca.segment(), ca.offset() + from,
                 cd.segment(), cd.offset() + from, g.segment(), g.offset() + from));
+        dx.copyBack(g);
+        Tensor.releaseCopy(a, ca);
+        Tensor.releaseCopy(dout, cd);
         return dx;
     }
 
@@ -443,13 +460,16 @@ public final class Ops {
         }
         int last = x.rank() - 1;
         Tensor cx = (d == last ? x : x.transpose(d, last)).contiguousScratch();
-        Tensor target = d == last ? out : Tensor.scratch(DType.F32, cx.shape());
+        Tensor target = d == last ? out.nativeOutput(false) : Tensor.scratch(DType.F32, cx.shape());
         long cols = cx.dim(last), rows = cols == 0 ? 0 : cx.numel() / cols;
         Tensor t = target;
         SoftmaxKernels k = k().softmax();
         rowChunks(parFor(cx, t), rows, cols, (from, to) -> f.run(k, to - from, cols, cx.segment(), cx.offset() + from * cols,
                 t.segment(), t.offset() + from * cols));
         if (d != last) Tensor.copyStrided(target.transpose(d, last), out);
+        else out.copyBack(target);
+        Tensor.releaseCopy(x, cx);
+        Tensor.releaseCopy(out, target);
         return out;
     }
 
@@ -468,13 +488,17 @@ public final class Ops {
         int last = y.rank() - 1;
         Tensor cy = (d == last ? y : y.transpose(d, last)).contiguousScratch();
         Tensor cd = (d == last ? dout : dout.transpose(d, last)).contiguousScratch();
-        Tensor target = d == last ? dx : Tensor.scratch(DType.F32, cy.shape());
+        Tensor target = d == last ? dx.nativeOutput(false) : Tensor.scratch(DType.F32, cy.shape());
         long cols = cy.dim(last), rows = cols == 0 ? 0 : cy.numel() / cols;
         Tensor t = target;
         SoftmaxKernels k = k().softmax();
         rowChunks(parFor(cy, cd, t), rows, cols, (from, to) -> f.run(k, to - from, cols, cy.segment(), cy.offset() + from * cols,
                 cd.segment(), cd.offset() + from * cols, t.segment(), t.offset() + from * cols));
         if (d != last) Tensor.copyStrided(target.transpose(d, last), dx);
+        else dx.copyBack(target);
+        Tensor.releaseCopy(y, cy);
+        Tensor.releaseCopy(dout, cd);
+        Tensor.releaseCopy(dx, target);
         return dx;
     }
 
@@ -570,7 +594,7 @@ public final class Ops {
             checkOut(op, "out", out, outType, outShape, "x=" + s(x) + " reduced over dim " + dim + " has");
             checkNoOverlap(op, "out", out, "x", x, false);
         }
-        Tensor cx = x.contiguousScratch(), o = out;
+        Tensor cx = x.contiguousScratch(), o = out.nativeOutput(false);
         ReductionKernels r = k().reductions();
         Parallelism p = parFor(cx, o);
         if (inner == 1) {
@@ -602,6 +626,8 @@ public final class Ops {
                 }
             });
         }
+        out.copyBack(o);
+        Tensor.releaseCopy(x, cx);
         return out;
     }
 
@@ -725,17 +751,24 @@ public final class Ops {
         Checks.disjoint(op, "out", out.segment(), out.offset(), cLen, Float.BYTES,
                 "b", ob.t().segment(), ob.t().offset(), bLen, Float.BYTES);
         if (m == 0 || n == 0 || batch == 0) return;
+        // heap operands and outputs through native copies, after the overlap checks on the originals
+        if (!oa.t().segment().isNative()) oa = operand(a.contiguousScratch());
+        if (!ob.t().segment().isNative()) ob = operand(b.contiguousScratch());
+        Tensor co = out.nativeOutput(beta != 0f);
         var gemm = k().gemm();
-        Parallelism par = parFor(oa.t(), ob.t(), out); // confined memory: the caller alone
+        Parallelism par = parFor(oa.t(), ob.t(), co); // confined memory: the caller alone
         if (batch == 1) {
             gemm.sgemm(oa.trans(), ob.trans(), m, n, k, alpha, oa.t().segment(), oa.t().offset(), oa.ld(),
-                    ob.t().segment(), ob.t().offset(), ob.ld(), beta, out.segment(), out.offset(), n, par);
+                    ob.t().segment(), ob.t().offset(), ob.ld(), beta, co.segment(), co.offset(), n, par);
         } else {
             gemm.sgemmBatched(oa.trans(), ob.trans(), m, n, k, alpha,
                     oa.t().segment(), oa.t().offset(), oa.ld(), oa.batchStride(),
                     ob.t().segment(), ob.t().offset(), ob.ld(), ob.batchStride(),
-                    beta, out.segment(), out.offset(), n, (long) m * n, (int) batch, par);
+                    beta, co.segment(), co.offset(), n, (long) m * n, (int) batch, par);
         }
+        out.copyBack(co);
+        Tensor.releaseCopy(a, oa.t());
+        Tensor.releaseCopy(b, ob.t());
     }
 
     /** Elements from an operand's first to one past its last (0 for an empty tensor). */
@@ -844,9 +877,13 @@ public final class Ops {
     }
 
     private LossResult runSoftmaxCrossEntropy(Tensor x, Tensor labels, Tensor dx) {
+        Tensor g = dx == null ? null : dx.nativeOutput(false);
         Tensor cx = x.contiguousScratch(), cl = labels.contiguousScratch();
         double loss = k().losses().softmaxCrossEntropy(x.dim(0), x.dim(1), cx.segment(), cx.offset(), cl.segment(), cl.offset(),
-                seg(dx), off(dx));
+                seg(g), off(g));
+        if (dx != null) dx.copyBack(g);
+        Tensor.releaseCopy(x, cx);
+        Tensor.releaseCopy(labels, cl);
         return new LossResult(loss, dx);
     }
 
@@ -872,9 +909,13 @@ public final class Ops {
     }
 
     private LossResult runSvm(Tensor x, Tensor labels, float margin, Tensor dx) {
+        Tensor g = dx == null ? null : dx.nativeOutput(false);
         Tensor cx = x.contiguousScratch(), cl = labels.contiguousScratch();
         double loss = k().losses().svmHinge(x.dim(0), x.dim(1), margin, cx.segment(), cx.offset(), cl.segment(), cl.offset(),
-                seg(dx), off(dx));
+                seg(g), off(g));
+        if (dx != null) dx.copyBack(g);
+        Tensor.releaseCopy(x, cx);
+        Tensor.releaseCopy(labels, cl);
         return new LossResult(loss, dx);
     }
 
@@ -912,9 +953,13 @@ public final class Ops {
     }
 
     private LossResult runMse(Tensor pred, Tensor target, MseReduction reduction, Tensor dpred) {
+        Tensor g = dpred == null ? null : dpred.nativeOutput(false);
         Tensor cp = pred.contiguousScratch(), ct = target.contiguousScratch();
         double loss = k().losses().mse(reduction, pred.numel(), pred.dim(0), cp.segment(), cp.offset(), ct.segment(), ct.offset(),
-                seg(dpred), off(dpred));
+                seg(g), off(g));
+        if (dpred != null) dpred.copyBack(g);
+        Tensor.releaseCopy(pred, cp);
+        Tensor.releaseCopy(target, ct);
         return new LossResult(loss, dpred);
     }
 
@@ -940,9 +985,13 @@ public final class Ops {
     }
 
     private LossResult runBce(Tensor logits, Tensor target, Tensor dx) {
+        Tensor g = dx == null ? null : dx.nativeOutput(false);
         Tensor cx = logits.contiguousScratch(), ct = target.contiguousScratch();
         double loss = k().losses().sigmoidBce(logits.numel(), cx.segment(), cx.offset(), ct.segment(), ct.offset(),
-                seg(dx), off(dx));
+                seg(g), off(g));
+        if (dx != null) dx.copyBack(g);
+        Tensor.releaseCopy(logits, cx);
+        Tensor.releaseCopy(target, ct);
         return new LossResult(loss, dx);
     }
 

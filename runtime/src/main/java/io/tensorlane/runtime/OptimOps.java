@@ -23,7 +23,8 @@ final class OptimOps {
     }
 
     private interface Update {
-        void run(long from, long to, Tensor g);
+        /** Elements [from, to): g the gradient, t[0] the weights and t[1..] the state, as the kernels may touch them (native). */
+        void run(long from, long to, Tensor g, Tensor[] t);
     }
 
     /**
@@ -58,21 +59,34 @@ final class OptimOps {
             }
         }
         Tensor cg = g.contiguousScratch();
+        // w and the state are read and written: heap ones through native stand-ins (see Tensor)
+        Tensor[] s = new Tensor[state.length + 1];
+        s[0] = w.nativeOutput(true);
+        for (int i = 0; i < state.length; i++) s[i + 1] = state[i].nativeOutput(true);
         Tensor[] touched = new Tensor[all.length];
-        System.arraycopy(all, 0, touched, 0, all.length);
+        touched[0] = s[0];
         touched[1] = cg;
+        for (int i = 0; i < state.length; i++) touched[i + 2] = s[i + 1];
         Parallelism p = NormOps.parFor(par, touched);
-        if (!Optimizers.allFinite(k, n, cg.segment(), cg.offset(), p)) return false;
-        p.parallelFor(0, n, CHUNK, (a, b) -> u.run(a, b, cg));
-        return true;
+        boolean finite = Optimizers.allFinite(k, n, cg.segment(), cg.offset(), p);
+        if (finite) p.parallelFor(0, n, CHUNK, (a, b) -> u.run(a, b, cg, s));
+        if (finite) {
+            w.copyBack(s[0]);
+            for (int i = 0; i < state.length; i++) state[i].copyBack(s[i + 1]);
+        } else {
+            Tensor.releaseCopy(w, s[0]);
+            for (int i = 0; i < state.length; i++) Tensor.releaseCopy(state[i], s[i + 1]);
+        }
+        Tensor.releaseCopy(g, cg);
+        return finite;
     }
 
     boolean sgd(Tensor w, Tensor g, float lr, float wd) {
         String op = "sgdStep";
         Optimizers.checkLr(op, lr);
         Optimizers.checkWeightDecay(op, wd);
-        return step(op, w, g, new String[0], new Tensor[0], (a, b, cg) ->
-                k.sgd(b - a, lr, wd, w.segment(), w.offset() + a, cg.segment(), cg.offset() + a));
+        return step(op, w, g, new String[0], new Tensor[0], (a, b, cg, st) ->
+                k.sgd(b - a, lr, wd, st[0].segment(), st[0].offset() + a, cg.segment(), cg.offset() + a));
     }
 
     boolean momentum(boolean nesterov, Tensor w, Tensor g, Tensor v, float lr, float mu, float wd) {
@@ -80,8 +94,8 @@ final class OptimOps {
         Optimizers.checkLr(op, lr);
         Optimizers.checkUnit(op, "momentum", mu);
         Optimizers.checkWeightDecay(op, wd);
-        return step(op, w, g, new String[] {"v"}, new Tensor[] {v}, (a, b, cg) -> k.momentum(b - a, nesterov, lr, mu, wd,
-                w.segment(), w.offset() + a, cg.segment(), cg.offset() + a, v.segment(), v.offset() + a));
+        return step(op, w, g, new String[] {"v"}, new Tensor[] {v}, (a, b, cg, st) -> k.momentum(b - a, nesterov, lr, mu, wd,
+                st[0].segment(), st[0].offset() + a, cg.segment(), cg.offset() + a, st[1].segment(), st[1].offset() + a));
     }
 
     boolean adagrad(Tensor w, Tensor g, Tensor cache, float lr, float eps, float wd) {
@@ -89,8 +103,8 @@ final class OptimOps {
         Optimizers.checkLr(op, lr);
         Optimizers.checkEps(op, eps);
         Optimizers.checkWeightDecay(op, wd);
-        return step(op, w, g, new String[] {"cache"}, new Tensor[] {cache}, (a, b, cg) -> k.adagrad(b - a, lr, eps, wd,
-                w.segment(), w.offset() + a, cg.segment(), cg.offset() + a, cache.segment(), cache.offset() + a));
+        return step(op, w, g, new String[] {"cache"}, new Tensor[] {cache}, (a, b, cg, st) -> k.adagrad(b - a, lr, eps, wd,
+                st[0].segment(), st[0].offset() + a, cg.segment(), cg.offset() + a, st[1].segment(), st[1].offset() + a));
     }
 
     boolean rmsprop(Tensor w, Tensor g, Tensor cache, float lr, float decay, float eps, float wd) {
@@ -99,8 +113,8 @@ final class OptimOps {
         Optimizers.checkUnit(op, "decayRate", decay);
         Optimizers.checkEps(op, eps);
         Optimizers.checkWeightDecay(op, wd);
-        return step(op, w, g, new String[] {"cache"}, new Tensor[] {cache}, (a, b, cg) -> k.rmsprop(b - a, lr, decay, eps, wd,
-                w.segment(), w.offset() + a, cg.segment(), cg.offset() + a, cache.segment(), cache.offset() + a));
+        return step(op, w, g, new String[] {"cache"}, new Tensor[] {cache}, (a, b, cg, st) -> k.rmsprop(b - a, lr, decay, eps, wd,
+                st[0].segment(), st[0].offset() + a, cg.segment(), cg.offset() + a, st[1].segment(), st[1].offset() + a));
     }
 
     boolean adam(Tensor w, Tensor g, Tensor m, Tensor v, long t, float lr, float b1, float b2, float eps, float wd) {
@@ -112,9 +126,9 @@ final class OptimOps {
         Optimizers.checkEps(op, eps);
         Optimizers.checkWeightDecay(op, wd);
         float c1 = Optimizers.biasCorrection(b1, t), c2 = Optimizers.biasCorrection(b2, t);
-        return step(op, w, g, new String[] {"m", "v"}, new Tensor[] {m, v}, (a, b, cg) -> k.adam(b - a, lr, b1, b2, eps, c1, c2, wd,
-                w.segment(), w.offset() + a, cg.segment(), cg.offset() + a, m.segment(), m.offset() + a,
-                v.segment(), v.offset() + a));
+        return step(op, w, g, new String[] {"m", "v"}, new Tensor[] {m, v}, (a, b, cg, st) -> k.adam(b - a, lr, b1, b2, eps, c1, c2, wd,
+                st[0].segment(), st[0].offset() + a, cg.segment(), cg.offset() + a, st[1].segment(), st[1].offset() + a,
+                st[2].segment(), st[2].offset() + a));
     }
 
     double gradSumSquares(String op, List<Tensor> grads) {
@@ -124,6 +138,7 @@ final class OptimOps {
             Tensor g = NormOps.f32(op, "grads[" + i + "]", grads.get(i));
             Tensor cg = g.contiguousScratch();
             s += Optimizers.sumSquares(k, g.numel(), cg.segment(), cg.offset(), NormOps.parFor(par, cg));
+            Tensor.releaseCopy(g, cg);
         }
         return s;
     }

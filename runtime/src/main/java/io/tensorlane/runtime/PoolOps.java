@@ -69,6 +69,8 @@ final class PoolOps {
 
     /** Contiguous output {@code o} shares no memory with contiguous input {@code i}. */
     private static void apart(String op, String oName, Tensor o, String iName, Tensor i) {
+        // on the caller's tensors (the kernels may read native copies); a strided input is copied before anything is written
+        if (!i.isContiguous()) return;
         Checks.disjoint(op, oName, o.segment(), o.offset(), o.numel(), (int) o.dtype().byteSize(),
                 iName, i.segment(), i.offset(), i.numel(), (int) i.dtype().byteSize());
     }
@@ -107,13 +109,18 @@ final class PoolOps {
         Tensor o = out(op, "out", out, DType.F32, os, x, rel);
         Tensor ix = out(op, "indices", indices, DType.I32, os, x, rel);
         Tensor cx = x.contiguousScratch();
-        apart(op, "out", o, "x", cx);
-        apart(op, "indices", ix, "x", cx);
+        apart(op, "out", o, "x", x);
+        apart(op, "indices", ix, "x", x);
         apart(op, "indices", ix, "out", o);
         long h = x.dim(2), w = x.dim(3), ohw = os[2] * os[3];
         PoolKernels k = k(ops);
-        par(ops, cx, o, ix).parallelFor(0, os[0] * os[1], Pooling.planeGrain(h * w), (p0, p1) -> k.maxPool2d(p1 - p0, h, w, d,
-                cx.segment(), cx.offset() + p0 * h * w, o.segment(), o.offset() + p0 * ohw, ix.segment(), ix.offset() + p0 * ohw));
+        Tensor no = o.nativeOutput(true);
+        Tensor nix = ix.nativeOutput(true);
+        par(ops, cx, no, nix).parallelFor(0, os[0] * os[1], Pooling.planeGrain(h * w), (p0, p1) -> k.maxPool2d(p1 - p0, h, w, d,
+                cx.segment(), cx.offset() + p0 * h * w, no.segment(), no.offset() + p0 * ohw, nix.segment(), nix.offset() + p0 * ohw));
+        o.copyBack(no);
+        ix.copyBack(nix);
+        Tensor.releaseCopy(x, cx);
         return new PoolResult(o, ix);
     }
 
@@ -127,13 +134,17 @@ final class PoolOps {
         shape(op, "indices", typed(op, "indices", indices, DType.I32), os, rel);
         Tensor g = out(op, "dx", dx, DType.F32, xs, dout, "x has");
         Tensor cd = dout.contiguousScratch(), ci = indices.contiguousScratch();
-        apart(op, "dx", g, "dout", cd);
-        apart(op, "dx", g, "indices", ci);
+        apart(op, "dx", g, "dout", dout);
+        apart(op, "dx", g, "indices", indices);
         long h = xs[2], w = xs[3], ohw = os[2] * os[3];
         Pooling.checkIndices(op, "indices", ci.segment(), ci.offset(), ci.numel(), 0, h * w, "x=" + s(xs));
         PoolKernels k = k(ops);
-        par(ops, cd, ci, g).parallelFor(0, xs[0] * xs[1], Pooling.planeGrain(h * w), (p0, p1) -> k.maxPool2dBackward(p1 - p0, h, w, d,
-                cd.segment(), cd.offset() + p0 * ohw, ci.segment(), ci.offset() + p0 * ohw, g.segment(), g.offset() + p0 * h * w));
+        Tensor ng = g.nativeOutput(true);
+        par(ops, cd, ci, ng).parallelFor(0, xs[0] * xs[1], Pooling.planeGrain(h * w), (p0, p1) -> k.maxPool2dBackward(p1 - p0, h, w, d,
+                cd.segment(), cd.offset() + p0 * ohw, ci.segment(), ci.offset() + p0 * ohw, ng.segment(), ng.offset() + p0 * h * w));
+        g.copyBack(ng);
+        Tensor.releaseCopy(dout, cd);
+        Tensor.releaseCopy(indices, ci);
         return g;
     }
 
@@ -150,11 +161,14 @@ final class PoolOps {
         long[] os = d.outputShape(op, x.shape());
         Tensor o = out(op, "out", out, DType.F32, os, x, "x=" + s(x) + " pooled by " + d + " gives");
         Tensor cx = x.contiguousScratch();
-        apart(op, "out", o, "x", cx);
+        apart(op, "out", o, "x", x);
         long h = x.dim(2), w = x.dim(3), ohw = os[2] * os[3];
         PoolKernels k = k(ops);
-        par(ops, cx, o).parallelFor(0, os[0] * os[1], Pooling.planeGrain(h * w), (p0, p1) -> k.avgPool2d(p1 - p0, h, w, d,
-                cx.segment(), cx.offset() + p0 * h * w, o.segment(), o.offset() + p0 * ohw));
+        Tensor no = o.nativeOutput(true);
+        par(ops, cx, no).parallelFor(0, os[0] * os[1], Pooling.planeGrain(h * w), (p0, p1) -> k.avgPool2d(p1 - p0, h, w, d,
+                cx.segment(), cx.offset() + p0 * h * w, no.segment(), no.offset() + p0 * ohw));
+        o.copyBack(no);
+        Tensor.releaseCopy(x, cx);
         return o;
     }
 
@@ -166,11 +180,14 @@ final class PoolOps {
         shape(op, "dout", typed(op, "dout", dout, DType.F32), os, "x=" + s(xs) + " pooled by " + d + " gives");
         Tensor g = out(op, "dx", dx, DType.F32, xs, dout, "x has");
         Tensor cd = dout.contiguousScratch();
-        apart(op, "dx", g, "dout", cd);
+        apart(op, "dx", g, "dout", dout);
         long h = xs[2], w = xs[3], ohw = os[2] * os[3];
         PoolKernels k = k(ops);
-        par(ops, cd, g).parallelFor(0, xs[0] * xs[1], Pooling.planeGrain(h * w), (p0, p1) -> k.avgPool2dBackward(p1 - p0, h, w, d,
-                cd.segment(), cd.offset() + p0 * ohw, g.segment(), g.offset() + p0 * h * w));
+        Tensor ng = g.nativeOutput(true);
+        par(ops, cd, ng).parallelFor(0, xs[0] * xs[1], Pooling.planeGrain(h * w), (p0, p1) -> k.avgPool2dBackward(p1 - p0, h, w, d,
+                cd.segment(), cd.offset() + p0 * ohw, ng.segment(), ng.offset() + p0 * h * w));
+        g.copyBack(ng);
+        Tensor.releaseCopy(dout, cd);
         return g;
     }
 
@@ -201,10 +218,13 @@ final class PoolOps {
             o = out(op, "out", out, DType.F32, out.shape(), x, "");
         }
         Tensor cx = x.contiguousScratch();
-        apart(op, "out", o, "x", cx);
+        apart(op, "out", o, "x", x);
         PoolKernels k = k(ops);
-        par(ops, cx, o).parallelFor(0, n * c, Pooling.planeGrain(hw), (p0, p1) -> k.globalAvgPool(p1 - p0, hw,
-                cx.segment(), cx.offset() + p0 * hw, o.segment(), o.offset() + p0));
+        Tensor no = o.nativeOutput(true);
+        par(ops, cx, no).parallelFor(0, n * c, Pooling.planeGrain(hw), (p0, p1) -> k.globalAvgPool(p1 - p0, hw,
+                cx.segment(), cx.offset() + p0 * hw, no.segment(), no.offset() + p0));
+        o.copyBack(no);
+        Tensor.releaseCopy(x, cx);
         return o;
     }
 
@@ -217,10 +237,13 @@ final class PoolOps {
         globalShape(op, "dout", dout, n, c);
         Tensor g = out(op, "dx", dx, DType.F32, xs, dout, "x has");
         Tensor cd = dout.contiguousScratch();
-        apart(op, "dx", g, "dout", cd);
+        apart(op, "dx", g, "dout", dout);
         PoolKernels k = k(ops);
-        par(ops, cd, g).parallelFor(0, n * c, Pooling.planeGrain(hw), (p0, p1) -> k.globalAvgPoolBackward(p1 - p0, hw,
-                cd.segment(), cd.offset() + p0, g.segment(), g.offset() + p0 * hw));
+        Tensor ng = g.nativeOutput(true);
+        par(ops, cd, ng).parallelFor(0, n * c, Pooling.planeGrain(hw), (p0, p1) -> k.globalAvgPoolBackward(p1 - p0, hw,
+                cd.segment(), cd.offset() + p0, ng.segment(), ng.offset() + p0 * hw));
+        g.copyBack(ng);
+        Tensor.releaseCopy(dout, cd);
         return g;
     }
 
@@ -243,13 +266,17 @@ final class PoolOps {
         }
         Tensor o = out(op, "out", out, DType.F32, os, x, "x=" + s(x) + " unpools to");
         Tensor cx = x.contiguousScratch(), ci = indices.contiguousScratch();
-        apart(op, "out", o, "x", cx);
-        apart(op, "out", o, "indices", ci);
+        apart(op, "out", o, "x", x);
+        apart(op, "out", o, "indices", indices);
         Pooling.checkIndices(op, "indices", ci.segment(), ci.offset(), ci.numel(), 0, outHW, "out=" + s(os));
         long inHW = x.dim(2) * x.dim(3);
         PoolKernels k = k(ops);
-        par(ops, cx, ci, o).parallelFor(0, n * c, Pooling.planeGrain(outHW), (p0, p1) -> k.maxUnpool2d(p1 - p0, inHW, outHW,
-                cx.segment(), cx.offset() + p0 * inHW, ci.segment(), ci.offset() + p0 * inHW, o.segment(), o.offset() + p0 * outHW));
+        Tensor no = o.nativeOutput(true);
+        par(ops, cx, ci, no).parallelFor(0, n * c, Pooling.planeGrain(outHW), (p0, p1) -> k.maxUnpool2d(p1 - p0, inHW, outHW,
+                cx.segment(), cx.offset() + p0 * inHW, ci.segment(), ci.offset() + p0 * inHW, no.segment(), no.offset() + p0 * outHW));
+        o.copyBack(no);
+        Tensor.releaseCopy(x, cx);
+        Tensor.releaseCopy(indices, ci);
         return o;
     }
 
@@ -265,12 +292,16 @@ final class PoolOps {
         long outHW = dout.dim(2) * dout.dim(3), inHW = indices.dim(2) * indices.dim(3);
         Tensor g = out(op, "dx", dx, DType.F32, indices.shape(), dout, "indices has");
         Tensor cd = dout.contiguousScratch(), ci = indices.contiguousScratch();
-        apart(op, "dx", g, "dout", cd);
-        apart(op, "dx", g, "indices", ci);
+        apart(op, "dx", g, "dout", dout);
+        apart(op, "dx", g, "indices", indices);
         Pooling.checkIndices(op, "indices", ci.segment(), ci.offset(), ci.numel(), 0, outHW, "dout=" + s(dout));
         PoolKernels k = k(ops);
-        par(ops, cd, ci, g).parallelFor(0, n * c, Pooling.planeGrain(outHW), (p0, p1) -> k.maxUnpool2dBackward(p1 - p0, inHW, outHW,
-                cd.segment(), cd.offset() + p0 * outHW, ci.segment(), ci.offset() + p0 * inHW, g.segment(), g.offset() + p0 * inHW));
+        Tensor ng = g.nativeOutput(true);
+        par(ops, cd, ci, ng).parallelFor(0, n * c, Pooling.planeGrain(outHW), (p0, p1) -> k.maxUnpool2dBackward(p1 - p0, inHW, outHW,
+                cd.segment(), cd.offset() + p0 * outHW, ci.segment(), ci.offset() + p0 * inHW, ng.segment(), ng.offset() + p0 * inHW));
+        g.copyBack(ng);
+        Tensor.releaseCopy(dout, cd);
+        Tensor.releaseCopy(indices, ci);
         return g;
     }
 
@@ -300,15 +331,20 @@ final class PoolOps {
         Tensor o = out(op, "out", out, DType.F32, os, x, rel);
         Tensor a = out(op, "argmax", argmax, DType.I32, os, x, rel);
         Tensor cx = x.contiguousScratch();
-        apart(op, "out", o, "x", cx);
-        apart(op, "argmax", a, "x", cx);
-        apart(op, "out", o, "rois", cr);
-        apart(op, "argmax", a, "rois", cr);
+        apart(op, "out", o, "x", x);
+        apart(op, "argmax", a, "x", x);
+        apart(op, "out", o, "rois", rois);
+        apart(op, "argmax", a, "rois", rois);
         apart(op, "argmax", a, "out", o);
         PoolKernels k = k(ops);
+        Tensor no = o.nativeOutput(true);
+        Tensor na = a.nativeOutput(true);
         long perRoi = c * d.pooledH() * d.pooledW() * 4L;
-        par(ops, cx, cr, o, a).parallelFor(0, r, Pooling.planeGrain(perRoi), (r0, r1) -> k.roiPool(r0, r1, c, h, w, d,
-                cr.segment(), cr.offset(), cx.segment(), cx.offset(), o.segment(), o.offset(), a.segment(), a.offset()));
+        par(ops, cx, cr, no, na).parallelFor(0, r, Pooling.planeGrain(perRoi), (r0, r1) -> k.roiPool(r0, r1, c, h, w, d,
+                cr.segment(), cr.offset(), cx.segment(), cx.offset(), no.segment(), no.offset(), na.segment(), na.offset()));
+        o.copyBack(no);
+        a.copyBack(na);
+        Tensor.releaseCopy(x, cx);
         return new PoolResult(o, a);
     }
 
@@ -325,14 +361,18 @@ final class PoolOps {
         shape(op, "argmax", typed(op, "argmax", argmax, DType.I32), os, rel);
         Tensor g = out(op, "dx", dx, DType.F32, xs, dout, "x has");
         Tensor cd = dout.contiguousScratch(), ca = argmax.contiguousScratch();
-        apart(op, "dx", g, "dout", cd);
-        apart(op, "dx", g, "argmax", ca);
-        apart(op, "dx", g, "rois", cr);
+        apart(op, "dx", g, "dout", dout);
+        apart(op, "dx", g, "argmax", argmax);
+        apart(op, "dx", g, "rois", rois);
         Pooling.checkIndices(op, "argmax", ca.segment(), ca.offset(), ca.numel(), -1, h * w, "x=" + s(xs));
         PoolKernels k = k(ops);
+        Tensor ng = g.nativeOutput(true);
         long r = cr.dim(0);
-        par(ops, cd, ca, cr, g).parallelFor(0, c, Pooling.planeGrain(n * h * w), (c0, c1) -> k.roiPoolBackward(c0, c1, n, c, h, w, r, d,
-                cr.segment(), cr.offset(), cd.segment(), cd.offset(), ca.segment(), ca.offset(), g.segment(), g.offset()));
+        par(ops, cd, ca, cr, ng).parallelFor(0, c, Pooling.planeGrain(n * h * w), (c0, c1) -> k.roiPoolBackward(c0, c1, n, c, h, w, r, d,
+                cr.segment(), cr.offset(), cd.segment(), cd.offset(), ca.segment(), ca.offset(), ng.segment(), ng.offset()));
+        g.copyBack(ng);
+        Tensor.releaseCopy(dout, cd);
+        Tensor.releaseCopy(argmax, ca);
         return g;
     }
 }

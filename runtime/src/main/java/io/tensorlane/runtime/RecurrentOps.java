@@ -120,6 +120,18 @@ final class RecurrentOps {
         return t == null ? null : t.segment();
     }
 
+    /** A native stand-in for an output (null stays null), copied in too: see {@link Tensor#nativeOutput}. */
+    private static Tensor stage(Tensor out) {
+        return out == null ? null : out.nativeOutput(true);
+    }
+
+    /** Pairs (output, its stand-in): each result copied into its output. */
+    private static void unstage(Tensor... pairs) {
+        for (int i = 0; i < pairs.length; i += 2) {
+            if (pairs[i] != null) pairs[i].copyBack(pairs[i + 1]);
+        }
+    }
+
     private static long off(Tensor t) {
         return t == null ? 0 : t.offset();
     }
@@ -146,9 +158,11 @@ final class RecurrentOps {
         }
         Tensor cx = c(x), ch = c(h0), cwx = c(wx), cwh = c(wh), cb = c(b);
         MemorySegment ws = workspace(Recurrent.rnnForwardWorkspace(z.h));
+        Tensor shOut = stage(hOut);
         Recurrent.rnnForward(k, z.n, z.t, z.d, z.h, cx.segment(), cx.offset(), ch.segment(), ch.offset(),
                 cwx.segment(), cwx.offset(), cwh.segment(), cwh.offset(), cb.segment(), cb.offset(),
-                hOut.segment(), hOut.offset(), ws, 0, parFor(par, cx, ch, cwx, cwh, cb, hOut));
+                shOut.segment(), shOut.offset(), ws, 0, parFor(par, cx, ch, cwx, cwh, cb, shOut));
+        unstage(hOut, shOut);
         return hOut;
     }
 
@@ -175,11 +189,17 @@ final class RecurrentOps {
         }
         Tensor cx = c(x), ch = c(h0), cwx = c(wx), cwh = c(wh), chy = c(hOut), cdh = c(dh);
         MemorySegment ws = workspace(Recurrent.rnnBackwardWorkspace(z.n, z.t, z.h));
+        Tensor sdx = stage(dx);
+        Tensor sdh0 = stage(dh0);
+        Tensor sdWx = stage(dWx);
+        Tensor sdWh = stage(dWh);
+        Tensor sdb = stage(db);
         Recurrent.rnnBackward(k, z.n, z.t, z.d, z.h, cx.segment(), cx.offset(), ch.segment(), ch.offset(),
                 cwx.segment(), cwx.offset(), cwh.segment(), cwh.offset(), chy.segment(), chy.offset(), cdh.segment(), cdh.offset(),
-                dx.segment(), dx.offset(), dh0.segment(), dh0.offset(), dWx.segment(), dWx.offset(),
-                dWh.segment(), dWh.offset(), db.segment(), db.offset(), ws, 0,
-                parFor(par, cx, ch, cwx, cwh, chy, cdh, dx, dh0, dWx, dWh, db));
+                sdx.segment(), sdx.offset(), sdh0.segment(), sdh0.offset(), sdWx.segment(), sdWx.offset(),
+                sdWh.segment(), sdWh.offset(), sdb.segment(), sdb.offset(), ws, 0,
+                parFor(par, cx, ch, cwx, cwh, chy, cdh, sdx, sdh0, sdWx, sdWh, sdb));
+        unstage(dx, sdx, dh0, sdh0, dWx, sdWx, dWh, sdWh, db, sdb);
         return new RecurrentGrads(dx, dh0, null, dWx, dWh, db);
     }
 
@@ -201,10 +221,14 @@ final class RecurrentOps {
             out(z, "gates", gates, z.gShape(seq));
         }
         Tensor cx = c(x), ch = c(h0), cc = c(c0), cwx = c(wx), cwh = c(wh), cb = c(b);
+        Tensor shOut = stage(hOut);
+        Tensor scOut = stage(cOut);
+        Tensor sgates = stage(gates);
         Recurrent.lstmForward(k, z.n, z.t, z.d, z.h, cx.segment(), cx.offset(), ch.segment(), ch.offset(), seg(cc), off(cc),
                 cwx.segment(), cwx.offset(), cwh.segment(), cwh.offset(), cb.segment(), cb.offset(),
-                hOut.segment(), hOut.offset(), cOut.segment(), cOut.offset(), gates.segment(), gates.offset(),
-                parFor(par, cx, ch, cc, cwx, cwh, cb, hOut, cOut, gates));
+                shOut.segment(), shOut.offset(), scOut.segment(), scOut.offset(), sgates.segment(), sgates.offset(),
+                parFor(par, cx, ch, cc, cwx, cwh, cb, shOut, scOut, sgates));
+        unstage(hOut, shOut, cOut, scOut, gates, sgates);
         return new LstmOutput(hOut, cOut, gates);
     }
 
@@ -230,9 +254,13 @@ final class RecurrentOps {
         out(z, "nextC", cOut, z.hShape(false));
         out(z, "gates", gates, z.gShape(false));
         Tensor cx = c(x), ch = c(h0), cc = c(c0), cb = c(b);
+        Tensor shOut = stage(hOut);
+        Tensor scOut = stage(cOut);
+        Tensor sgates = stage(gates);
         Recurrent.lstmForward(k, z.n, z.t, z.d, z.h, cx.segment(), cx.offset(), ch.segment(), ch.offset(), seg(cc), off(cc),
-                w, cb.segment(), cb.offset(), hOut.segment(), hOut.offset(), cOut.segment(), cOut.offset(),
-                gates.segment(), gates.offset(), parFor(par, cx, ch, cc, cb, hOut, cOut, gates));
+                w, cb.segment(), cb.offset(), shOut.segment(), shOut.offset(), scOut.segment(), scOut.offset(),
+                sgates.segment(), sgates.offset(), parFor(par, cx, ch, cc, cb, shOut, scOut, sgates));
+        unstage(hOut, shOut, cOut, scOut, gates, sgates);
     }
 
     static RecurrentGrads lstmBackward(KernelSet k, Parallelism par, String op, boolean seq, Tensor x, Tensor h0,
@@ -268,13 +296,20 @@ final class RecurrentOps {
         Tensor cx = c(x), ch = c(h0), cc = c(c0), cwx = c(wx), cwh = c(wh);
         Tensor chy = c(fwd.h()), ccy = c(fwd.c()), cg = c(fwd.gates()), cdh = c(dh), cdc = c(dcLast);
         MemorySegment ws = workspace(Recurrent.lstmBackwardWorkspace(z.n, z.t, z.h));
+        Tensor sdx = stage(dx);
+        Tensor sdh0 = stage(dh0);
+        Tensor sdc0 = stage(dc0);
+        Tensor sdWx = stage(dWx);
+        Tensor sdWh = stage(dWh);
+        Tensor sdb = stage(db);
         Recurrent.lstmBackward(k, z.n, z.t, z.d, z.h, cx.segment(), cx.offset(), ch.segment(), ch.offset(), seg(cc), off(cc),
                 cwx.segment(), cwx.offset(), cwh.segment(), cwh.offset(),
                 chy.segment(), chy.offset(), ccy.segment(), ccy.offset(), cg.segment(), cg.offset(),
                 cdh.segment(), cdh.offset(), seg(cdc), off(cdc),
-                dx.segment(), dx.offset(), dh0.segment(), dh0.offset(), seg(dc0), off(dc0),
-                dWx.segment(), dWx.offset(), dWh.segment(), dWh.offset(), db.segment(), db.offset(), ws, 0,
-                parFor(par, cx, ch, cc, cwx, cwh, chy, ccy, cg, cdh, cdc, dx, dh0, dc0, dWx, dWh, db));
+                sdx.segment(), sdx.offset(), sdh0.segment(), sdh0.offset(), seg(sdc0), off(sdc0),
+                sdWx.segment(), sdWx.offset(), sdWh.segment(), sdWh.offset(), sdb.segment(), sdb.offset(), ws, 0,
+                parFor(par, cx, ch, cc, cwx, cwh, chy, ccy, cg, cdh, cdc, sdx, sdh0, sdc0, sdWx, sdWh, sdb));
+        unstage(dx, sdx, dh0, sdh0, dc0, sdc0, dWx, sdWx, dWh, sdWh, db, sdb);
         return new RecurrentGrads(dx, dh0, dc0, dWx, dWh, db);
     }
 }

@@ -19,8 +19,16 @@ import java.util.Optional;
  *
  * <p>A tensor never outlives its memory: once the {@link Arena} that allocated it is closed, any
  * access throws the JDK's {@link IllegalStateException}. Tensors allocated by tensorlane remember
- * their arena ({@link #arena()}), so ops that allocate results put them in the same arena; wrapped
- * heap arrays give heap results.
+ * their arena ({@link #arena()}), so ops that allocate results put them in the same arena.
+ *
+ * <p>Heap arrays ({@link #of(float[], long...)}) are wrapped without copying, but {@link Ops} never hands a
+ * heap segment to a SIMD kernel: it reads such inputs through native copies and has the kernels write heap
+ * outputs (and the heap results of heap inputs) into native stand-ins that it then copies back, in per-thread
+ * buffers reused from op to op. The reason is the JIT: once any vector loop
+ * has seen a heap {@code MemorySegment}, the Vector API's loads and stores in every kernel of that JVM lose
+ * their intrinsics (measured on JDK 25: a matmul + relu + softmax chain on native tensors took 3.2x as long
+ * after the same chain had run a few thousand times on heap tensors, and stayed that way). Tensors from an
+ * {@link Arena}, or {@link #copyOf} for Java arrays, avoid the copies.
  */
 public final class Tensor {
     /** Alignment of tensor storage: a cache line, and the widest vector register. */
@@ -33,8 +41,15 @@ public final class Tensor {
     private final long numel;
     private final MemorySegment segment;
     private final Arena arena; // null for wrapped or heap storage
+    /** A {@link #scratch} tensor (its segment may go back to the thread's staging buffers, see {@link #release}). */
+    private final boolean scratch;
 
     private Tensor(DType dtype, long[] shape, long[] strides, long offset, MemorySegment segment, Arena arena) {
+        this(dtype, shape, strides, offset, segment, arena, false);
+    }
+
+    private Tensor(DType dtype, long[] shape, long[] strides, long offset, MemorySegment segment, Arena arena, boolean scratch) {
+        this.scratch = scratch;
         this.dtype = dtype;
         this.shape = shape;
         this.strides = strides;
@@ -67,6 +82,23 @@ public final class Tensor {
                     + " elements but the array has " + data.length);
         }
         return new Tensor(DType.F32, s, contiguousStrides(s), 0, MemorySegment.ofArray(data), null);
+    }
+
+    /**
+     * A native copy of a float array (row-major) in automatic, garbage-collected memory: how to hand Java
+     * arrays to ops that run many times (no per-op copy, and no heap segment near the kernels; see the
+     * class comment). Later changes to {@code data} are not seen.
+     */
+    public static Tensor copyOf(float[] data, long... shape) {
+        long[] s = checkShape("copyOf", shape);
+        long n = Checks.numel("copyOf", "shape", s);
+        if (n != data.length) {
+            throw new IllegalArgumentException("copyOf: shape " + Arrays.toString(s) + " holds " + n
+                    + " elements but the array has " + data.length);
+        }
+        Tensor t = allocate(Arena.ofAuto(), DType.F32, s);
+        MemorySegment.copy(data, 0, t.segment, JAVA_FLOAT, 0, data.length);
+        return t;
     }
 
     /** Wraps an int array without copying (row-major). */
@@ -329,23 +361,79 @@ public final class Tensor {
     private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     /**
-     * Temporary storage for an op (a contiguous copy of a strided input, a transposed intermediate):
-     * garbage-collected rather than taken from a caller's arena, where it would pile up until the arena
-     * closes, and readable by any thread (a confined arena's memory is not).
+     * Temporary zero-filled native storage for an op (a contiguous copy of a strided or heap input, a transposed
+     * intermediate, a stand-in for a heap output): never a heap array (kernels must not see heap segments,
+     * see the class comment), garbage-collected rather than taken from a caller's arena (where it would pile
+     * up until the arena closes), and readable by any thread (a confined arena's memory is not). Taken from
+     * this thread's {@link #STAGING} buffers when one is free and big enough: a fresh native allocation
+     * faults in new pages, which measured ~1 ms per 256 KiB in this VM (a heap array: ~25 us).
      */
     static Tensor scratch(DType dtype, long... shape) {
-        long n = Checks.numel("allocate", "shape", shape);
-        if (n <= MAX_ARRAY) return dtype == DType.F32 ? of(new float[(int) n], shape) : ofInts(new int[(int) n], shape);
-        long bytes = Checks.multiply("allocate", "byte size", n, dtype.byteSize());
-        return new Tensor(dtype, shape.clone(), contiguousStrides(shape), 0, Arena.ofAuto().allocate(bytes, ALIGNMENT), null);
+        long[] s = checkShape("allocate", shape);
+        long n = Checks.numel("allocate", "shape " + Arrays.toString(s), s);
+        long bytes = Math.max(1, Checks.multiply("allocate", "byte size of shape " + Arrays.toString(s), n, dtype.byteSize()));
+        java.util.ArrayDeque<MemorySegment> free = STAGING.get();
+        for (java.util.Iterator<MemorySegment> it = free.iterator(); it.hasNext(); ) {
+            MemorySegment seg = it.next();
+            if (seg.byteSize() >= bytes && seg.byteSize() <= 2 * bytes + 4096) {
+                it.remove();
+                // zeroed like a fresh allocation: some kernels add into their output (col2im, scatters)
+                seg.fill((byte) 0);
+                return new Tensor(dtype, s, contiguousStrides(s), 0, seg, null, true);
+            }
+        }
+        return new Tensor(dtype, s, contiguousStrides(s), 0, Arena.ofAuto().allocate(bytes, ALIGNMENT), null, true);
     }
 
-    /** This tensor when contiguous, else a contiguous {@link #scratch} copy. */
+    /** Free {@link #scratch} buffers of this thread, most recently released first; at most {@link #STAGING_KEEP}. */
+    private static final ThreadLocal<java.util.ArrayDeque<MemorySegment>> STAGING =
+            ThreadLocal.withInitial(java.util.ArrayDeque::new);
+    private static final int STAGING_KEEP = 8;
+
+    /**
+     * Hands {@code copy} back for reuse by later ops on this thread when it is a {@link #scratch} copy made
+     * from {@code original} by this op ({@link #contiguousScratch}, {@link #scratch}); nothing when it is the
+     * original itself (which may be another op's scratch, still in use there). An op calls it on its own
+     * copies as it returns, when nothing refers to them any more.
+     */
+    static void releaseCopy(Tensor original, Tensor copy) {
+        if (copy == null || copy == original || !copy.scratch) return;
+        java.util.ArrayDeque<MemorySegment> free = STAGING.get();
+        for (MemorySegment seg : free) {
+            if (seg == copy.segment) return; // released twice: keep one entry
+        }
+        if (free.size() == STAGING_KEEP) free.removeLast();
+        free.addFirst(copy.segment);
+    }
+
+    /**
+     * This tensor when contiguous and native, else a contiguous native {@link #scratch} copy: what an op hands
+     * to a kernel as an input (a heap segment would slow every vector loop of the JVM, see the class comment).
+     */
     Tensor contiguousScratch() {
-        if (isContiguous()) return this;
+        if (isContiguous() && segment.isNative()) return this;
         Tensor out = scratch(dtype, shape);
         copyStrided(this, out);
         return out;
+    }
+
+    /**
+     * Where an op's kernel writes this (contiguous) output: this tensor when native, else a native {@link #scratch}
+     * stand-in of the same shape, zero-filled for {@code readsOld == false} (as a fresh output) and a copy of this
+     * one otherwise (an output the kernel also reads, as axpy's y). {@link #copyBack} then moves the result here.
+     */
+    Tensor nativeOutput(boolean readsOld) {
+        if (segment.isNative()) return this;
+        Tensor t = scratch(dtype, shape);
+        if (readsOld) copyStrided(this, t);
+        return t;
+    }
+
+    /** The result of a {@link #nativeOutput} stand-in, copied into this tensor and the stand-in released. */
+    void copyBack(Tensor standIn) {
+        if (standIn == this) return;
+        copyStrided(standIn, this);
+        releaseCopy(this, standIn);
     }
 
     /** Copies element by element in row-major order of {@code src}'s shape into contiguous {@code dst}. */

@@ -30,7 +30,7 @@ final class DesignMatrix {
             System.arraycopy(x, i * d, a, i * (d + 1), d);
             a[i * (d + 1) + d] = 1f;
         }
-        return Tensor.of(a, n, d + 1);
+        return Tensor.copyOf(a, n, d + 1);
     }
 
     /**
@@ -50,7 +50,7 @@ final class DesignMatrix {
         Tensor g = ops.matmul(xaT, dScores);
         double penalty = 0;
         if (l2 > 0) {
-            Tensor wNoBias = Tensor.of(w.toFloatArray(), w.shape());
+            Tensor wNoBias = Tensor.copyOf(w.toFloatArray(), w.shape());
             long rows = w.dim(0), cols = w.dim(1);
             for (long c = 0; c < cols; c++) wNoBias.setFloat(0f, rows - 1, c);
             for (float v : wNoBias.toFloatArray()) penalty += (double) v * v;

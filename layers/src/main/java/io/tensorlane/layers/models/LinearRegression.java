@@ -87,8 +87,8 @@ public final class LinearRegression {
         int n = checkXy("LinearRegression.fitGradientDescent", x, y, d);
         Tensor xa = DesignMatrix.withOnes(x, n, d);
         Tensor xaT = DesignMatrix.transposed(xa);
-        Tensor target = Tensor.of(y.clone(), n, 1);
-        Tensor w = Tensor.of(new float[d + 1], d + 1, 1);
+        Tensor target = Tensor.copyOf(y, n, 1);
+        Tensor w = Tensor.copyOf(new float[d + 1], d + 1, 1);
         double[] history = new double[gd.iterations()];
         int it = 0;
         double previous = Double.NaN;
@@ -124,7 +124,7 @@ public final class LinearRegression {
         float[] w = new float[d + 1];
         for (int j = 0; j < d; j++) w[j] = (float) weights[j];
         w[d] = (float) bias;
-        return ops.matmul(DesignMatrix.withOnes(x, n, d), Tensor.of(w, d + 1, 1)).toFloatArray();
+        return ops.matmul(DesignMatrix.withOnes(x, n, d), Tensor.copyOf(w, d + 1, 1)).toFloatArray();
     }
 
     /** Weights w (d), a copy. */

@@ -36,8 +36,8 @@ public final class LogisticRegression {
         Tensor xaT = DesignMatrix.transposed(xa);
         float[] t = new float[n];
         for (int i = 0; i < n; i++) t[i] = y[i];
-        Tensor target = Tensor.of(t, n, 1);
-        Tensor w = Tensor.of(new float[d + 1], d + 1, 1);
+        Tensor target = Tensor.copyOf(t, n, 1);
+        Tensor w = Tensor.copyOf(new float[d + 1], d + 1, 1);
         double[] history = new double[gd.iterations()];
         int it = 0;
         double previous = Double.NaN;
@@ -137,7 +137,7 @@ public final class LogisticRegression {
         float[] w = new float[d + 1];
         for (int j = 0; j < d; j++) w[j] = (float) weights[j];
         w[d] = (float) bias;
-        return ops.sigmoid(ops.matmul(DesignMatrix.withOnes(x, n, d), Tensor.of(w, d + 1, 1))).toFloatArray();
+        return ops.sigmoid(ops.matmul(DesignMatrix.withOnes(x, n, d), Tensor.copyOf(w, d + 1, 1))).toFloatArray();
     }
 
     /** Class 1 where P(y = 1 | x) >= 0.5, else 0. */

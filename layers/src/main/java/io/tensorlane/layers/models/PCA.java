@@ -94,14 +94,14 @@ public final class PCA {
         checkK("PCA.transform", k);
         float[] xs = new float[x.length];
         for (int i = 0; i < n; i++) for (int j = 0; j < d; j++) xs[i * d + j] = (float) ((x[i * d + j] - mean[j]) / std[j]);
-        return ops.matmul(Tensor.of(xs, n, d), Tensor.of(firstComponents(k), d, k)).toFloatArray();
+        return ops.matmul(Tensor.copyOf(xs, n, d), Tensor.copyOf(firstComponents(k), d, k)).toFloatArray();
     }
 
     /** Maps Z (n, k) back to feature space: (n, d), the best rank-k reconstruction of the data. */
     public float[] inverseTransform(float[] z, int k) {
         checkK("PCA.inverseTransform", k);
         int n = DesignMatrix.rows("PCA.inverseTransform", z, k);
-        float[] xr = ops.matmul(Tensor.of(z, n, k), Tensor.of(firstComponents(k), d, k).transpose(0, 1)).toFloatArray();
+        float[] xr = ops.matmul(Tensor.copyOf(z, n, k), Tensor.copyOf(firstComponents(k), d, k).transpose(0, 1)).toFloatArray();
         for (int i = 0; i < n; i++) for (int j = 0; j < d; j++) xr[i * d + j] = (float) (xr[i * d + j] * std[j] + mean[j]);
         return xr;
     }

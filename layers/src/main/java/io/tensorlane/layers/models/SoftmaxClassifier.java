@@ -42,7 +42,7 @@ public final class SoftmaxClassifier {
         Tensor xa = DesignMatrix.withOnes(x, n, d);
         Tensor xaT = DesignMatrix.transposed(xa);
         Tensor labels = Tensor.ofInts(y.clone(), n);
-        Tensor w = Tensor.of(new float[(d + 1) * classes], d + 1, classes);
+        Tensor w = Tensor.copyOf(new float[(d + 1) * classes], d + 1, classes);
         double[] history = new double[gd.iterations()];
         int it = 0;
         double previous = Double.NaN;
@@ -70,7 +70,7 @@ public final class SoftmaxClassifier {
 
     private Tensor scores(float[] x) {
         int n = DesignMatrix.rows("SoftmaxClassifier.predict", x, d);
-        return ops.matmul(DesignMatrix.withOnes(x, n, d), Tensor.of(w.clone(), d + 1, classes));
+        return ops.matmul(DesignMatrix.withOnes(x, n, d), Tensor.copyOf(w, d + 1, classes));
     }
 
     public int features() { return d; }

@@ -6,6 +6,8 @@ import io.tensorlane.layers.Mode;
 import io.tensorlane.layers.Param;
 import io.tensorlane.runtime.DType;
 import io.tensorlane.runtime.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +34,10 @@ public final class Embedding extends AbstractLayer {
         this.dim = dim;
         float[] w = new float[Math.multiplyExact(vocab, dim)];
         for (int i = 0; i < w.length; i++) w[i] = (float) rng.nextGaussian();
-        this.weight = Param.of("weight", Tensor.of(w, vocab, dim));
+        // native like every other parameter: the optimizer's SIMD update must not see a heap segment (see Tensor)
+        Tensor value = Tensor.allocate(Arena.ofAuto(), DType.F32, vocab, dim);
+        value.segment().copyFrom(MemorySegment.ofArray(w));
+        this.weight = Param.of("weight", value);
     }
 
     /** Builds it from net-file options (see {@link #OPTIONS}). */
@@ -67,7 +72,7 @@ public final class Embedding extends AbstractLayer {
                         + Arrays.toString(in.shape()) + ")");
             }
         }
-        Tensor out = Tensor.of(new float[Math.multiplyExact(idx.length, dim)], outShape);
+        Tensor out = buffer(0, outShape);
         Tensor rows = out.reshape(idx.length, dim);
         Tensor w = weight.value();
         for (int i = 0; i < idx.length; i++) ops.copy(w.slice(0, idx[i], idx[i] + 1), rows.slice(0, i, i + 1));

@@ -385,10 +385,15 @@ public final class Tensor {
         return new Tensor(dtype, s, contiguousStrides(s), 0, Arena.ofAuto().allocate(bytes, ALIGNMENT), null, true);
     }
 
-    /** Free {@link #scratch} buffers of this thread, most recently released first; at most {@link #STAGING_KEEP}. */
+    /**
+     * Free {@link #scratch} buffers of this thread, most recently released first: at most {@link #STAGING_KEEP}
+     * of them and {@link #STAGING_MAX_BYTES} in all (larger ones are left to the garbage collector), so that
+     * a thread that once staged huge tensors does not hold their memory for good.
+     */
     private static final ThreadLocal<java.util.ArrayDeque<MemorySegment>> STAGING =
             ThreadLocal.withInitial(java.util.ArrayDeque::new);
     private static final int STAGING_KEEP = 8;
+    private static final long STAGING_MAX_BYTES = 64L << 20;
 
     /**
      * Hands {@code copy} back for reuse by later ops on this thread when it is a {@link #scratch} copy made
@@ -397,13 +402,15 @@ public final class Tensor {
      * copies as it returns, when nothing refers to them any more.
      */
     static void releaseCopy(Tensor original, Tensor copy) {
-        if (copy == null || copy == original || !copy.scratch) return;
+        if (copy == null || copy == original || !copy.scratch || copy.segment.byteSize() > STAGING_MAX_BYTES) return;
         java.util.ArrayDeque<MemorySegment> free = STAGING.get();
+        long total = copy.segment.byteSize();
         for (MemorySegment seg : free) {
             if (seg == copy.segment) return; // released twice: keep one entry
+            total += seg.byteSize();
         }
-        if (free.size() == STAGING_KEEP) free.removeLast();
         free.addFirst(copy.segment);
+        while (free.size() > STAGING_KEEP || total > STAGING_MAX_BYTES) total -= free.removeLast().byteSize();
     }
 
     /**

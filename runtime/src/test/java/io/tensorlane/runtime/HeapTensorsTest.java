@@ -183,6 +183,25 @@ class HeapTensorsTest {
     }
 
     @Test
+    void scratchBuffersAreReusedZeroFilledAndOnlyWhenReleasedAsCopies() {
+        Tensor a = Tensor.scratch(DType.F32, 64, 33);
+        assertTrue(a.segment().isNative());
+        a.setFloat(7f, 3, 5);
+        Tensor.releaseCopy(Tensor.of(new float[64 * 33], 64, 33), a);
+        Tensor b = Tensor.scratch(DType.F32, 33, 64);
+        assertTrue(a.segment() == b.segment(), "a released buffer is reused by the next op on this thread");
+        assertEquals(0f, b.getFloat(5, 5), "reused buffers are zero-filled");
+        for (float v : b.toFloatArray()) assertEquals(0f, v);
+        Tensor.releaseCopy(b, b); // an op's own input (not a copy it made) is never pooled
+        Tensor c = Tensor.scratch(DType.F32, 33, 64);
+        assertFalse(c.segment() == b.segment(), "not pooled when it was the original");
+        Tensor.releaseCopy(null, c);
+        Tensor.releaseCopy(null, c); // released twice: one entry
+        assertTrue(Tensor.scratch(DType.F32, 64, 33).segment() == c.segment());
+        assertFalse(Tensor.scratch(DType.F32, 64, 33).segment() == c.segment(), "handed out once only");
+    }
+
+    @Test
     void copyOfIsANativeCopy() {
         float[] v = {1, 2, 3, 4, 5, 6};
         Tensor t = Tensor.copyOf(v, 2, 3);

@@ -134,8 +134,11 @@ class FlatConvMatchesScalarTest {
             assertTrue(FlatConv.forward(p1.forward(new long[] {64, 32, 8, 8}, new long[] {17, 32, 3, 3})));
         }
         assertFalse(FlatConv.backwardWeights(digits8)); // 32 input channels
-        // over 512 summed taps (LeNet-B's backward-data); the digits CNN's 1->32 (9 taps) goes flat forward only
-        assertFalse(FlatConv.backwardData(Conv2dDesc.of(5).forward(new long[] {64, 20, 12, 12}, new long[] {50, 20, 5, 5})));
+        // backward-data with >= 2 rows of padding skipped: LeNet-B's (1,250 taps) goes flat, up to 2,048 taps;
+        // with 1 row (3x3 pad 1) DirectConv keeps it; the digits CNN's 1->32 (9 taps) goes flat forward only
+        assertTrue(FlatConv.backwardData(Conv2dDesc.of(5).forward(new long[] {64, 20, 12, 12}, new long[] {50, 20, 5, 5})));
+        assertFalse(FlatConv.backwardData(Conv2dDesc.of(5).forward(new long[] {64, 90, 12, 12}, new long[] {90, 90, 5, 5})));
+        assertTrue(FlatConv.backwardData(Conv2dDesc.of(5).pad(2).forward(new long[] {64, 64, 8, 8}, new long[] {64, 64, 5, 5})));
         ConvGeometry digits1 = p1.forward(new long[] {64, 1, 8, 8}, new long[] {32, 1, 3, 3});
         assertTrue(FlatConv.forward(digits1));
         assertFalse(FlatConv.backwardData(digits1) || FlatConv.backwardWeights(digits1));

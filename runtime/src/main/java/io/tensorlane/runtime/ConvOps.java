@@ -91,18 +91,6 @@ final class ConvOps {
         return out == null ? null : out.nativeOutput(false);
     }
 
-    /** Pairs (output, its stand-in): each result copied into its output. */
-    private static void unstage(Tensor... pairs) {
-        for (int i = 0; i < pairs.length; i += 2) {
-            if (pairs[i] != null) pairs[i].copyBack(pairs[i + 1]);
-        }
-    }
-
-    /** Pairs (input, what the kernels read): native copies go back to the thread's scratch buffers. */
-    private static void release(Tensor... pairs) {
-        for (int i = 0; i < pairs.length; i += 2) Tensor.releaseCopy(pairs[i], pairs[i + 1]);
-    }
-
     private static Tensor bias(String op, Tensor b, long channels, String why) {
         if (b == null) return null;
         f32(op, "b", b);
@@ -154,7 +142,7 @@ final class ConvOps {
         k().affine(n, d, m, cx.segment(), cx.offset(), cw.segment(), cw.offset(), seg(cb), off(cb),
                 co.segment(), co.offset(), parFor(cx, cw, cb, co));
         out.copyBack(co);
-        release(x, cx, w, cw, b, cb);
+        Tensor.releaseCopies(x, cx, w, cw, b, cb);
         return out;
     }
 
@@ -178,8 +166,8 @@ final class ConvOps {
         Tensor sx = stage(dx), sw = stage(dw), sb = stage(db);
         k().affineBackward(n, d, m, cx.segment(), cx.offset(), cw.segment(), cw.offset(), cd.segment(), cd.offset(),
                 seg(sx), off(sx), seg(sw), off(sw), seg(sb), off(sb), parFor(cx, cw, cd, sx, sw, sb));
-        unstage(dx, sx, dw, sw, db, sb);
-        release(x, cx, w, cw, dout, cd);
+        Tensor.copyBackAll(dx, sx, dw, sw, db, sb);
+        Tensor.releaseCopies(x, cx, w, cw, dout, cd);
         return new Grads(dx, dw, db);
     }
 
@@ -214,7 +202,7 @@ final class ConvOps {
             k().im2col(g, cx.segment(), cx.offset() + i * xImg, co.segment(), co.offset() + i * cImg);
         }
         out.copyBack(co);
-        release(x, cx);
+        Tensor.releaseCopies(x, cx);
         return out;
     }
 
@@ -243,7 +231,7 @@ final class ConvOps {
             k().col2im(g, cc.segment(), cc.offset() + i * cImg, co.segment(), co.offset() + i * xImg);
         }
         out.copyBack(co);
-        release(cols, cc);
+        Tensor.releaseCopies(cols, cc);
         return out;
     }
 
@@ -271,7 +259,7 @@ final class ConvOps {
         k().conv2d(g, cx.segment(), cx.offset(), cw.segment(), cw.offset(), seg(cb), off(cb), co.segment(), co.offset(),
                 parFor(cx, cw, cb, co));
         out.copyBack(co);
-        release(x, cx, w, cw, b, cb);
+        Tensor.releaseCopies(x, cx, w, cw, b, cb);
         return out;
     }
 
@@ -299,8 +287,8 @@ final class ConvOps {
         if (sx != null) k().conv2dBackwardData(g, cd.segment(), cd.offset(), cw.segment(), cw.offset(), sx.segment(), sx.offset(), p);
         if (sw != null) k().conv2dBackwardWeights(g, cx.segment(), cx.offset(), cd.segment(), cd.offset(), sw.segment(), sw.offset(), p);
         if (sb != null) k().biasGrad(g.n(), g.f(), g.outPlane(), cd.segment(), cd.offset(), sb.segment(), sb.offset());
-        unstage(dx, sx, dw, sw, db, sb);
-        release(x, cx, w, cw, dout, cd);
+        Tensor.copyBackAll(dx, sx, dw, sw, db, sb);
+        Tensor.releaseCopies(x, cx, w, cw, dout, cd);
         return new Grads(dx, dw, db);
     }
 
@@ -325,7 +313,7 @@ final class ConvOps {
                 parFor(cx, cw, co));
         if (cb != null) k().addBias(g.n(), g.c(), g.plane(), cb.segment(), cb.offset(), co.segment(), co.offset());
         out.copyBack(co);
-        release(x, cx, w, cw, b, cb);
+        Tensor.releaseCopies(x, cx, w, cw, b, cb);
         return out;
     }
 
@@ -356,8 +344,8 @@ final class ConvOps {
         if (sx != null) k().conv2d(g, cd.segment(), cd.offset(), cw.segment(), cw.offset(), null, 0, sx.segment(), sx.offset(), p);
         if (sw != null) k().conv2dBackwardWeights(g, cd.segment(), cd.offset(), cx.segment(), cx.offset(), sw.segment(), sw.offset(), p);
         if (sb != null) k().biasGrad(g.n(), g.c(), g.plane(), cd.segment(), cd.offset(), sb.segment(), sb.offset());
-        unstage(dx, sx, dw, sw, db, sb);
-        release(x, cx, w, cw, dout, cd);
+        Tensor.copyBackAll(dx, sx, dw, sw, db, sb);
+        Tensor.releaseCopies(x, cx, w, cw, dout, cd);
         return new Grads(dx, dw, db);
     }
 }

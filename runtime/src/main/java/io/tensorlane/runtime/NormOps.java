@@ -155,14 +155,8 @@ final class NormOps {
                 kk.batchNormTrainForward(v[0], c, v[2], c0, c1, cx.segment(), cx.offset(), cg.segment(), cg.offset(),
                         cb.segment(), cb.offset(), eps, momentum, srm.segment(), srm.offset(), srv.segment(), srv.offset(),
                         o.segment(), o.offset(), mu.segment(), mu.offset(), va.segment(), va.offset()));
-        out.copyBack(o);
-        mean.copyBack(mu);
-        var.copyBack(va);
-        rm.copyBack(srm);
-        rv.copyBack(srv);
-        Tensor.releaseCopy(x, cx);
-        Tensor.releaseCopy(gamma, cg);
-        Tensor.releaseCopy(beta, cb);
+        Tensor.copyBackAll(out, o, mean, mu, var, va, rm, srm, rv, srv);
+        Tensor.releaseCopies(x, cx, gamma, cg, beta, cb);
         return new BatchNormResult(out, mean, var);
     }
 
@@ -189,11 +183,7 @@ final class NormOps {
                         cb.segment(), cb.offset(), cm.segment(), cm.offset(), cv.segment(), cv.offset(), eps,
                         o.segment(), o.offset()));
         out.copyBack(o);
-        Tensor.releaseCopy(x, cx);
-        Tensor.releaseCopy(gamma, cg);
-        Tensor.releaseCopy(beta, cb);
-        Tensor.releaseCopy(rm, cm);
-        Tensor.releaseCopy(rv, cv);
+        Tensor.releaseCopies(x, cx, gamma, cg, beta, cb, rm, cm, rv, cv);
         return out;
     }
 
@@ -233,14 +223,8 @@ final class NormOps {
                 kk.batchNormBackward(training, v[0], c, v[2], c0, c1, cx.segment(), cx.offset(), cd.segment(), cd.offset(),
                         cg.segment(), cg.offset(), cm.segment(), cm.offset(), cv.segment(), cv.offset(), eps,
                         g.segment(), g.offset(), dg.segment(), dg.offset(), db.segment(), db.offset()));
-        dx.copyBack(g);
-        dgamma.copyBack(dg);
-        dbeta.copyBack(db);
-        Tensor.releaseCopy(x, cx);
-        Tensor.releaseCopy(dout, cd);
-        Tensor.releaseCopy(gamma, cg);
-        Tensor.releaseCopy(mean, cm);
-        Tensor.releaseCopy(var, cv);
+        Tensor.copyBackAll(dx, g, dgamma, dg, dbeta, db);
+        Tensor.releaseCopies(x, cx, dout, cd, gamma, cg, mean, cm, var, cv);
         return new BatchNormGrads(dx, dgamma, dbeta);
     }
 
@@ -265,8 +249,7 @@ final class NormOps {
         float scale = Dropout.scale(p);
         parFor(par, cx, o, m).parallelFor(0, x.numel(), CHUNK, (a, b) -> kk.dropoutForward(b - a, a, seed, thr, scale,
                 cx.segment(), cx.offset() + a, m.segment(), m.offset() + a, o.segment(), o.offset() + a));
-        out.copyBack(o);
-        mask.copyBack(m);
+        Tensor.copyBackAll(out, o, mask, m);
         Tensor.releaseCopy(x, cx);
         return new DropoutResult(out, mask);
     }
@@ -289,8 +272,7 @@ final class NormOps {
         parFor(par, cx, cm, o).parallelFor(0, x.numel(), CHUNK, (a, b) -> kk.dropoutApply(b - a, scale,
                 cx.segment(), cx.offset() + a, cm.segment(), cm.offset() + a, o.segment(), o.offset() + a));
         out.copyBack(o);
-        Tensor.releaseCopy(x, cx);
-        Tensor.releaseCopy(mask, cm);
+        Tensor.releaseCopies(x, cx, mask, cm);
         return out;
     }
 }

@@ -118,8 +118,7 @@ final class PoolOps {
         Tensor nix = ix.nativeOutput(true);
         par(ops, cx, no, nix).parallelFor(0, os[0] * os[1], Pooling.planeGrain(h * w), (p0, p1) -> k.maxPool2d(p1 - p0, h, w, d,
                 cx.segment(), cx.offset() + p0 * h * w, no.segment(), no.offset() + p0 * ohw, nix.segment(), nix.offset() + p0 * ohw));
-        o.copyBack(no);
-        ix.copyBack(nix);
+        Tensor.copyBackAll(o, no, ix, nix);
         Tensor.releaseCopy(x, cx);
         return new PoolResult(o, ix);
     }
@@ -143,8 +142,7 @@ final class PoolOps {
         par(ops, cd, ci, ng).parallelFor(0, xs[0] * xs[1], Pooling.planeGrain(h * w), (p0, p1) -> k.maxPool2dBackward(p1 - p0, h, w, d,
                 cd.segment(), cd.offset() + p0 * ohw, ci.segment(), ci.offset() + p0 * ohw, ng.segment(), ng.offset() + p0 * h * w));
         g.copyBack(ng);
-        Tensor.releaseCopy(dout, cd);
-        Tensor.releaseCopy(indices, ci);
+        Tensor.releaseCopies(dout, cd, indices, ci);
         return g;
     }
 
@@ -275,8 +273,7 @@ final class PoolOps {
         par(ops, cx, ci, no).parallelFor(0, n * c, Pooling.planeGrain(outHW), (p0, p1) -> k.maxUnpool2d(p1 - p0, inHW, outHW,
                 cx.segment(), cx.offset() + p0 * inHW, ci.segment(), ci.offset() + p0 * inHW, no.segment(), no.offset() + p0 * outHW));
         o.copyBack(no);
-        Tensor.releaseCopy(x, cx);
-        Tensor.releaseCopy(indices, ci);
+        Tensor.releaseCopies(x, cx, indices, ci);
         return o;
     }
 
@@ -300,8 +297,7 @@ final class PoolOps {
         par(ops, cd, ci, ng).parallelFor(0, n * c, Pooling.planeGrain(outHW), (p0, p1) -> k.maxUnpool2dBackward(p1 - p0, inHW, outHW,
                 cd.segment(), cd.offset() + p0 * outHW, ci.segment(), ci.offset() + p0 * inHW, ng.segment(), ng.offset() + p0 * inHW));
         g.copyBack(ng);
-        Tensor.releaseCopy(dout, cd);
-        Tensor.releaseCopy(indices, ci);
+        Tensor.releaseCopies(dout, cd, indices, ci);
         return g;
     }
 
@@ -342,8 +338,7 @@ final class PoolOps {
         long perRoi = c * d.pooledH() * d.pooledW() * 4L;
         par(ops, cx, cr, no, na).parallelFor(0, r, Pooling.planeGrain(perRoi), (r0, r1) -> k.roiPool(r0, r1, c, h, w, d,
                 cr.segment(), cr.offset(), cx.segment(), cx.offset(), no.segment(), no.offset(), na.segment(), na.offset()));
-        o.copyBack(no);
-        a.copyBack(na);
+        Tensor.copyBackAll(o, no, a, na);
         Tensor.releaseCopy(x, cx);
         return new PoolResult(o, a);
     }
@@ -371,8 +366,7 @@ final class PoolOps {
         par(ops, cd, ca, cr, ng).parallelFor(0, c, Pooling.planeGrain(n * h * w), (c0, c1) -> k.roiPoolBackward(c0, c1, n, c, h, w, r, d,
                 cr.segment(), cr.offset(), cd.segment(), cd.offset(), ca.segment(), ca.offset(), ng.segment(), ng.offset()));
         g.copyBack(ng);
-        Tensor.releaseCopy(dout, cd);
-        Tensor.releaseCopy(argmax, ca);
+        Tensor.releaseCopies(dout, cd, argmax, ca);
         return g;
     }
 }

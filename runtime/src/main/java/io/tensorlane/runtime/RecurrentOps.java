@@ -125,13 +125,6 @@ final class RecurrentOps {
         return out == null ? null : out.nativeOutput(true);
     }
 
-    /** Pairs (output, its stand-in): each result copied into its output. */
-    private static void unstage(Tensor... pairs) {
-        for (int i = 0; i < pairs.length; i += 2) {
-            if (pairs[i] != null) pairs[i].copyBack(pairs[i + 1]);
-        }
-    }
-
     private static long off(Tensor t) {
         return t == null ? 0 : t.offset();
     }
@@ -162,7 +155,7 @@ final class RecurrentOps {
         Recurrent.rnnForward(k, z.n, z.t, z.d, z.h, cx.segment(), cx.offset(), ch.segment(), ch.offset(),
                 cwx.segment(), cwx.offset(), cwh.segment(), cwh.offset(), cb.segment(), cb.offset(),
                 shOut.segment(), shOut.offset(), ws, 0, parFor(par, cx, ch, cwx, cwh, cb, shOut));
-        unstage(hOut, shOut);
+        Tensor.copyBackAll(hOut, shOut);
         return hOut;
     }
 
@@ -199,7 +192,7 @@ final class RecurrentOps {
                 sdx.segment(), sdx.offset(), sdh0.segment(), sdh0.offset(), sdWx.segment(), sdWx.offset(),
                 sdWh.segment(), sdWh.offset(), sdb.segment(), sdb.offset(), ws, 0,
                 parFor(par, cx, ch, cwx, cwh, chy, cdh, sdx, sdh0, sdWx, sdWh, sdb));
-        unstage(dx, sdx, dh0, sdh0, dWx, sdWx, dWh, sdWh, db, sdb);
+        Tensor.copyBackAll(dx, sdx, dh0, sdh0, dWx, sdWx, dWh, sdWh, db, sdb);
         return new RecurrentGrads(dx, dh0, null, dWx, dWh, db);
     }
 
@@ -228,7 +221,7 @@ final class RecurrentOps {
                 cwx.segment(), cwx.offset(), cwh.segment(), cwh.offset(), cb.segment(), cb.offset(),
                 shOut.segment(), shOut.offset(), scOut.segment(), scOut.offset(), sgates.segment(), sgates.offset(),
                 parFor(par, cx, ch, cc, cwx, cwh, cb, shOut, scOut, sgates));
-        unstage(hOut, shOut, cOut, scOut, gates, sgates);
+        Tensor.copyBackAll(hOut, shOut, cOut, scOut, gates, sgates);
         return new LstmOutput(hOut, cOut, gates);
     }
 
@@ -260,7 +253,7 @@ final class RecurrentOps {
         Recurrent.lstmForward(k, z.n, z.t, z.d, z.h, cx.segment(), cx.offset(), ch.segment(), ch.offset(), seg(cc), off(cc),
                 w, cb.segment(), cb.offset(), shOut.segment(), shOut.offset(), scOut.segment(), scOut.offset(),
                 sgates.segment(), sgates.offset(), parFor(par, cx, ch, cc, cb, shOut, scOut, sgates));
-        unstage(hOut, shOut, cOut, scOut, gates, sgates);
+        Tensor.copyBackAll(hOut, shOut, cOut, scOut, gates, sgates);
     }
 
     static RecurrentGrads lstmBackward(KernelSet k, Parallelism par, String op, boolean seq, Tensor x, Tensor h0,
@@ -309,7 +302,7 @@ final class RecurrentOps {
                 sdx.segment(), sdx.offset(), sdh0.segment(), sdh0.offset(), seg(sdc0), off(sdc0),
                 sdWx.segment(), sdWx.offset(), sdWh.segment(), sdWh.offset(), sdb.segment(), sdb.offset(), ws, 0,
                 parFor(par, cx, ch, cc, cwx, cwh, chy, ccy, cg, cdh, cdc, sdx, sdh0, sdc0, sdWx, sdWh, sdb));
-        unstage(dx, sdx, dh0, sdh0, dc0, sdc0, dWx, sdWx, dWh, sdWh, db, sdb);
+        Tensor.copyBackAll(dx, sdx, dh0, sdh0, dc0, sdc0, dWx, sdWx, dWh, sdWh, db, sdb);
         return new RecurrentGrads(dx, dh0, dc0, dWx, dWh, db);
     }
 }

@@ -75,13 +75,19 @@ public final class Tensor {
 
     /** Wraps a float array without copying (row-major). */
     public static Tensor of(float[] data, long... shape) {
-        long[] s = checkShape("of", shape);
-        long n = Checks.numel("of", "shape", s);
-        if (n != data.length) {
-            throw new IllegalArgumentException("of: shape " + Arrays.toString(s) + " holds " + n
-                    + " elements but the array has " + data.length);
-        }
+        long[] s = arrayShape("of", shape, data.length);
         return new Tensor(DType.F32, s, contiguousStrides(s), 0, MemorySegment.ofArray(data), null);
+    }
+
+    /** The checked shape for an array of {@code length} elements (op names the caller in the message). */
+    private static long[] arrayShape(String op, long[] shape, int length) {
+        long[] s = checkShape(op, shape);
+        long n = Checks.numel(op, "shape", s);
+        if (n != length) {
+            throw new IllegalArgumentException(op + ": shape " + Arrays.toString(s) + " holds " + n
+                    + " elements but the array has " + length);
+        }
+        return s;
     }
 
     /**
@@ -90,12 +96,7 @@ public final class Tensor {
      * class comment). Later changes to {@code data} are not seen.
      */
     public static Tensor copyOf(float[] data, long... shape) {
-        long[] s = checkShape("copyOf", shape);
-        long n = Checks.numel("copyOf", "shape", s);
-        if (n != data.length) {
-            throw new IllegalArgumentException("copyOf: shape " + Arrays.toString(s) + " holds " + n
-                    + " elements but the array has " + data.length);
-        }
+        long[] s = arrayShape("copyOf", shape, data.length);
         Tensor t = allocate(Arena.ofAuto(), DType.F32, s);
         MemorySegment.copy(data, 0, t.segment, JAVA_FLOAT, 0, data.length);
         return t;
@@ -103,12 +104,7 @@ public final class Tensor {
 
     /** Wraps an int array without copying (row-major). */
     public static Tensor ofInts(int[] data, long... shape) {
-        long[] s = checkShape("ofInts", shape);
-        long n = Checks.numel("ofInts", "shape", s);
-        if (n != data.length) {
-            throw new IllegalArgumentException("ofInts: shape " + Arrays.toString(s) + " holds " + n
-                    + " elements but the array has " + data.length);
-        }
+        long[] s = arrayShape("ofInts", shape, data.length);
         return new Tensor(DType.I32, s, contiguousStrides(s), 0, MemorySegment.ofArray(data), null);
     }
 
@@ -441,6 +437,18 @@ public final class Tensor {
         if (standIn == this) return;
         copyStrided(standIn, this);
         releaseCopy(this, standIn);
+    }
+
+    /** {@link #copyBack} for pairs (output, its stand-in); a null output is skipped. */
+    static void copyBackAll(Tensor... pairs) {
+        for (int i = 0; i < pairs.length; i += 2) {
+            if (pairs[i] != null) pairs[i].copyBack(pairs[i + 1]);
+        }
+    }
+
+    /** {@link #releaseCopy} for pairs (input, what the kernels read). */
+    static void releaseCopies(Tensor... pairs) {
+        for (int i = 0; i < pairs.length; i += 2) releaseCopy(pairs[i], pairs[i + 1]);
     }
 
     /** Copies element by element in row-major order of {@code src}'s shape into contiguous {@code dst}. */

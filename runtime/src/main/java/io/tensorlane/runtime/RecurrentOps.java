@@ -1,5 +1,6 @@
 package io.tensorlane.runtime;
 
+import io.tensorlane.kernels.Checks;
 import io.tensorlane.kernels.KernelSet;
 import io.tensorlane.kernels.PackedMatrix;
 import io.tensorlane.kernels.Parallelism;
@@ -120,6 +121,25 @@ final class RecurrentOps {
         return t == null ? null : t.segment();
     }
 
+    /**
+     * The kernels' own check that outputs share no memory with inputs or with each other ({@link Recurrent}),
+     * run here for the pairs that involve a heap tensor: the kernels see native copies of those (see
+     * {@link Tensor}), whose memory never overlaps anything. Native pairs are left to the kernels (same message).
+     * Only contiguous tensors are checked, as strided ones are copied before anything is written.
+     */
+    private static void heapApart(String op, Tensor[] ins, String[] inNames, Tensor[] outs, String[] outNames) {
+        for (int i = 0; i < outs.length; i++) {
+            for (int j = 0; j < ins.length; j++) apart(op, outNames[i], outs[i], inNames[j], ins[j]);
+            for (int j = i + 1; j < outs.length; j++) apart(op, outNames[i], outs[i], outNames[j], outs[j]);
+        }
+    }
+
+    private static void apart(String op, String aName, Tensor a, String bName, Tensor b) {
+        if (a == null || b == null || (a.segment().isNative() && b.segment().isNative())) return;
+        if (!a.isContiguous() || !b.isContiguous()) return;
+        Checks.disjoint(op, aName, a.segment(), a.offset(), a.numel(), Float.BYTES, bName, b.segment(), b.offset(), b.numel(), Float.BYTES);
+    }
+
     /** A native stand-in for an output (null stays null), copied in too: see {@link Tensor#nativeOutput}. */
     private static Tensor stage(Tensor out) {
         return out == null ? null : out.nativeOutput(true);
@@ -149,6 +169,8 @@ final class RecurrentOps {
         } else {
             out(z, seq ? "h" : "nextH", hOut, z.hShape(seq));
         }
+        heapApart(op, new Tensor[] {x, h0, wx, wh, b}, new String[] {"x", "h0", "wx", "wh", "b"},
+                new Tensor[] {hOut}, new String[] {"h"});
         Tensor cx = c(x), ch = c(h0), cwx = c(wx), cwh = c(wh), cb = c(b);
         MemorySegment ws = workspace(Recurrent.rnnForwardWorkspace(z.h));
         Tensor shOut = stage(hOut);
@@ -180,6 +202,8 @@ final class RecurrentOps {
             out(z, "dWh", dWh, wh.shape());
             out(z, "db", db, z.h);
         }
+        heapApart(op, new Tensor[] {x, h0, wx, wh, hOut, dh}, new String[] {"x", "h0", "wx", "wh", "h", "dh"},
+                new Tensor[] {dx, dh0, dWx, dWh, db}, new String[] {"dx", "dh0", "dWx", "dWh", "db"});
         Tensor cx = c(x), ch = c(h0), cwx = c(wx), cwh = c(wh), chy = c(hOut), cdh = c(dh);
         MemorySegment ws = workspace(Recurrent.rnnBackwardWorkspace(z.n, z.t, z.h));
         Tensor sdx = stage(dx);
@@ -213,6 +237,8 @@ final class RecurrentOps {
             out(z, seq ? "c" : "nextC", cOut, z.hShape(seq));
             out(z, "gates", gates, z.gShape(seq));
         }
+        heapApart(op, new Tensor[] {x, h0, c0, wx, wh, b}, new String[] {"x", "h0", "c0", "wx", "wh", "b"},
+                new Tensor[] {hOut, cOut, gates}, new String[] {"h", "c", "gates"});
         Tensor cx = c(x), ch = c(h0), cc = c(c0), cwx = c(wx), cwh = c(wh), cb = c(b);
         Tensor shOut = stage(hOut);
         Tensor scOut = stage(cOut);
@@ -246,6 +272,8 @@ final class RecurrentOps {
         out(z, "nextH", hOut, z.hShape(false));
         out(z, "nextC", cOut, z.hShape(false));
         out(z, "gates", gates, z.gShape(false));
+        heapApart(op, new Tensor[] {x, h0, c0, b}, new String[] {"x", "h0", "c0", "b"},
+                new Tensor[] {hOut, cOut, gates}, new String[] {"h", "c", "gates"});
         Tensor cx = c(x), ch = c(h0), cc = c(c0), cb = c(b);
         Tensor shOut = stage(hOut);
         Tensor scOut = stage(cOut);
@@ -286,6 +314,9 @@ final class RecurrentOps {
             out(z, "dWh", dWh, z.h, g);
             out(z, "db", db, g);
         }
+        heapApart(op, new Tensor[] {x, h0, c0, wx, wh, fwd.h(), fwd.c(), fwd.gates(), dh, dcLast},
+                new String[] {"x", "h0", "c0", "wx", "wh", "h", "c", "gates", "dh", "dcLast"},
+                new Tensor[] {dx, dh0, dc0, dWx, dWh, db}, new String[] {"dx", "dh0", "dc0", "dWx", "dWh", "db"});
         Tensor cx = c(x), ch = c(h0), cc = c(c0), cwx = c(wx), cwh = c(wh);
         Tensor chy = c(fwd.h()), ccy = c(fwd.c()), cg = c(fwd.gates()), cdh = c(dh), cdc = c(dcLast);
         MemorySegment ws = workspace(Recurrent.lstmBackwardWorkspace(z.n, z.t, z.h));

@@ -204,6 +204,23 @@ class CliTest {
     }
 
     @Test
+    void benchTorchOptionsAreCheckedAndAMissingPythonOnlyDropsTheAnchor(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("act.json");
+        Run r = run("bench", "act", "--size", "257", "--reps", "1", "--torch", "--torch-python", "/nonexistent/python3",
+                "--json", out.toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("PyTorch anchor unavailable: cannot run /nonexistent/python3"), r.out());
+        assertEquals(13, new ObjectMapper().readTree(out.toFile()).size()); // the usual rows, no anchor row
+        for (String family : new String[] {"act", "train", "lstm", "conv"}) {
+            Run bad = run("bench", family, "--torch", "--rounds", "0");
+            assertEquals(2, bad.exit(), family + ": " + bad.out() + bad.err());
+            assertTrue(bad.err().contains("bench " + family + ": --rounds must be >= 1, got 0"), bad.err());
+            Run badSample = run("bench", family, "--torch", "--sample-ms", "0");
+            assertTrue(badSample.err().contains("--sample-ms must be in [1, 60000], got 0.0"), badSample.err());
+        }
+    }
+
+    @Test
     void benchGemmChecksTimesAndWritesRowsAndChart(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("gemm.json"), png = dir.resolve("gemm.png");
         // Tiny shapes and a short warm-up: a smoke test of the command, no timing is asserted.

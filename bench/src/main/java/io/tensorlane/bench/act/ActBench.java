@@ -4,9 +4,12 @@ import io.tensorlane.bench.harness.BenchReport;
 import io.tensorlane.bench.harness.CpuImpls;
 import io.tensorlane.bench.harness.CopyBaseline;
 import io.tensorlane.bench.harness.BenchRow;
+import io.tensorlane.bench.harness.Interleaved;
 import io.tensorlane.bench.harness.ResultCheck;
 import io.tensorlane.bench.harness.RunOptions;
 import io.tensorlane.bench.harness.Timer;
+import io.tensorlane.bench.harness.TorchAnchor;
+import io.tensorlane.bench.harness.TorchOptions;
 import io.tensorlane.kernels.Kernels;
 import io.tensorlane.kernels.Parallelism;
 import io.tensorlane.runtime.DType;
@@ -19,6 +22,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -43,17 +47,23 @@ import picocli.CommandLine.Spec;
                         + "after a warm-up (copy: timed first and last, the faster median kept). gbps = bytes read + written per call / median time: copy and the forward "
                         + "ops move 8 bytes per element, relu bwd and softmax bwd 12; gflops is null (memory-bound "
                         + "element-wise work; a flop count would depend on the exp approximation).",
+                "--torch also times PyTorch's softmax fwd on 256x1000 (torch.softmax, dim=1), alternating samples with "
+                        + "the SIMD softmax round by round, and reports the per-round ratio ours/torch.",
                 "",
                 "Examples:",
                 "  ./tensorlane bench act",
                 "  ./tensorlane bench act --threads 1 --json act.json",
-                "  ./tensorlane bench act --size 1048576 --threads 2 --reps 21"})
+                "  ./tensorlane bench act --size 1048576 --threads 2 --reps 21",
+                "  ./tensorlane bench act --size 65536 --torch     # softmax against PyTorch, interleaved"})
 public final class ActBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Mixin
     RunOptions common;
+
+    @Mixin
+    TorchOptions anchor;
 
     @Option(names = "--size", defaultValue = "16777216", paramLabel = "N",
             description = "Floats per element-wise array (default ${DEFAULT-VALUE} = 2^24, 64 MiB per array).")
@@ -73,6 +83,7 @@ public final class ActBench implements Callable<Integer> {
         if (size > Long.MAX_VALUE / 4) throw new ParameterException(spec.commandLine(), "bench act: --size " + size + " is too large");
         if (common.threads < 1) throw new ParameterException(spec.commandLine(), "bench act: --threads must be >= 1, got " + common.threads);
         if (reps < 1) throw new ParameterException(spec.commandLine(), "bench act: --reps must be >= 1, got " + reps);
+        if (anchor.invalid() != null) throw new ParameterException(spec.commandLine(), "bench act: " + anchor.invalid());
         Parallelism par = Parallelism.threads(common.threads);
         out.println("bench act: " + Kernels.describe() + ", " + common.threads + " thread(s), N=" + size + ", median of " + reps);
         out.flush();
@@ -113,6 +124,18 @@ public final class ActBench implements Callable<Integer> {
             }
             copyMs = Math.min(copyMs, copy.medianMs(reps)); // again after the kernels: see CopyBaseline
             rows.addFirst(row("copy", n, "jdk", copyMs, 2 * bytes));
+            Optional<TorchAnchor> torch = anchor.start(common.threads, out);
+            try {
+                if (torch.isPresent()) {
+                    Ops simd = impls.getLast();
+                    Interleaved vs = Interleaved.run(() -> simd.softmax(sx, -1, sy), torch.get(), "softmax fwd " + sm,
+                            anchor.rounds, anchor.sampleMs);
+                    rows.add(row("softmax fwd", sm, torch.get().impl(), vs.torchMedianMs(), 2 * smBytes));
+                    out.println("softmax fwd " + sm + " " + vs.summary(torch.get().impl()));
+                }
+            } finally {
+                torch.ifPresent(TorchAnchor::close);
+            }
         }
         BenchReport.printTable(out, rows);
         if (common.json != null) {

@@ -2,10 +2,13 @@ package io.tensorlane.bench.conv;
 
 import io.tensorlane.bench.harness.BenchReport;
 import io.tensorlane.bench.harness.BenchRow;
+import io.tensorlane.bench.harness.Interleaved;
 import io.tensorlane.bench.harness.JitQuiet;
 import io.tensorlane.bench.harness.ResultMismatchException;
 import io.tensorlane.bench.harness.RunOptions;
 import io.tensorlane.bench.harness.Timer;
+import io.tensorlane.bench.harness.TorchAnchor;
+import io.tensorlane.bench.harness.TorchOptions;
 import io.tensorlane.kernels.Conv2dDesc;
 import io.tensorlane.kernels.Gemm;
 import io.tensorlane.kernels.Impl;
@@ -21,6 +24,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -46,16 +50,24 @@ import picocli.CommandLine.Spec;
                         + "convolution (a mismatch stops the run). gflops: 2*N*F*Ho*Wo*C*kh*kw per forward, 3x that for "
                         + "fwd+bwd. A 'sgemm 1024x1024x1024' row is timed in the same run for reference.",
                 "",
+                "--torch also times PyTorch's conv2d (fwd; fwd+bwd: dx, dw, db by autograd) on the six shapes of "
+                        + "torch_anchor.py, alternating samples with ours round by round, and reports the per-round ratio "
+                        + "ours/torch (the Digits shapes have no PyTorch row).",
+                "",
                 "Examples:",
                 "  ./tensorlane bench conv",
                 "  ./tensorlane bench conv --threads 1 --json conv.json",
-                "  ./tensorlane bench conv --shapes ResNet-3x3,Deep-3x3 --reps 9"})
+                "  ./tensorlane bench conv --shapes ResNet-3x3,Deep-3x3 --reps 9",
+                "  ./tensorlane bench conv --shapes LeNet-B --torch   # against PyTorch, interleaved"})
 public final class ConvBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Mixin
     RunOptions common;
+
+    @Mixin
+    TorchOptions anchor;
 
     @Option(names = "--reps", defaultValue = "7", paramLabel = "R",
             description = "Timed samples per row (each of ceil(20 ms / call) calls, after a warm-up until the speed has settled); the median is reported (default ${DEFAULT-VALUE}).")
@@ -111,14 +123,20 @@ public final class ConvBench implements Callable<Integer> {
                 }
             }
         }
+        if (anchor.invalid() != null) throw new ParameterException(spec.commandLine(), "bench conv: " + anchor.invalid());
         Parallelism par = Parallelism.threads(common.threads);
         Ops ops = Ops.on(Device.cpu(Impl.SIMD)).with(par);
         List<BenchRow> rows = new ArrayList<>();
-        for (Shape s : shapes) {
-            try (Arena arena = Arena.ofShared()) {
-                rows.addAll(run(ops, s, arena));
+        Optional<TorchAnchor> torch = anchor.start(common.threads, out);
+        try {
+            for (Shape s : shapes) {
+                try (Arena arena = Arena.ofShared()) {
+                    rows.addAll(run(ops, s, arena, torch.orElse(null), out));
+                }
+                out.flush();
             }
-            out.flush();
+        } finally {
+            torch.ifPresent(TorchAnchor::close);
         }
         rows.add(sgemm(par));
         BenchReport.printTable(out, rows);
@@ -126,7 +144,7 @@ public final class ConvBench implements Callable<Integer> {
         return 0;
     }
 
-    private List<BenchRow> run(Ops ops, Shape s, Arena arena) {
+    private List<BenchRow> run(Ops ops, Shape s, Arena arena, TorchAnchor torch, PrintWriter out) {
         SplittableRandom r = new SplittableRandom(s.name().hashCode());
         Tensor x = random(arena, r, 1f, s.n(), s.c(), s.h(), s.w());
         Tensor w = random(arena, r, 0.1f, s.f(), s.c(), s.k(), s.k());
@@ -154,6 +172,15 @@ public final class ConvBench implements Callable<Integer> {
         JitQuiet.await(3000);
         rows.add(row("conv2d fwd", s, settledMedianMs(fwdCall), s.flops()));
         rows.add(row("conv2d fwd+bwd", s, settledMedianMs(bothCall), 3 * s.flops()));
+        if (torch != null && !s.name().startsWith("Digits")) {
+            for (String kernel : List.of("conv2d fwd", "conv2d fwd+bwd")) {
+                boolean both = kernel.endsWith("bwd");
+                Interleaved vs = Interleaved.run(both ? bothCall : fwdCall, torch, kernel + " " + s.name(), anchor.rounds, anchor.sampleMs);
+                BenchRow t = row(kernel, s, vs.torchMedianMs(), (both ? 3 : 1) * s.flops());
+                rows.add(new BenchRow(t.kernel(), t.shape(), torch.impl(), t.threads(), t.medianMs(), t.gflops(), t.gbps()));
+                out.println(kernel + " " + s.name() + " " + vs.summary(torch.impl()));
+            }
+        }
         return rows;
     }
 

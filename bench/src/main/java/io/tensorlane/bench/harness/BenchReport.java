@@ -21,7 +21,8 @@ public final class BenchReport {
     public static void printTable(PrintWriter out, List<BenchRow> rows) {
         BenchRow copy = rows.stream().filter(r -> r.kernel().equals("copy")).findFirst().orElse(null);
         boolean anyFlops = rows.stream().anyMatch(r -> r.gflops() != null);
-        out.printf(Locale.ROOT, "%-14s %-12s %-7s %7s %10s %s%9s %8s %9s%n", "kernel", "shape", "impl", "threads",
+        int iw = Math.max(7, rows.stream().mapToInt(r -> r.impl().length()).max().orElse(7));
+        out.printf(Locale.ROOT, "%-14s %-12s %-" + iw + "s %7s %10s %s%9s %8s %9s%n", "kernel", "shape", "impl", "threads",
                 "median ms", anyFlops ? String.format(Locale.ROOT, "%9s ", "GFLOP/s") : "", "GB/s",
                 copy == null ? "" : "vs copy", "x scalar");
         for (BenchRow r : rows) {
@@ -35,7 +36,7 @@ public final class BenchReport {
                         .filter(o -> o.impl().equals("scalar") && o.kernel().equals(r.kernel()) && o.shape().equals(r.shape()))
                         .findFirst().map(s -> String.format(Locale.ROOT, "%.2fx", s.medianMs() / r.medianMs())).orElse("");
             }
-            out.printf(Locale.ROOT, "%-14s %-12s %-7s %7d %10.3f %s%9s %8s %9s%n", r.kernel(), r.shape(), r.impl(),
+            out.printf(Locale.ROOT, "%-14s %-12s %-" + iw + "s %7d %10.3f %s%9s %8s %9s%n", r.kernel(), r.shape(), r.impl(),
                     r.threads(), r.medianMs(), flops, r.gbps() == null ? "-" : String.format(Locale.ROOT, "%.2f", r.gbps()),
                     vsCopy, speedup);
         }

@@ -24,6 +24,12 @@ public final class Timer {
             call.run();
             warm++;
         }
+        return sampleMs(call, reps);
+    }
+
+    /** The median of {@code reps} timed calls of an already warmed-up call, in milliseconds (no warm-up). */
+    public static double sampleMs(Runnable call, int reps) {
+        if (reps < 1) throw new IllegalArgumentException("Timer: reps must be >= 1, got " + reps);
         double[] t = new double[reps];
         for (int i = 0; i < reps; i++) {
             long s = System.nanoTime();

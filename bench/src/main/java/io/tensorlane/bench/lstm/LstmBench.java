@@ -5,7 +5,10 @@ import io.tensorlane.bench.harness.BenchRow;
 import io.tensorlane.bench.harness.JitQuiet;
 import io.tensorlane.bench.harness.ResultCheck;
 import io.tensorlane.bench.harness.RunOptions;
+import io.tensorlane.bench.harness.Interleaved;
 import io.tensorlane.bench.harness.Timer;
+import io.tensorlane.bench.harness.TorchAnchor;
+import io.tensorlane.bench.harness.TorchOptions;
 import io.tensorlane.kernels.Impl;
 import io.tensorlane.kernels.Kernels;
 import io.tensorlane.kernels.PackedMatrix;
@@ -21,6 +24,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -47,12 +51,14 @@ import picocli.CommandLine.Spec;
                         + "(the sequence on its first 2 steps). gflops counts GEMM work only: 2N(D+H)4H per step forward, "
                         + "twice that backward; gbps is null.",
                 "",
-                "PyTorch anchor (same machine, run it back to back): OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "
-                        + "/usr/bin/python3 torch_anchor.py 1 --subset=blas (row 'LSTMCell fwd N64 D512 H512').",
+                "--torch also times PyTorch's LSTMCell forward (torch.nn.LSTMCell, no_grad) on the same sizes, alternating "
+                        + "samples with the SIMD cell round by round, and reports the per-round ratio ours/torch (the project's "
+                        + "reference anchor: torch_anchor.py --subset=blas, row 'LSTMCell fwd N64 D512 H512').",
                 "",
                 "Examples:",
                 "  ./tensorlane bench lstm --threads 1 --json lstm.json",
                 "  ./tensorlane bench lstm --no-scalar --no-seq --reps 51",
+                "  ./tensorlane bench lstm --no-scalar --no-seq --torch   # against PyTorch, interleaved",
                 "  ./tensorlane bench lstm --batch 32 --input 256 --hidden 256 --steps 20"})
 public final class LstmBench implements Callable<Integer> {
     @Spec
@@ -60,6 +66,9 @@ public final class LstmBench implements Callable<Integer> {
 
     @Mixin
     RunOptions common;
+
+    @Mixin
+    TorchOptions anchor;
 
     @Option(names = "--batch", defaultValue = "64", paramLabel = "N", description = "Batch size (default ${DEFAULT-VALUE}).")
     int n;
@@ -92,6 +101,7 @@ public final class LstmBench implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(), "bench lstm: " + names[v[1]] + " must be >= 1, got " + v[0]);
             }
         }
+        if (anchor.invalid() != null) throw new ParameterException(spec.commandLine(), "bench lstm: " + anchor.invalid());
         Parallelism par = Parallelism.threads(common.threads);
         String cellShape = "N" + n + " D" + d + " H" + h, seqShape = "N" + n + " T" + t + " D" + d + " H" + h;
         double cellFlops = 2.0 * n * (d + h) * 4.0 * h;
@@ -116,6 +126,18 @@ public final class LstmBench implements Callable<Integer> {
                 JitQuiet.await(5_000);
                 double ms = Timer.medianMs(() -> simd.lstmStep(x, h0, c0, wx, wh, b, hOut, cOut, gates), reps);
                 rows.add(new BenchRow("LSTMCell fwd", cellShape, "simd", common.threads, ms, cellFlops / ms / 1e6, null));
+                Optional<TorchAnchor> torch = anchor.start(common.threads, out);
+                try {
+                    if (torch.isPresent()) {
+                        Interleaved vs = Interleaved.run(() -> simd.lstmStep(x, h0, c0, wx, wh, b, hOut, cOut, gates),
+                                torch.get(), "LSTMCell fwd " + cellShape, anchor.rounds, anchor.sampleMs);
+                        double tms = vs.torchMedianMs();
+                        rows.add(new BenchRow("LSTMCell fwd", cellShape, torch.get().impl(), common.threads, tms, cellFlops / tms / 1e6, null));
+                        out.println("LSTMCell fwd " + cellShape + " " + vs.summary(torch.get().impl()));
+                    }
+                } finally {
+                    torch.ifPresent(TorchAnchor::close);
+                }
                 // the inference form: weights packed once outside the timed calls (bit-identical results)
                 PackedMatrix pw = simd.lstmPackWeights(wx, wh);
                 Tensor hP = alloc(arena, n, h), cP = alloc(arena, n, h), gP = alloc(arena, n, 4 * h);

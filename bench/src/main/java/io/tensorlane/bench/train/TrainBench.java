@@ -7,8 +7,11 @@ import io.tensorlane.bench.harness.BenchReport;
 import io.tensorlane.bench.harness.BenchRow;
 import io.tensorlane.bench.harness.JitQuiet;
 import io.tensorlane.bench.harness.ResultMismatchException;
+import io.tensorlane.bench.harness.Interleaved;
 import io.tensorlane.bench.harness.RunOptions;
 import io.tensorlane.bench.harness.Timer;
+import io.tensorlane.bench.harness.TorchAnchor;
+import io.tensorlane.bench.harness.TorchOptions;
 import io.tensorlane.kernels.Parallelism;
 import io.tensorlane.layers.Mode;
 import io.tensorlane.layers.loss.Loss;
@@ -30,6 +33,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -53,17 +57,24 @@ import picocli.CommandLine.Spec;
                         + "(torch_anchor.py --subset=train): kernel + shape = 'LeNet-5 step b64 1x28x28', "
                         + "'digits-CNN step b64 1x8x8'. --profile adds the median forward and backward time of every layer "
                         + "and the bytes the JVM allocated per step.",
+                "--torch also times PyTorch's step on the same nets (the anchor's), alternating samples with ours round "
+                        + "by round so that both see the same host state, and reports the per-round ratio ours/torch; "
+                        + "the rows' medians are then those of the interleaved samples.",
                 "",
                 "Examples:",
                 "  ./tensorlane bench train",
                 "  ./tensorlane bench train --threads 1 --json train.json --profile",
-                "  ./tensorlane bench train --reps 5 --warm 0      # a quick smoke run"})
+                "  ./tensorlane bench train --reps 5 --warm 0      # a quick smoke run",
+                "  ./tensorlane bench train --torch --rounds 15    # against PyTorch, interleaved"})
 public final class TrainBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Mixin
     RunOptions common;
+
+    @Mixin
+    TorchOptions anchor;
 
     @Option(names = "--reps", defaultValue = "21", paramLabel = "R", description = "Timed steps per net; the median is reported (default ${DEFAULT-VALUE}).")
     int reps;
@@ -98,21 +109,33 @@ public final class TrainBench implements Callable<Integer> {
         if (!(warmSeconds >= 0 && warmSeconds <= 600)) {
             throw new ParameterException(spec.commandLine(), "bench train: --warm must be in [0, 600] seconds, got " + warmSeconds);
         }
+        if (anchor.invalid() != null) throw new ParameterException(spec.commandLine(), "bench train: " + anchor.invalid());
         Ops ops = Ops.on(Device.cpu()).with(Parallelism.threads(common.threads));
         String impl = ops.device().kernels().impl().name().toLowerCase(Locale.ROOT);
         out.println("bench train: " + ops.device() + ", " + common.threads + " thread(s), batch " + BATCH + ", SGD momentum 0.9, median of " + reps);
         out.flush();
         List<BenchRow> rows = new ArrayList<>();
-        for (String name : ORDER) {
-            Step s = new Step(NetFile.resource(NETS.get(name)), ops);
-            s.checkLearns(name);
-            if (warmSeconds > 0) s.warm((long) (warmSeconds * 1e9));
-            double ms = Timer.medianMs(s::run, reps);
-            String shape = "b" + BATCH + " " + String.join("x", Arrays.stream(s.spec.inputShape()).mapToObj(Long::toString).toList());
-            rows.add(new BenchRow(name, shape, impl, common.threads, ms, null, null));
-            out.printf(Locale.ROOT, "%s %s: %.3f ms per step, %.0f images/s%n", name, shape, ms, BATCH / ms * 1e3);
-            if (profile) s.profile(out, reps);
-            out.flush();
+        Optional<TorchAnchor> torch = anchor.start(common.threads, out);
+        try {
+            for (String name : ORDER) {
+                Step s = new Step(NetFile.resource(NETS.get(name)), ops);
+                s.checkLearns(name);
+                if (warmSeconds > 0) s.warm((long) (warmSeconds * 1e9));
+                double ms = Timer.medianMs(s::run, reps);
+                String shape = "b" + BATCH + " " + String.join("x", Arrays.stream(s.spec.inputShape()).mapToObj(Long::toString).toList());
+                Interleaved vs = torch.map(t -> Interleaved.run(s::run, t, name + " " + shape, anchor.rounds, anchor.sampleMs)).orElse(null);
+                if (vs != null) ms = vs.oursMedianMs();
+                rows.add(new BenchRow(name, shape, impl, common.threads, ms, null, null));
+                out.printf(Locale.ROOT, "%s %s: %.3f ms per step, %.0f images/s%n", name, shape, ms, BATCH / ms * 1e3);
+                if (vs != null) {
+                    rows.add(new BenchRow(name, shape, torch.get().impl(), common.threads, vs.torchMedianMs(), null, null));
+                    out.println("  " + vs.summary(torch.get().impl()));
+                }
+                if (profile) s.profile(out, reps);
+                out.flush();
+            }
+        } finally {
+            torch.ifPresent(TorchAnchor::close);
         }
         BenchReport.printTable(out, rows);
         if (common.json != null) {

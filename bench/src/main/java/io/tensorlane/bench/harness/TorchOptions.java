@@ -18,11 +18,11 @@ public final class TorchOptions {
             + "(default: /usr/bin/python3 if present, else python3 on PATH).")
     public String python = TorchAnchor.DEFAULT_PYTHON;
 
-    @Option(names = "--rounds", defaultValue = "9", paramLabel = "N",
+    @Option(names = "--rounds", defaultValue = "15", paramLabel = "N",
             description = "Alternating rounds for --torch, one sample of each side per round (default ${DEFAULT-VALUE}).")
     public int rounds;
 
-    @Option(names = "--sample-ms", defaultValue = "200", paramLabel = "MS",
+    @Option(names = "--sample-ms", defaultValue = "100", paramLabel = "MS",
             description = "Length of one --torch sample, per side, in milliseconds (default ${DEFAULT-VALUE}).")
     public double sampleMs;
 

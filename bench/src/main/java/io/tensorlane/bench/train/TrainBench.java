@@ -65,7 +65,7 @@ import picocli.CommandLine.Spec;
                 "  ./tensorlane bench train",
                 "  ./tensorlane bench train --threads 1 --json train.json --profile",
                 "  ./tensorlane bench train --reps 5 --warm 0      # a quick smoke run",
-                "  ./tensorlane bench train --torch --rounds 15    # against PyTorch, interleaved"})
+                "  ./tensorlane bench train --torch --rounds 31    # against PyTorch, interleaved"})
 public final class TrainBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -109,8 +109,8 @@ class TorchAnchorTest {
         assertArrayEquals(new double[] {0.5, 1, 1.5, 2}, r.ratios());
         assertEquals(1.25, r.medianRatio());
         assertEquals(2.5, r.oursMedianMs());
-        assertEquals("vs torch-x, 4 interleaved rounds: ours 2.500 ms, torch-x 2.000 ms; ours/torch-x median 1.25 "
-                + "(quartiles 0.50-2.00, range 0.50-2.00)", r.summary("torch-x"));
+        assertEquals("vs torch-x, 4 interleaved rounds: ours 2.500 ms, torch-x 2.000 ms; ours/torch-x per round: median 1.25 "
+                + "(quartiles 0.50-2.00, range 0.50-2.00); ratio of the medians 1.25", r.summary("torch-x"));
         assertThrows(IllegalArgumentException.class, () -> new Interleaved(new double[] {1}, new double[] {1, 2}));
         assertThrows(IllegalArgumentException.class, () -> new Interleaved(new double[0], new double[0]));
         assertEquals(3, Interleaved.calls(200, 500));

@@ -211,7 +211,7 @@ class CliTest {
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("PyTorch anchor unavailable: cannot run /nonexistent/python3"), r.out());
         assertEquals(13, new ObjectMapper().readTree(out.toFile()).size()); // the usual rows, no anchor row
-        for (String family : new String[] {"act", "train", "lstm", "conv"}) {
+        for (String family : new String[] {"act", "train", "lstm", "conv", "norm", "pool"}) {
             Run bad = run("bench", family, "--torch", "--rounds", "0");
             assertEquals(2, bad.exit(), family + ": " + bad.out() + bad.err());
             assertTrue(bad.err().contains("bench " + family + ": --rounds must be >= 1, got 0"), bad.err());

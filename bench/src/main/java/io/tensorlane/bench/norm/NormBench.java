@@ -7,7 +7,10 @@ import io.tensorlane.bench.harness.BenchRow;
 import io.tensorlane.bench.harness.ResultCheck;
 import io.tensorlane.bench.harness.ResultMismatchException;
 import io.tensorlane.bench.harness.RunOptions;
+import io.tensorlane.bench.harness.Interleaved;
 import io.tensorlane.bench.harness.Timer;
+import io.tensorlane.bench.harness.TorchAnchor;
+import io.tensorlane.bench.harness.TorchOptions;
 import io.tensorlane.kernels.Kernels;
 import io.tensorlane.kernels.Parallelism;
 import io.tensorlane.runtime.BatchNormResult;
@@ -20,6 +23,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -50,15 +54,22 @@ import picocli.CommandLine.Spec;
                         + "updates (reads + writes) x P floats: sgd 3, momentum 5, nesterov 5, rmsprop 5, adam 7 "
                         + "(the finiteness check's extra read of g is not counted: it is part of what a step costs).",
                 "",
+                "--torch also times PyTorch's batch norm training forward+backward (F.batch_norm, then dx, dgamma, "
+                        + "dbeta by autograd) on the same shape, alternating samples with the SIMD kernels round by round, and "
+                        + "reports the per-round ratio ours/torch.",
+                "",
                 "Examples:",
                 "  ./tensorlane bench norm --threads 1 --json norm.json",
-                "  OMP_NUM_THREADS=1 /usr/bin/python3 ../shared/bench/torch_anchor.py 1   # the PyTorch rows"})
+                "  ./tensorlane bench norm --torch      # batch norm against PyTorch, interleaved"})
 public final class NormBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Mixin
     RunOptions common;
+
+    @Mixin
+    TorchOptions anchor;
 
     @Option(names = "--shape", defaultValue = "8x64x56x56", paramLabel = "NxCxHxW",
             description = "Batch-norm input (default ${DEFAULT-VALUE}).")
@@ -86,6 +97,7 @@ public final class NormBench implements Callable<Integer> {
         if (boxes < 1 || boxes > (1 << 28)) throw new ParameterException(spec.commandLine(), "bench norm: --boxes must be in [1, 2^28], got " + boxes);
         if (common.threads < 1) throw new ParameterException(spec.commandLine(), "bench norm: --threads must be >= 1, got " + common.threads);
         if (reps < 1) throw new ParameterException(spec.commandLine(), "bench norm: --reps must be >= 1, got " + reps);
+        if (anchor.invalid() != null) throw new ParameterException(spec.commandLine(), "bench norm: " + anchor.invalid());
         Parallelism par = Parallelism.threads(common.threads);
         out.println("bench norm: " + Kernels.describe() + ", " + common.threads + " thread(s), batch norm " + shape + ", P=" + params
                 + ", median of " + reps);
@@ -118,6 +130,7 @@ public final class NormBench implements Callable<Integer> {
             Ops scalar = impls.get(0);
 
             String bnShape = shape, pShape = Long.toString(params);
+            Runnable simdBn = null;
             for (Ops ops : impls) {
                 String impl = ops.device().kernels().impl().name().toLowerCase(Locale.ROOT);
                 boolean ref = ops == scalar;
@@ -141,6 +154,7 @@ public final class NormBench implements Callable<Integer> {
                 }
                 rows.add(row("batchnorm train fwd", bnShape, impl, Timer.medianMs(fwd, r), 2 * n * 4));
                 rows.add(row("batchnorm train fwd+bwd", bnShape, impl, Timer.medianMs(fwdBwd, r), 5 * n * 4));
+                if (!ref) simdBn = fwdBwd;
                 // --- softmax
                 Tensor sy = Tensor.allocate(arena, DType.F32, SM_ROWS, SM_COLS);
                 if (!ref) {
@@ -175,6 +189,17 @@ public final class NormBench implements Callable<Integer> {
             }
             copyMs = Math.min(copyMs, copy.medianMs(reps));
             rows.addFirst(row("copy", Long.toString(copyN), "jdk", copyMs, 2 * copyN * 4));
+            Optional<TorchAnchor> torch = simdBn == null ? Optional.empty() : anchor.start(common.threads, out);
+            try {
+                if (torch.isPresent()) {
+                    String kernel = "batchnorm train fwd+bwd";
+                    Interleaved vs = Interleaved.run(simdBn, torch.get(), kernel + " " + bnShape, anchor.rounds, anchor.sampleMs);
+                    rows.add(row(kernel, bnShape, torch.get().impl(), vs.torchMedianMs(), 5 * n * 4));
+                    out.println(kernel + " " + bnShape + " " + vs.summary(torch.get().impl()));
+                }
+            } finally {
+                torch.ifPresent(TorchAnchor::close);
+            }
         }
         BenchReport.printTable(out, rows);
         if (common.json != null) {

@@ -7,7 +7,10 @@ import io.tensorlane.bench.harness.BenchRow;
 import io.tensorlane.bench.harness.ResultCheck;
 import io.tensorlane.bench.harness.ResultMismatchException;
 import io.tensorlane.bench.harness.RunOptions;
+import io.tensorlane.bench.harness.Interleaved;
 import io.tensorlane.bench.harness.Timer;
+import io.tensorlane.bench.harness.TorchAnchor;
+import io.tensorlane.bench.harness.TorchOptions;
 import io.tensorlane.kernels.Kernels;
 import io.tensorlane.kernels.Parallelism;
 import io.tensorlane.kernels.Pool2dDesc;
@@ -20,6 +23,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -51,15 +55,22 @@ import picocli.CommandLine.Spec;
                 "gbps uses torch_anchor.py's nominal bytes so the figures compare with PyTorch's: fwd 4*(in+out), "
                         + "fwd+bwd 4*(2*in+2*out) (the int32 indices are written and read on top of that); copy 2*4*in.",
                 "",
+                "--torch also times PyTorch's 2x2 stride-2 max pooling forward (F.max_pool2d, no_grad) on 8x64x112x112, "
+                        + "alternating samples with the SIMD kernel round by round, and reports the per-round ratio ours/torch.",
+                "",
                 "Examples:",
                 "  ./tensorlane bench pool --threads 1",
-                "  ./tensorlane bench pool --threads 2 --json pool.json"})
+                "  ./tensorlane bench pool --threads 2 --json pool.json",
+                "  ./tensorlane bench pool --torch      # max pooling against PyTorch, interleaved"})
 public final class PoolBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Mixin
     RunOptions common;
+
+    @Mixin
+    TorchOptions anchor;
 
     @Option(names = "--reps", defaultValue = "15", paramLabel = "R",
             description = "Timed calls per row; the median is reported (default ${DEFAULT-VALUE}; scalar rows max(3, R/3)).")
@@ -73,6 +84,7 @@ public final class PoolBench implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (common.threads < 1) throw new ParameterException(spec.commandLine(), "bench pool: --threads must be >= 1, got " + common.threads);
         if (reps < 1) throw new ParameterException(spec.commandLine(), "bench pool: --reps must be >= 1, got " + reps);
+        if (anchor.invalid() != null) throw new ParameterException(spec.commandLine(), "bench pool: " + anchor.invalid());
         Parallelism par = Parallelism.threads(common.threads);
         out.println("bench pool: " + Kernels.describe() + ", " + common.threads + " thread(s), x=" + SHAPE + ", median of " + reps);
         out.flush();
@@ -96,6 +108,7 @@ public final class PoolBench implements Callable<Integer> {
             Tensor refDx = Tensor.allocate(arena, DType.F32, N, C, H, W);
             scalar.maxPool2d(x, d, refOut, refIdx);
             scalar.maxPool2dBackward(dout, refIdx, d, refDx);
+            Runnable simdFwd = null;
             for (Ops ops : impls) {
                 String impl = ops.device().kernels().impl().name().toLowerCase(Locale.ROOT);
                 Tensor o = Tensor.allocate(arena, DType.F32, N, C, H / 2, W / 2);
@@ -117,10 +130,21 @@ public final class PoolBench implements Callable<Integer> {
                 int r = ops == scalar ? Math.max(3, reps / 3) : reps;
                 rows.add(row("maxpool2x2s2 fwd", impl, Timer.medianMs(fwd, r), fwdBytes));
                 rows.add(row("maxpool2x2s2 fwd+bwd", impl, Timer.medianMs(fb, r), fbBytes));
+                if (ops != scalar) simdFwd = fwd;
             }
             rows.addAll(otherWindows(arena, impls, scalar));
             copyMs = Math.min(copyMs, copy.medianMs(reps));
             rows.addFirst(row("copy", "jdk", copyMs, 2 * nIn * 4));
+            Optional<TorchAnchor> torch = simdFwd == null ? Optional.empty() : anchor.start(common.threads, out);
+            try {
+                if (torch.isPresent()) {
+                    Interleaved vs = Interleaved.run(simdFwd, torch.get(), "maxpool2x2s2 fwd " + SHAPE, anchor.rounds, anchor.sampleMs);
+                    rows.add(row("maxpool2x2s2 fwd", torch.get().impl(), vs.torchMedianMs(), fwdBytes));
+                    out.println("maxpool2x2s2 fwd " + SHAPE + " " + vs.summary(torch.get().impl()));
+                }
+            } finally {
+                torch.ifPresent(TorchAnchor::close);
+            }
         }
         BenchReport.printTable(out, rows);
         BenchRow copyRow = rows.getFirst();

@@ -86,6 +86,28 @@ def lstm_call(N, D, H):
     return f
 
 
+def batchnorm_call(N, C, H, W):
+    xb = torch.randn(N, C, H, W)
+    rm = torch.zeros(C); rv = torch.ones(C)
+    gamma = torch.ones(C, requires_grad=True); beta = torch.zeros(C, requires_grad=True)
+    xbg = xb.clone().requires_grad_(True)
+    gyb = torch.randn_like(xb)
+
+    def fb():
+        y = F.batch_norm(xbg, rm, rv, gamma, beta, training=True)
+        torch.autograd.grad(y, (xbg, gamma, beta), gyb)
+    return fb
+
+
+def maxpool_call(N, C, H, W):
+    x = torch.randn(N, C, H, W)
+
+    def f():
+        with torch.no_grad():
+            F.max_pool2d(x, 2, 2)
+    return f
+
+
 def train_call(name):
     if name == "LeNet-5":
         net = nn.Sequential(
@@ -120,6 +142,8 @@ WORKLOADS = {
 SIZED = [
     (re.compile(r"softmax fwd (\d+)x(\d+)"), softmax_call, "softmax fwd ROWSxCOLS"),
     (re.compile(r"LSTMCell fwd N(\d+) D(\d+) H(\d+)"), lstm_call, "LSTMCell fwd N<batch> D<input> H<hidden>"),
+    (re.compile(r"batchnorm train fwd\+bwd (\d+)x(\d+)x(\d+)x(\d+)"), batchnorm_call, "batchnorm train fwd+bwd NxCxHxW"),
+    (re.compile(r"maxpool2x2s2 fwd (\d+)x(\d+)x(\d+)x(\d+)"), maxpool_call, "maxpool2x2s2 fwd NxCxHxW"),
 ]
 for _name in CONVS:
     WORKLOADS["conv2d fwd " + _name] = (lambda n: lambda: conv_call(n, False))(_name)

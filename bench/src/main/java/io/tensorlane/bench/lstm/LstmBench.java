@@ -52,7 +52,8 @@ import picocli.CommandLine.Spec;
                         + "twice that backward; gbps is null.",
                 "",
                 "--torch also times PyTorch's LSTMCell forward (torch.nn.LSTMCell, no_grad) on the same sizes, alternating "
-                        + "samples with the SIMD cell round by round, and reports the per-round ratio ours/torch (the project's "
+                        + "samples with the SIMD cell round by round, and reports the per-round ratio ours/torch, for the cell "
+                        + "and for its packed-W form (the project's "
                         + "reference anchor: torch_anchor.py --subset=blas, row 'LSTMCell fwd N64 D512 H512').",
                 "",
                 "Examples:",
@@ -126,18 +127,6 @@ public final class LstmBench implements Callable<Integer> {
                 JitQuiet.await(5_000);
                 double ms = Timer.medianMs(() -> simd.lstmStep(x, h0, c0, wx, wh, b, hOut, cOut, gates), reps);
                 rows.add(new BenchRow("LSTMCell fwd", cellShape, "simd", common.threads, ms, cellFlops / ms / 1e6, null));
-                Optional<TorchAnchor> torch = anchor.start(common.threads, out);
-                try {
-                    if (torch.isPresent()) {
-                        Interleaved vs = Interleaved.run(() -> simd.lstmStep(x, h0, c0, wx, wh, b, hOut, cOut, gates),
-                                torch.get(), "LSTMCell fwd " + cellShape, anchor.rounds, anchor.sampleMs);
-                        double tms = vs.torchMedianMs();
-                        rows.add(new BenchRow("LSTMCell fwd", cellShape, torch.get().impl(), common.threads, tms, cellFlops / tms / 1e6, null));
-                        out.println("LSTMCell fwd " + cellShape + " " + vs.summary(torch.get().impl()));
-                    }
-                } finally {
-                    torch.ifPresent(TorchAnchor::close);
-                }
                 // the inference form: weights packed once outside the timed calls (bit-identical results)
                 PackedMatrix pw = simd.lstmPackWeights(wx, wh);
                 Tensor hP = alloc(arena, n, h), cP = alloc(arena, n, h), gP = alloc(arena, n, 4 * h);
@@ -146,6 +135,23 @@ public final class LstmBench implements Callable<Integer> {
                 ResultCheck.assertClose("LSTMCell fwd packed-W c", "simd", cOut.segment(), cP.segment(), cP.numel(), 0, 0);
                 double pms = Timer.medianMs(() -> simd.lstmStep(x, h0, c0, pw, b, hP, cP, gP), reps);
                 rows.add(new BenchRow("LSTMCell fwd packed-W", cellShape, "simd", common.threads, pms, cellFlops / pms / 1e6, null));
+                Optional<TorchAnchor> torch = anchor.start(common.threads, out);
+                try {
+                    if (torch.isPresent()) {
+                        String workload = "LSTMCell fwd " + cellShape;
+                        Interleaved vs = Interleaved.run(() -> simd.lstmStep(x, h0, c0, wx, wh, b, hOut, cOut, gates),
+                                torch.get(), workload, anchor.rounds, anchor.sampleMs);
+                        double tms = vs.torchMedianMs();
+                        rows.add(new BenchRow("LSTMCell fwd", cellShape, torch.get().impl(), common.threads, tms, cellFlops / tms / 1e6, null));
+                        out.println("LSTMCell fwd " + cellShape + " " + vs.summary(torch.get().impl()));
+                        // the inference form against the same PyTorch cell (whose module keeps its weights between calls)
+                        Interleaved vp = Interleaved.run(() -> simd.lstmStep(x, h0, c0, pw, b, hP, cP, gP),
+                                torch.get(), workload, anchor.rounds, anchor.sampleMs);
+                        out.println("LSTMCell fwd packed-W " + cellShape + " " + vp.summary(torch.get().impl()));
+                    }
+                } finally {
+                    torch.ifPresent(TorchAnchor::close);
+                }
             }
             if (!noScalar || simd == null) {
                 double sms = Timer.medianMs(() -> scalar.lstmStep(x, h0, c0, wx, wh, b, hRef, cRef, gRef), Math.max(3, reps / 7));

@@ -30,6 +30,7 @@ module io.tensorlane.bench {
     opens io.tensorlane.bench.demo to info.picocli;
     opens io.tensorlane.bench.examples to info.picocli;
     opens io.tensorlane.bench.train to info.picocli;
+    opens io.tensorlane.bench.targets to info.picocli, com.fasterxml.jackson.databind;
     opens io.tensorlane.bench.verify to info.picocli, com.fasterxml.jackson.databind;
 
     exports io.tensorlane.bench.verify;

@@ -173,7 +173,7 @@ class CliTest {
     @Test
     void everyCommandExplainsItselfWithAnExample() {
         for (String[] cmd : new String[][] {{"--help"}, {"info", "--help"}, {"verify", "--help"}, {"bench", "--help"}, {"bench", "act", "--help"},
-                {"bench", "gemm", "--help"}}) {
+                {"bench", "gemm", "--help"}, {"bench", "targets", "--help"}}) {
             Run r = run(cmd);
             assertEquals(0, r.exit(), String.join(" ", cmd));
             assertTrue(r.out().contains("Example"), String.join(" ", cmd) + ":\n" + r.out());
@@ -201,6 +201,16 @@ class CliTest {
             assertTrue(row.get("median_ms").asDouble() > 0, row.toString());
         }
         assertTrue(r.out().contains("softmax fwd"), r.out());
+    }
+
+    @Test
+    void benchTargetsChecksItsFamilies() {
+        Run bad = run("bench", "targets", "--families", "act,nope");
+        assertEquals(2, bad.exit(), bad.out() + bad.err());
+        assertTrue(bad.err().contains("bench targets: unknown family 'nope'; families: act, gemm, conv, pool, norm, lstm, train"),
+                bad.err());
+        Run rounds = run("bench", "targets", "--rounds", "0");
+        assertTrue(rounds.err().contains("bench targets: --rounds must be >= 1, got 0"), rounds.err());
     }
 
     @Test

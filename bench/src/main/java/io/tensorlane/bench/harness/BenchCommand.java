@@ -6,6 +6,7 @@ import io.tensorlane.bench.gemm.GemmBench;
 import io.tensorlane.bench.pool.PoolBench;
 import io.tensorlane.bench.norm.NormBench;
 import io.tensorlane.bench.lstm.LstmBench;
+import io.tensorlane.bench.targets.TargetsBench;
 import io.tensorlane.bench.train.TrainBench;
 import java.util.List;
 import picocli.CommandLine;
@@ -27,9 +28,10 @@ import picocli.CommandLine.Command;
                 "",
                 "Example:",
                 "  ./tensorlane bench act --threads 1 --json act.json",
-                "  ./tensorlane bench gemm --anchors --json gemm.json --chart gemm.png"},
+                "  ./tensorlane bench gemm --anchors --json gemm.json --chart gemm.png",
+                "  ./tensorlane bench targets     # every family against its anchors, then the issues' targets judged"},
         commandListHeading = "%nFamilies:%n",
-        subcommands = {ActBench.class, GemmBench.class, ConvBench.class, PoolBench.class, NormBench.class, LstmBench.class, TrainBench.class})
+        subcommands = {ActBench.class, GemmBench.class, ConvBench.class, PoolBench.class, NormBench.class, LstmBench.class, TrainBench.class, TargetsBench.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -19,6 +19,7 @@ public final class BenchReport {
      * "x scalar" is the speed-up over the {@code scalar} row of the same kernel and shape.
      */
     public static void printTable(PrintWriter out, List<BenchRow> rows) {
+        BenchLog.rows(rows);
         BenchRow copy = rows.stream().filter(r -> r.kernel().equals("copy")).findFirst().orElse(null);
         boolean anyFlops = rows.stream().anyMatch(r -> r.gflops() != null);
         int iw = Math.max(7, rows.stream().mapToInt(r -> r.impl().length()).max().orElse(7));

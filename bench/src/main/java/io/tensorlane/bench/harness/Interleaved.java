@@ -29,6 +29,11 @@ public record Interleaved(double[] oursMs, double[] torchMs) {
      * same name on the anchor (prepared here).
      */
     public static Interleaved run(Runnable ours, TorchAnchor torch, String workload, int rounds, double sampleMs) {
+        return run(ours, torch, workload, workload, rounds, sampleMs);
+    }
+
+    /** {@link #run(Runnable, TorchAnchor, String, int, double)}, logged in {@link BenchLog} under {@code label}. */
+    public static Interleaved run(Runnable ours, TorchAnchor torch, String workload, String label, int rounds, double sampleMs) {
         if (rounds < 1) throw new IllegalArgumentException("Interleaved: rounds must be >= 1, got " + rounds);
         if (!(sampleMs > 0)) throw new IllegalArgumentException("Interleaved: sampleMs must be > 0, got " + sampleMs);
         double torchCall = torch.prepare(workload);
@@ -46,7 +51,9 @@ public record Interleaved(double[] oursMs, double[] torchMs) {
                 o[r] = Timer.sampleMs(ours, nOurs);
             }
         }
-        return new Interleaved(o, t);
+        Interleaved result = new Interleaved(o, t);
+        BenchLog.versus(label, result);
+        return result;
     }
 
     /** Calls per sample: enough for about {@code sampleMs}, at least 3. */

@@ -146,7 +146,7 @@ public final class LstmBench implements Callable<Integer> {
                         out.println("LSTMCell fwd " + cellShape + " " + vs.summary(torch.get().impl()));
                         // the inference form against the same PyTorch cell (whose module keeps its weights between calls)
                         Interleaved vp = Interleaved.run(() -> simd.lstmStep(x, h0, c0, pw, b, hP, cP, gP),
-                                torch.get(), workload, anchor.rounds, anchor.sampleMs);
+                                torch.get(), workload, "LSTMCell fwd packed-W " + cellShape, anchor.rounds, anchor.sampleMs);
                         out.println("LSTMCell fwd packed-W " + cellShape + " " + vp.summary(torch.get().impl()));
                     }
                 } finally {

@@ -51,6 +51,13 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int code = commandLine().execute(args);
+        try {
+            io.tensorlane.bench.harness.BenchLog.writeIfAsked();
+        } catch (java.io.IOException e) {
+            System.err.println("tensorlane: cannot write the bench log: " + e.getMessage());
+            if (code == 0) code = 1;
+        }
+        System.exit(code);
     }
 }

@@ -3,16 +3,14 @@ package io.tensorlane.bench.targets;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.tensorlane.bench.act.ActBench;
-import io.tensorlane.bench.conv.ConvBench;
-import io.tensorlane.bench.gemm.GemmBench;
+import io.tensorlane.bench.cli.Main;
 import io.tensorlane.bench.harness.BenchLog;
+import io.tensorlane.bench.harness.BenchRow;
+import io.tensorlane.bench.harness.Interleaved;
 import io.tensorlane.bench.harness.TorchAnchor;
-import io.tensorlane.bench.lstm.LstmBench;
-import io.tensorlane.bench.norm.NormBench;
-import io.tensorlane.bench.pool.PoolBench;
-import io.tensorlane.bench.train.TrainBench;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,8 +19,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Supplier;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -30,14 +26,14 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code bench targets}: every family that an issue sets a performance target for, run one after the other in
- * this process against its anchors (PyTorch interleaved, OpenBLAS in-process, the copy baseline, the scalar
+ * {@code bench targets}: every family that an issue sets a performance target for, run one after the other, each
+ * in a JVM of its own (see {@link BenchLog}), against its anchors (PyTorch interleaved, OpenBLAS in-process, the copy baseline, the scalar
  * twins), then one table of the targets with the measured value and the verdict.
  */
 @Command(name = "targets", mixinStandardHelpOptions = true,
         header = "Runs the families against their anchors and judges every performance target of the issues.",
         description = {
-                "Runs, in this process: act (--torch), gemm (--anchors=openblas, 1 thread; then 2 threads for the "
+                "Runs, each in a JVM of its own: act (--torch), gemm (--anchors=openblas, 1 thread; then 2 threads for the "
                         + "scaling target), conv (--torch, the six shapes), pool (--torch), norm (--torch), lstm (--torch, "
                         + "cell only) and train (--torch), each printing its own table as it goes, then the targets of "
                         + "issues 3-7 with the measured value (a ratio of timings from the same run: per-round medians "
@@ -65,24 +61,21 @@ public final class TargetsBench implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the verdicts as a JSON array.")
     Path json;
 
-    /** The family runs, in order: name, command, arguments. */
-    Map<String, List<Run>> plan() {
+    /** The family runs, in order: family name, then the arguments of each run of it. */
+    Map<String, List<List<String>>> plan() {
         List<String> torch = List.of("--threads", "1", "--torch", "--torch-python", python, "--rounds", Integer.toString(rounds));
-        Map<String, List<Run>> p = new LinkedHashMap<>();
-        p.put("act", List.of(new Run(ActBench::new, torch)));
+        Map<String, List<List<String>>> p = new LinkedHashMap<>();
+        p.put("act", List.of(torch));
         p.put("gemm", List.of(
-                new Run(GemmBench::new, List.of("--threads", "1", "--anchors=openblas", "--shapes", String.join(",",
-                        concat(IssueTargets.GEMM_SMALL, IssueTargets.GEMM_LARGE, List.of(IssueTargets.GEMV))))),
-                new Run(GemmBench::new, List.of("--threads", "2", "--shapes", String.join(",", IssueTargets.GEMM_SCALING)))));
-        p.put("conv", List.of(new Run(ConvBench::new, concat(torch, List.of("--shapes", String.join(",", IssueTargets.CONV_SHAPES))))));
-        p.put("pool", List.of(new Run(PoolBench::new, torch)));
-        p.put("norm", List.of(new Run(NormBench::new, torch)));
-        p.put("lstm", List.of(new Run(LstmBench::new, concat(torch, List.of("--no-scalar", "--no-seq")))));
-        p.put("train", List.of(new Run(TrainBench::new, torch)));
+                List.of("--threads", "1", "--anchors=openblas", "--shapes", String.join(",",
+                        concat(IssueTargets.GEMM_SMALL, IssueTargets.GEMM_LARGE, List.of(IssueTargets.GEMV)))),
+                List.of("--threads", "2", "--shapes", String.join(",", IssueTargets.GEMM_SCALING))));
+        p.put("conv", List.of(concat(torch, List.of("--shapes", String.join(",", IssueTargets.CONV_SHAPES)))));
+        p.put("pool", List.of(torch));
+        p.put("norm", List.of(torch));
+        p.put("lstm", List.of(concat(torch, List.of("--no-scalar", "--no-seq"))));
+        p.put("train", List.of(torch));
         return p;
-    }
-
-    record Run(Supplier<Object> command, List<String> args) {
     }
 
     @SafeVarargs
@@ -96,7 +89,7 @@ public final class TargetsBench implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (rounds < 1) throw new ParameterException(spec.commandLine(), "bench targets: --rounds must be >= 1, got " + rounds);
-        Map<String, List<Run>> plan = plan();
+        Map<String, List<List<String>>> plan = plan();
         if (families != null) {
             for (String f : families) {
                 if (!plan.containsKey(f)) {
@@ -105,20 +98,36 @@ public final class TargetsBench implements Callable<Integer> {
                 }
             }
         }
-        BenchLog.clear();
-        for (var e : plan.entrySet()) {
-            if (families != null && !families.contains(e.getKey())) continue;
-            for (Run r : e.getValue()) {
-                out.println("== bench " + e.getKey() + " " + String.join(" ", r.args()));
-                out.flush();
-                CommandLine cl = new CommandLine(r.command().get());
-                cl.setOut(out);
-                cl.setErr(spec.commandLine().getErr());
-                int code = cl.execute(r.args().toArray(String[]::new));
-                if (code != 0) out.println("bench " + e.getKey() + " ended with exit status " + code + " (its targets are not measured)");
+        List<BenchRow> rows = new ArrayList<>();
+        Map<String, Interleaved> versus = new LinkedHashMap<>();
+        Path dir = Files.createTempDirectory("tensorlane-targets");
+        try {
+            int n = 0;
+            for (var e : plan.entrySet()) {
+                if (families != null && !families.contains(e.getKey())) continue;
+                for (List<String> args : e.getValue()) {
+                    List<String> cmd = new ArrayList<>(List.of("bench", e.getKey()));
+                    cmd.addAll(args);
+                    out.println("== " + String.join(" ", cmd));
+                    out.flush();
+                    Path log = dir.resolve("run" + (n++) + ".json");
+                    int code = runInOwnJvm(cmd, log);
+                    if (code != 0 || !Files.exists(log)) {
+                        out.println("bench " + e.getKey() + " ended with exit status " + code + " (its targets are not measured)");
+                        continue;
+                    }
+                    BenchLog.Snapshot s = BenchLog.read(log);
+                    rows.addAll(s.rows());
+                    versus.putAll(s.versus());
+                }
             }
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
         }
-        List<Target.Result> results = judge(new Measurements(BenchLog.rows(), BenchLog.versus()));
+        List<Target.Result> results = judge(new Measurements(rows, versus));
         printResults(out, results);
         if (json != null) {
             Path parent = json.toAbsolutePath().getParent();
@@ -129,6 +138,24 @@ public final class TargetsBench implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * Runs {@code tensorlane <cmd>} in a new JVM with this JVM's options and class path, its output on ours, its
+     * {@link BenchLog} written to {@code log}; returns its exit status.
+     */
+    private static int runInOwnJvm(List<String> cmd, Path log) throws IOException, InterruptedException {
+        List<String> argv = new ArrayList<>();
+        argv.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (!a.startsWith("-D" + BenchLog.PROPERTY + "=")) argv.add(a);
+        }
+        argv.add("-D" + BenchLog.PROPERTY + "=" + log);
+        argv.add("-cp");
+        argv.add(System.getProperty("java.class.path"));
+        argv.add(Main.class.getName());
+        argv.addAll(cmd);
+        return new ProcessBuilder(argv).inheritIO().start().waitFor();
     }
 
     static List<Target.Result> judge(Measurements m) {

@@ -58,7 +58,11 @@ final class VectorMath {
     // is folded in, so that shifting the bits of t left by 23 gives the float 2^n directly.
     private static final float ROUND_BIASED = 12582912f + 127f;
     // exp(r) ~ 1 + r + r^2 * P(r), P fitted (weighted minimax, Lawson iterations) for relative error
-    // 3.8e-9 on [-ln2/2, ln2/2], far below float rounding.
+    // 3.8e-9 on [-ln2/2, ln2/2], far below float rounding. P is evaluated in Estrin's form,
+    // (P0 + P1 r) + r^2 ((P2 + P3 r) + r^2 P4), reusing r^2: C2 emits only the vfmadd231ps form, whose addend
+    // register is overwritten, so each Horner step on a constant addend cost a register copy; two of the four
+    // FMAs here add computed values instead (softmax 256 x 1000 0.94-0.95x the time, same JVM; the same largest
+    // relative error over the range, 1.19e-7 against Math.exp).
     private static final float P0 = 0.49999994f;
     private static final float P1 = 0.16666521f;
     private static final float P2 = 0.04166839f;
@@ -87,8 +91,10 @@ final class VectorMath {
         FloatVector n = t.sub(ROUND_BIASED);
         FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), xc);
         r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
-        FloatVector p = r.fma(P4, P3).fma(r, FloatVector.broadcast(F, P2)).fma(r, FloatVector.broadcast(F, P1)).fma(r, FloatVector.broadcast(F, P0));
-        FloatVector er = r.mul(r).fma(p, r.add(1f));
+        FloatVector r2 = r.mul(r);
+        FloatVector p = r2.fma(FloatVector.broadcast(F, P4), r.fma(FloatVector.broadcast(F, P3), FloatVector.broadcast(F, P2)))
+                .fma(r2, r.fma(FloatVector.broadcast(F, P1), FloatVector.broadcast(F, P0)));
+        FloatVector er = r2.fma(p, r.add(1f));
         t.intoMemorySegment(scratch, off, NATIVE);
         IntVector.fromMemorySegment(VectorWidth.INT, scratch, off, NATIVE).lanewise(VectorOperators.LSHL, 23)
                 .intoMemorySegment(scratch, off, NATIVE);
@@ -114,8 +120,10 @@ final class VectorMath {
         FloatVector n = t.sub(ROUND_BIASED);
         FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), x);
         r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
-        FloatVector p = r.fma(P4, P3).fma(r, FloatVector.broadcast(F, P2)).fma(r, FloatVector.broadcast(F, P1)).fma(r, FloatVector.broadcast(F, P0));
-        FloatVector er = r.mul(r).fma(p, r.add(1f));
+        FloatVector r2 = r.mul(r);
+        FloatVector p = r2.fma(FloatVector.broadcast(F, P4), r.fma(FloatVector.broadcast(F, P3), FloatVector.broadcast(F, P2)))
+                .fma(r2, r.fma(FloatVector.broadcast(F, P1), FloatVector.broadcast(F, P0)));
+        FloatVector er = r2.fma(p, r.add(1f));
         t.intoMemorySegment(scratch, off, NATIVE);
         IntVector.fromMemorySegment(VectorWidth.INT, scratch, off, NATIVE).lanewise(VectorOperators.LSHL, 23)
                 .intoMemorySegment(scratch, off, NATIVE);
@@ -131,8 +139,9 @@ final class VectorMath {
         float n = t - ROUND_BIASED;
         float r = Math.fma(n, -LN2_HI, xc);
         r = Math.fma(n, -LN2_LO, r);
-        float p = Math.fma(Math.fma(Math.fma(Math.fma(r, P4, P3), r, P2), r, P1), r, P0);
-        float er = Math.fma(r * r, p, r + 1f);
+        float r2 = r * r;
+        float p = Math.fma(Math.fma(r2, P4, Math.fma(r, P3, P2)), r2, Math.fma(r, P1, P0));
+        float er = Math.fma(r2, p, r + 1f);
         float twoN = Float.intBitsToFloat(Float.floatToRawIntBits(t) << 23);
         return x < EXP_LO ? 0f : er * twoN;
     }

@@ -12,6 +12,15 @@ import jdk.incubator.vector.VectorSpecies;
  * <ul>
  *   <li>The accumulators are separate locals (never an array), so C2 keeps them all in registers; each k
  *       step loads the two B vectors once and broadcasts each A value once ({@code vbroadcastss mem}).</li>
+ *   <li>The k loop runs over the A index, and the B index is derived from it ({@code bi = ai * NR/MR + d}): C2
+ *       does not strength-reduce, so a loop over p with {@code ao + 4p} and {@code bo + NR p} recomputed both
+ *       every step (22 instructions per 8 FMAs on AVX2; now 19, one lea and one sign extension). Fewer
+ *       instructions matter on this shared host: when the sibling hardware thread is busy, dispatch is
+ *       shared and the kernel slows in proportion to its instruction count (OpenBLAS's hand-written kernel
+ *       then loses 1.25x, this one 2x). Same-JVM rounds alternating both loops, OpenBLAS in the same
+ *       rounds: 64x3136x256 and 96x3025x363 0.90-0.94x the time, square 128-256 within noise.
+ *       Larger tiles (6x2, 4x3: 12 accumulators) would need fewer instructions per FMA still, but C2
+ *       schedules all broadcasts of a step first and spills two accumulators to the stack (40 GFLOP/s).</li>
  *   <li>The methods stay small. Vector API code is only fast when every vector operation is inlined and
  *       intrinsified; with the alpha/beta write-back to a {@code MemorySegment} unrolled here as well, C2
  *       ran out of inlining budget and left some of it as calls that box vectors (about 3x slower).
@@ -52,9 +61,10 @@ final class GemmMicrokernels {
             c01 = c00; c10 = c00; c11 = c00; c20 = c00; c21 = c00; c30 = c00; c31 = c00;
         }
         // Plain int indices over heap arrays: C2 hoists the range checks out of this loop, and the
-        // 8 accumulators, 2 B vectors and the broadcasts all stay in registers.
-        for (int p = 0; p < kc; p++) {
-            int ai = ao + p * 4, bi = bo + p * NR;
+        // 8 accumulators, 2 B vectors and the broadcasts all stay in registers. The A index is the loop
+        // variable and the B index one lea from it (see the class comment).
+        for (int ai = ao, aEnd = ao + 4 * kc, d = bo - ao * (NR / 4); ai < aEnd; ai += 4) {
+            int bi = ai * (NR / 4) + d;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + LANES);
             FloatVector a0 = FloatVector.broadcast(S, ap[ai]);
@@ -144,8 +154,8 @@ final class GemmMicrokernels {
             c00 = FloatVector.zero(S);
             c01 = c00; c10 = c00; c11 = c00; c20 = c00; c21 = c00; c30 = c00; c31 = c00;
         }
-        for (int p = 0; p < kc; p++) {
-            int ai = ao + p * LANES, bi = bo + p * NR;
+        for (int ai = ao, aEnd = ao + LANES * kc, d = bo - 2 * ao; ai < aEnd; ai += LANES) {
+            int bi = 2 * ai + d; // NR = 2 * LANES
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + LANES);
             FloatVector a0 = FloatVector.broadcast(S, a[ai]);
@@ -195,9 +205,9 @@ final class GemmMicrokernels {
             c01 = c00; c10 = c00; c11 = c00; c20 = c00; c21 = c00; c30 = c00; c31 = c00; c40 = c00; c41 = c00; c50 = c00; c51 = c00; c60 = c00; c61 = c00; c70 = c00; c71 = c00;
         }
         // Plain int indices over heap arrays: C2 hoists the range checks out of this loop, and the
-        // 16 accumulators, 2 B vectors and the broadcasts all stay in registers.
-        for (int p = 0; p < kc; p++) {
-            int ai = ao + p * 8, bi = bo + p * NR;
+        // 16 accumulators, 2 B vectors and the broadcasts all stay in registers (indices as in kernel4x2).
+        for (int ai = ao, aEnd = ao + 8 * kc, d = bo - ao * (NR / 8); ai < aEnd; ai += 8) {
+            int bi = ai * (NR / 8) + d;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + LANES);
             FloatVector a0 = FloatVector.broadcast(S, ap[ai]);

@@ -16,7 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
  * little work per copied value.
  *
  * <p>Per call the weights are repacked once into {@code [fPad / 2L][kh*kw*cIn taps][2L]} ({@code fPad} =
- * filters rounded up to 2 vectors, zero beyond them). Per image the input is copied once, channels-last, into
+ * filters rounded up to 2 vectors, zero beyond them; where the last block would hold at most one vector of
+ * filters and rows have 8+ pixels, it is one vector wide instead and runs 8 pixels at a time, see
+ * {@link #padFor}). Per image the input is copied once, channels-last, into
  * a zero-bordered {@code [h+2ph][w+2pw][cIn]} buffer, so nothing tests borders; then for every block of 4
  * evenly spaced output pixels of a row the SGEMM's 4 x 2-vector microkernel shape runs per filter block with its
  * 4 broadcasts read straight from that buffer ({@code block4x2}): the taps of one kernel row (kw pixels x cIn
@@ -83,9 +85,25 @@ final class DirectConv {
         return (int) ((f + NR - 1) / NR * NR);
     }
 
-    /** Where weight (tap, channel ch) goes in the packed [ch / NR][taps][NR] layout. */
-    private static int at(int tap, int ch, int taps) {
-        return (ch / NR * taps + tap) * NR + ch % NR;
+    /**
+     * The vector axis as the forward and backward-data kernels lay it out, for output rows of {@code rowPixels}:
+     * whole 2-vector blocks ({@link #pad}), except that when the last block would hold at most one vector of
+     * real channels and the rows have at least 8 pixels, that block is one vector wide and runs as
+     * {@link #block8x1}: LeNet-B's 50 filters as 48 + 8 lanes instead of 64 (28% of the multiply-adds were
+     * padding).
+     */
+    static int padFor(long f, long rowPixels) {
+        long rem = f % NR;
+        return rem != 0 && rem <= L && rowPixels >= 2 * PX ? (int) (f - rem + L) : pad(f);
+    }
+
+    /**
+     * Where weight (tap, channel ch) goes in the packed layout for fp channels: [ch / NR][taps][NR] for the whole
+     * 2-vector blocks, then, when fp ends in a one-vector block ({@link #padFor}), [taps][L] for it.
+     */
+    private static int at(int tap, int ch, int taps, int fp) {
+        int full = fp / NR * NR;
+        return ch < full ? (ch / NR * taps + tap) * NR + ch % NR : full * taps + tap * L + ch - full;
     }
 
     /** Whether the direct kernel can run the forward of g (groups 1, buffers of a sane size). */
@@ -145,7 +163,7 @@ final class DirectConv {
 
     static void conv2d(ConvGeometry g, MemorySegment x, long xOff, MemorySegment w, long wOff,
                        MemorySegment b, long bOff, MemorySegment y, long yOff, Parallelism par) {
-        int c = (int) g.c(), f = (int) g.f(), kh = g.kh(), kw = g.kw(), fp = pad(f);
+        int c = (int) g.c(), f = (int) g.f(), kh = g.kh(), kw = g.kw(), fp = padFor(f, g.wo());
         float[] wk = WORKSPACES.get().w.floats(c * kh * kw * fp);
         // wk[((i*kw+j)*c+ci)*fp + fi] = w[fi][ci][i][j]: taps in the order the kernels walk them
         for (int i = 0; i < kh; i++) {
@@ -153,9 +171,9 @@ final class DirectConv {
                 for (int ci = 0; ci < c; ci++) {
                     int tap = (i * kw + j) * c + ci, taps = c * kh * kw;
                     for (int fi = 0; fi < f; fi++) {
-                        wk[at(tap, fi, taps)] = w.getAtIndex(JAVA_FLOAT, wOff + (((long) fi * c + ci) * kh + i) * kw + j);
+                        wk[at(tap, fi, taps, fp)] = w.getAtIndex(JAVA_FLOAT, wOff + (((long) fi * c + ci) * kh + i) * kw + j);
                     }
-                    for (int fi = f; fi < fp; fi++) wk[at(tap, fi, taps)] = 0f;
+                    for (int fi = f; fi < fp; fi++) wk[at(tap, fi, taps, fp)] = 0f;
                 }
             }
         }
@@ -238,12 +256,22 @@ final class DirectConv {
             // blocks of 4 evenly spaced pixels of a row (the last one overlapping the previous where wo % 4 != 0),
             // broadcast straight from the image, no gathered panel (filter blocks outermost or innermost measured
             // the same on the digits CNN)
-            for (int fb = 0; fb < fp; fb += NR) {
+            int full = fp / NR * NR;
+            for (int fb = 0; fb < full; fb += NR) {
                 for (int oh = 0; oh < ho; oh++) {
                     int xRow = oh * sh * wp * ch;
                     for (int ow = 0; ow < wo; ow += PX) {
                         int o = Math.min(ow, wo - PX);
                         block4x2(xp, xRow + o * ps, ps, positions, run, ijOffs, wk, fb * taps, tile, (oh * wo + o) * fp + fb, fp);
+                    }
+                }
+            }
+            if (full < fp) { // the one-vector last block (padFor: rows of at least 8 pixels), 8 pixels at a time
+                for (int oh = 0; oh < ho; oh++) {
+                    int xRow = oh * sh * wp * ch;
+                    for (int ow = 0; ow < wo; ow += 2 * PX) {
+                        int o = Math.min(ow, wo - 2 * PX);
+                        block8x1(xp, xRow + o * ps, ps, positions, run, ijOffs, wk, full * taps, tile, (oh * wo + o) * fp + full, fp);
                     }
                 }
             }
@@ -313,6 +341,39 @@ final class DirectConv {
         c31.intoArray(tile, to + 3 * ts + L);
     }
 
+    /**
+     * {@link #block4x2} for 8 pixels spaced ps apart and one vector of filters (the last block of {@link #padFor}:
+     * weights [taps][L] from wo): 8 accumulators, so the FMA latency stays hidden as with 4 x 2 vectors, at half
+     * the lanes. Each output element is the same FMA chain over the taps as in block4x2.
+     */
+    private static void block8x1(float[] xp, int s0, int ps, int runs, int run, int[] ijOffs,
+                                 float[] wk, int wo, float[] tile, int to, int ts) {
+        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        for (int r = 0; r < runs; r++) {
+            int s = s0 + ijOffs[r], t = wo + r * run * L;
+            for (int c = 0; c < run; c++) {
+                int a = s + c;
+                FloatVector b = FloatVector.fromArray(S, wk, t + c * L);
+                c0 = FloatVector.broadcast(S, xp[a]).fma(b, c0);
+                c1 = FloatVector.broadcast(S, xp[a + ps]).fma(b, c1);
+                c2 = FloatVector.broadcast(S, xp[a + 2 * ps]).fma(b, c2);
+                c3 = FloatVector.broadcast(S, xp[a + 3 * ps]).fma(b, c3);
+                c4 = FloatVector.broadcast(S, xp[a + 4 * ps]).fma(b, c4);
+                c5 = FloatVector.broadcast(S, xp[a + 5 * ps]).fma(b, c5);
+                c6 = FloatVector.broadcast(S, xp[a + 6 * ps]).fma(b, c6);
+                c7 = FloatVector.broadcast(S, xp[a + 7 * ps]).fma(b, c7);
+            }
+        }
+        c0.intoArray(tile, to);
+        c1.intoArray(tile, to + ts);
+        c2.intoArray(tile, to + 2 * ts);
+        c3.intoArray(tile, to + 3 * ts);
+        c4.intoArray(tile, to + 4 * ts);
+        c5.intoArray(tile, to + 5 * ts);
+        c6.intoArray(tile, to + 6 * ts);
+        c7.intoArray(tile, to + 7 * ts);
+    }
+
     /** xp ([hp][wp][ch]) = the image (ch, h, w) channels-last with a zero border of ph rows / pw columns. */
     private static void padCopy(Plane in, MemorySegment x, long xOff, float[] xp) {
         int ch = in.ch(), h = in.h(), w = in.w(), wp = in.wp(), ph = in.ph(), pw = in.pw();
@@ -346,7 +407,7 @@ final class DirectConv {
      */
     static void backwardData(ConvGeometry g, MemorySegment dout, long dOff, MemorySegment w, long wOff,
                              MemorySegment dx, long dxOff, Parallelism par) {
-        int c = (int) g.c(), f = (int) g.f(), kh = g.kh(), kw = g.kw(), cp = pad(c);
+        int c = (int) g.c(), f = (int) g.f(), kh = g.kh(), kw = g.kw(), cp = padFor(c, g.w());
         float[] wk = WORKSPACES.get().w.floats(f * kh * kw * cp);
         // wk[((i'*kw+j')*f+fi)*cp + ci] = w[fi][ci][kh-1-i'][kw-1-j']
         for (int i = 0; i < kh; i++) {
@@ -354,9 +415,9 @@ final class DirectConv {
                 for (int fi = 0; fi < f; fi++) {
                     int tap = ((kh - 1 - i) * kw + (kw - 1 - j)) * f + fi, taps = f * kh * kw;
                     for (int ci = 0; ci < c; ci++) {
-                        wk[at(tap, ci, taps)] = w.getAtIndex(JAVA_FLOAT, wOff + (((long) fi * c + ci) * kh + i) * kw + j);
+                        wk[at(tap, ci, taps, cp)] = w.getAtIndex(JAVA_FLOAT, wOff + (((long) fi * c + ci) * kh + i) * kw + j);
                     }
-                    for (int ci = c; ci < cp; ci++) wk[at(tap, ci, taps)] = 0f;
+                    for (int ci = c; ci < cp; ci++) wk[at(tap, ci, taps, cp)] = 0f;
                 }
             }
         }

@@ -47,7 +47,25 @@ class DirectConvMatchesScalarTest {
             {1, 2, 1, 9, 5, 1, 3, 1, 1, 0, 1, 1, 1},     // 1-D
             {2, 3, 6, 6, 4, 6, 6, 1, 1, 0, 0, 1, 1},     // 1x1 output
             {1, 3, 9, 9, 8, 2, 2, 3, 2, 0, 1, 1, 1},     // stride > kernel
+            // a one-vector last filter block (DirectConv.padFor) at some vector width each: LeNet-B-like 8-pixel
+            // rows, 13-pixel rows (overlapping 8-pixel blocks), 17-pixel rows, stride 2 with padding
+            {2, 6, 12, 12, 50, 5, 5, 1, 1, 0, 0, 1, 1},
+            {1, 3, 11, 13, 40, 3, 3, 1, 1, 1, 1, 1, 1},
+            {2, 4, 10, 19, 9, 3, 3, 1, 1, 0, 0, 1, 1},
+            {2, 3, 21, 21, 36, 3, 3, 2, 2, 1, 1, 1, 1},
     };
+
+    @Test
+    void someShapesUseTheOneVectorLastBlock() {
+        // at every vector width some forward and some backward-data shape above takes the narrower last block
+        int forward = 0, backwardData = 0;
+        for (int[] s : SHAPES) {
+            ConvGeometry g = geometry(s);
+            if (DirectConv.padFor(g.f(), g.wo()) < DirectConv.pad(g.f())) forward++;
+            if (DirectConv.supportsBackwardData(g) && DirectConv.padFor(g.c(), g.w()) < DirectConv.pad(g.c())) backwardData++;
+        }
+        assertTrue(forward >= 2 && backwardData >= 1, "forward " + forward + ", backward-data " + backwardData);
+    }
 
     @Test
     void forwardMatchesTheTwin() {

@@ -19,6 +19,14 @@ class IssueTargetsTest {
                 .orElseThrow(() -> new AssertionError("no target " + goalStart));
     }
 
+    /** The target whose goal starts with goalStart: its measured value and whether it is met. */
+    private static Target.Result assertResult(List<Target.Result> rs, String goalStart, double value, boolean met) {
+        Target.Result r = result(rs, goalStart);
+        assertEquals(value, r.value().getAsDouble(), 1e-12, goalStart);
+        assertEquals(met, r.met(), goalStart);
+        return r;
+    }
+
     private static Interleaved ratio(double r) {
         return new Interleaved(new double[] {r, r, r}, new double[] {1, 1, 1});
     }
@@ -42,23 +50,13 @@ class IssueTargetsTest {
                 "maxpool2x2s2 fwd 8x64x112x112", ratio(0.08));
         List<Target.Result> rs = TargetsBench.judge(new Measurements(rows, versus));
 
-        Target.Result relu = result(rs, "relu fwd");
-        assertEquals(0.9, relu.value().getAsDouble(), 1e-12);
-        assertTrue(relu.met());
-        Target.Result softmax = result(rs, "softmax fwd 256x1000 >= 2x");
-        assertEquals(1 / 0.55, softmax.value().getAsDouble(), 1e-12);
-        assertFalse(softmax.met());
-        assertEquals("NOT met", softmax.verdict());
-        assertEquals(5.0, result(rs, "sigmoid fwd SIMD").value().getAsDouble(), 1e-12);
-        assertTrue(result(rs, "sigmoid fwd SIMD").met());
+        assertResult(rs, "relu fwd", 0.9, true);
+        assertEquals("NOT met", assertResult(rs, "softmax fwd 256x1000 >= 2x", 1 / 0.55, false).verdict());
+        assertResult(rs, "sigmoid fwd SIMD", 5.0, true);
         // openblas 18 ms vs ours 20 ms: 0.9x, under 0.95
-        Target.Result gemm = result(rs, "sgemm 1024x1024x1024 >= 0.95x");
-        assertEquals(0.9, gemm.value().getAsDouble(), 1e-12);
-        assertFalse(gemm.met());
-        Target.Result scaling = result(rs, "sgemm 1024x1024x1024 on 2 threads");
-        assertEquals(20 / 10.5, scaling.value().getAsDouble(), 1e-12);
-        assertTrue(scaling.met());
-        assertEquals(0.9, result(rs, "ResNet-3x3 fwd >= 0.8x").value().getAsDouble(), 1e-12);
+        assertResult(rs, "sgemm 1024x1024x1024 >= 0.95x", 0.9, false);
+        assertResult(rs, "sgemm 1024x1024x1024 on 2 threads", 20 / 10.5, true);
+        assertResult(rs, "ResNet-3x3 fwd >= 0.8x", 0.9, true);
         assertTrue(result(rs, "LeNet-5 training step").met());
         // at-most bounds: 0.71 is over 0.7
         assertFalse(result(rs, "digits-CNN training step").met());

@@ -25,6 +25,10 @@ import java.util.concurrent.TimeUnit;
  * Python that has PyTorch (Debian: {@code apt-get install -y python3-torch}); its workloads are those of the
  * project's reference anchor {@code torch_anchor.py}, under the same row names as tensorlane's.
  *
+ * <p>The child gets fixed glibc malloc thresholds ({@code MALLOC_MMAP_THRESHOLD_}, {@code MALLOC_TRIM_THRESHOLD_},
+ * unless set already): with glibc's adaptive ones PyTorch's time for a workload depended on which workloads had
+ * run before in its process.
+ *
  * <p>One line per command and answer over the child's stdin/stdout (the protocol is in the script). Every
  * answer is awaited with a time limit, so a stuck child fails the bench with a message instead of hanging it.
  */
@@ -34,6 +38,8 @@ public final class TorchAnchor implements AutoCloseable {
     /** The Python tried when none is given: Debian's, which python3-torch installs into (a pyenv shim first on PATH may lack torch). */
     public static final String DEFAULT_PYTHON = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
     private static final long START_SECONDS = 120, PREPARE_SECONDS = 300, SAMPLE_SECONDS = 300;
+    /** glibc malloc thresholds for the child (64 MiB, 256 MiB): see {@link #start(List, int, Map)}. */
+    static final String MALLOC_MMAP_THRESHOLD = Integer.toString(64 << 20), MALLOC_TRIM_THRESHOLD = Integer.toString(256 << 20);
 
     private final Process process;
     private final Writer in;
@@ -82,6 +88,13 @@ public final class TorchAnchor implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
         pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
         pb.environment().put("OPENBLAS_NUM_THREADS", Integer.toString(threads));
+        // glibc's malloc raises its mmap and trim thresholds to the largest block freed so far, so PyTorch's time
+        // for a workload depended on what its process had run before: LeNet-B's forward took 5.2-5.5 ms as the
+        // first workload and 4.0-4.4 ms after LeNet-A (fresh pages for every output below the threshold).
+        // Fixed thresholds give every workload the allocator of a warmed-up, long-running process, whatever
+        // ran before; a user's own settings are kept.
+        pb.environment().putIfAbsent("MALLOC_MMAP_THRESHOLD_", MALLOC_MMAP_THRESHOLD);
+        pb.environment().putIfAbsent("MALLOC_TRIM_THRESHOLD_", MALLOC_TRIM_THRESHOLD);
         pb.environment().putAll(env);
         Process p;
         try {

@@ -56,7 +56,10 @@ class TorchAnchorTest {
 
     @Test
     void answersAreParsedAndTheThreadCountIsPassed() {
-        TorchAnchor.Start s = TorchAnchor.start(shServer("[ \"$OMP_NUM_THREADS\" = 3 ] || exit 9; " + ECHO_SERVER), 3, Map.of());
+        // the thread count and the fixed malloc thresholds reach the child's environment
+        TorchAnchor.Start s = TorchAnchor.start(shServer("[ \"$OMP_NUM_THREADS\" = 3 ] || exit 9; "
+                + "[ \"$MALLOC_MMAP_THRESHOLD_\" = " + (64 << 20) + " ] || exit 8; "
+                + "[ \"$MALLOC_TRIM_THRESHOLD_\" = " + (256 << 20) + " ] || exit 7; " + ECHO_SERVER), 3, Map.of());
         try (TorchAnchor t = s.anchor().orElseThrow(() -> new AssertionError(s.unavailable()))) {
             assertEquals("torch-9.9.9", t.impl());
             assertEquals(1.5, t.prepare("softmax fwd 4x4"));

@@ -15,9 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>The k loop runs over the A index, and the B index is derived from it ({@code bi = ai * NR/MR + d}): C2
  *       does not strength-reduce, so a loop over p with {@code ao + 4p} and {@code bo + NR p} recomputed both
  *       every step (22 instructions per 8 FMAs on AVX2; now 19, one lea and one sign extension). Fewer
- *       instructions matter on this shared host: when the sibling hardware thread is busy, dispatch is
- *       shared and the kernel slows in proportion to its instruction count (OpenBLAS's hand-written kernel
- *       then loses 1.25x, this one 2x). Same-JVM rounds alternating both loops, OpenBLAS in the same
+ *       instructions matter on a shared host: in its busy state (as if another tenant shared the physical
+ *       core) this kernel ran 2x slower and OpenBLAS's hand-written one, with fewer instructions per FMA,
+ *       1.25x (docs/performance.md, tenth session). Same-JVM rounds alternating both loops, OpenBLAS in the same
  *       rounds: 64x3136x256 and 96x3025x363 0.90-0.94x the time, square 128-256 within noise.
  *       Larger tiles (6x2, 4x3: 12 accumulators) would need fewer instructions per FMA still, but C2
  *       schedules all broadcasts of a step first and spills two accumulators to the stack (40 GFLOP/s).</li>
